@@ -1,0 +1,128 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Walks a range of entries in sequence order and checks every chain property that can be
+/// checked from the rows themselves: contiguous sequence numbers, each prev_hash equal to the
+/// previous row's hash, each hash recomputed from its fields, and (optionally) the id, kind and
+/// time columns equal to the hashed body. Ranges can be scanned independently and in parallel,
+/// because every row stores the hash it links to.
+struct ChainScan {
+    /// Most faults kept in detail; the rest are only counted.
+    static let faultLimit = 1000
+
+    /// The stored hash of the row before `nextSeq`, or `nil` when that row is missing.
+    private(set) var previousHash: [UInt8]?
+    /// The sequence number the next row must have.
+    private(set) var nextSeq: Int64
+    let checkColumns: Bool
+    /// When set, derived data is checked too (`verify --deep`).
+    var derivedCheck: DerivedDataCheck?
+    private(set) var faults: [ChainFault] = []
+    private(set) var faultCount = 0
+    private(set) var entriesChecked: Int64 = 0
+
+    init(previousHash: [UInt8]?, nextSeq: Int64, checkColumns: Bool) {
+        self.previousHash = previousHash
+        self.nextSeq = nextSeq
+        self.checkColumns = checkColumns
+    }
+
+    /// Starts a scan at `seq`, reading the hash it must link to from the ledger.
+    static func starting(at seq: Int64, _ db: Database, checkColumns: Bool) throws -> ChainScan {
+        if seq <= 1 { return ChainScan(previousHash: ChainHash.genesis, nextSeq: 1, checkColumns: checkColumns) }
+        let hash = try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [seq - 1])
+        return ChainScan(previousHash: hash.map { Array($0) }, nextSeq: seq, checkColumns: checkColumns)
+    }
+
+    mutating func record(_ fault: ChainFault) {
+        faultCount += 1
+        if faults.count < Self.faultLimit { faults.append(fault) }
+    }
+
+    /// Checks entries `from...through`.
+    /// - Parameter progress: called with the number of entries checked so far, now and then.
+    mutating func run(_ db: Database, from: Int64, through: Int64, progress: ((Int64) -> Void)? = nil) throws {
+        guard from <= through else { return }
+        let rows = try RawStatement(
+            db, "SELECT seq, id, kind, time, body, prev_hash, hash, level FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+        rows.bind(1, from)
+        rows.bind(2, through)
+        defer { rows.reset() }
+        var stored = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
+        while try rows.step() {
+            let seq = rows.int64(0)
+            if seq != nextSeq {
+                record(ChainFault(seq: nextSeq, kind: .missingEntries, message: missingMessage(nextSeq, seq - 1)))
+                previousHash = nil
+            }
+            let prev = rows.bytes(5)
+            let hash = rows.bytes(6)
+            let body = rows.bytes(4)
+            if let expected = previousHash, !prev.elementsEqual(expected) {
+                let message = seq == 1
+                    ? "prev_hash is not 32 zero bytes, as the first entry's must be"
+                    : "prev_hash does not match the hash of entry \(seq - 1): the chain is broken here"
+                record(ChainFault(seq: seq, kind: .brokenLink, message: message))
+            }
+            let digest = ChainHash.bodyDigest(body)
+            if !ChainHash.entryHash(previous: prev, seq: seq, bodyDigest: digest).withUnsafeBytes({ $0.elementsEqual(hash) }) {
+                record(ChainFault(seq: seq, kind: .hashMismatch, message: hashMismatchMessage(seq: seq, prev: prev, digest: digest, hash: hash)))
+            }
+            if checkColumns {
+                checkColumnsAgree(seq: seq, id: rows.bytes(1), kind: rows.bytes(2), time: rows.bytes(3), body: body)
+            }
+            if let derivedCheck {
+                for fault in try derivedCheck.check(seq: seq, body: body, storedLevel: rows.int64(7)) { record(fault) }
+            }
+            if hash.count == stored.count {
+                stored.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
+                previousHash = stored
+            } else {
+                previousHash = Array(hash)
+            }
+            nextSeq = seq + 1
+            entriesChecked += 1
+            if entriesChecked & 0xFFFF == 0 { progress?(entriesChecked) }
+        }
+        if nextSeq <= through {
+            record(ChainFault(seq: nextSeq, kind: .missingEntries, message: missingMessage(nextSeq, through)))
+            nextSeq = through + 1
+            previousHash = nil
+        }
+    }
+
+    private func missingMessage(_ first: Int64, _ last: Int64) -> String {
+        first == last ? "is missing: it was deleted" : "entries \(first) to \(last) are missing: they were deleted"
+    }
+
+    /// Says what the mismatch most likely is: a renumbered row (an entry inserted or deleted
+    /// before it, hashes left as they were) or an edited body or hash.
+    private func hashMismatchMessage(seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer) -> String {
+        for (candidate, cause) in [(seq - 1, "an entry was inserted before it"), (seq + 1, "an entry before it was deleted")] where candidate >= 1 {
+            if ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes({ $0.elementsEqual(hash) }) {
+                return "its hash is that of sequence number \(candidate): entries were renumbered (\(cause))"
+            }
+        }
+        return "stored hash does not match the hash of its fields: its body or hash was altered"
+    }
+
+    /// The id, kind and time columns are copies of the body's fields, kept for indexing; a copy
+    /// that disagrees with the hashed body is a forgery the hash alone would not show.
+    private mutating func checkColumnsAgree(seq: Int64, id: UnsafeRawBufferPointer, kind: UnsafeRawBufferPointer, time: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(body.assumingMemoryBound(to: UInt8.self))
+        } catch {
+            record(ChainFault(seq: seq, kind: .invalidBody, message: "body is not valid JSON (\(error))"))
+            return
+        }
+        for (name, column) in [("id", id), ("kind", kind), ("time", time)] {
+            let fromBody = value[name]?.stringValue
+            if fromBody.map({ $0.utf8.elementsEqual(column) }) != true {
+                let columnText = String(decoding: column, as: UTF8.self)
+                record(ChainFault(seq: seq, kind: .columnMismatch, message: "\(name) column \"\(columnText)\" differs from the body's \(fromBody.map { "\"\($0)\"" } ?? "(none)")"))
+            }
+        }
+    }
+}

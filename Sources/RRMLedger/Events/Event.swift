@@ -1,0 +1,25 @@
+/// An event that has passed every check that needs no ledger: its shape, types and values. It
+/// carries the canonical body that will be hashed, and the references still to be resolved.
+public struct Event: Sendable {
+    public let kind: EventKind
+    public let id: String
+    /// The normalized UTC time (the append time when the event had none).
+    public let time: String
+    /// Every id the event names, with the link each makes, in field order.
+    public let references: [Reference]
+    /// A model's own level; other kinds take theirs from what they reference.
+    public let declaredLevel: Int?
+    /// A model's role (`policy`, `reward_model`, `critic`, …).
+    public let modelRole: String?
+    /// A critique's text and the claims of its findings, for the full-text index.
+    public let searchText: CritiqueSearchText?
+    /// RFC 8785 canonical JSON of the normalized event: the bytes the chain hashes.
+    public let body: [UInt8]
+}
+
+/// What the full-text index (`critique_search`) holds for a critique.
+public struct CritiqueSearchText: Sendable, Equatable {
+    public let text: String
+    /// The findings' claims, one per line.
+    public let claims: String
+}

@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+
+/// A ledger file: the hash-chained entries of one RRM pipeline and the lineage derived from them.
+///
+/// A `Ledger` owns one SQLite connection, reached only through GRDB's serialized queue. Writers
+/// take SQLite's write lock (`BEGIN IMMEDIATE`) before they read the head, so several processes
+/// can append to one file and the chain stays one line.
+public final class Ledger: Sendable {
+    /// Where the ledger lives.
+    public let path: String
+    /// Whether the connection was opened read-only.
+    public let isReadOnly: Bool
+    let queue: DatabaseQueue
+
+    /// Default seconds a writer waits for another process's write lock before giving up.
+    public static let defaultWaitSeconds: Double = 30
+
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool) {
+        self.path = path
+        self.queue = queue
+        self.isReadOnly = readOnly
+    }
+
+    /// Creates a new, empty ledger file at `path`.
+    /// - Throws: `LedgerError.alreadyExists` if anything is at `path`; `.storage` if it cannot be written.
+    public static func create(at path: String) throws(LedgerError) -> Ledger {
+        if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path: path) }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: LedgerSchema.sql)
+                    try db.execute(
+                        sql: "INSERT INTO ledger_info (key, value) VALUES ('format', ?), ('created', ?), ('created_by', ?)",
+                        arguments: [LedgerSchema.formatName, Timestamp.now(), "rrm-ledger \(RRMLedgerVersion.current)"])
+                    return .commit
+                }
+            }
+            return Ledger(path: path, queue: queue, readOnly: false)
+        } catch {
+            // Leave nothing half-made behind.
+            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// Opens an existing ledger, checking that it is one and that its schema is not newer.
+    /// - Parameters:
+    ///   - readOnly: open without write access (verification, queries, read-only media).
+    ///   - wait: seconds to wait for another writer's lock before failing with `.busy`.
+    public static func open(at path: String, readOnly: Bool = false, wait: Double = defaultWaitSeconds) throws(LedgerError) -> Ledger {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path: path) }
+        if isDirectory.boolValue { throw .notALedger(path: path, detail: "it is a directory") }
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: readOnly, wait: wait))
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+        let ledger = Ledger(path: path, queue: queue, readOnly: readOnly)
+        try ledger.checkIdentity()
+        return ledger
+    }
+
+    private static func configuration(readOnly: Bool, wait: Double) -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(wait)
+        configuration.label = "rrm-ledger"
+        configuration.prepareDatabase { db in
+            // A 64 MiB page cache keeps the id and edge indexes of a few million entries hot
+            // while staying inside the tool's memory budget.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            if !db.configuration.readonly {
+                // FULL: a batch reported as committed survives power loss. It costs one fsync
+                // per batch, not per entry.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        }
+        return configuration
+    }
+
+    /// Refuses files that are not ledgers, or ledgers from a newer schema.
+    private func checkIdentity() throws(LedgerError) {
+        do {
+            let (applicationID, version) = try queue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
+            }
+            guard applicationID == LedgerSchema.applicationID else {
+                throw LedgerError.notALedger(path: path, detail: "it is a SQLite database of another application")
+            }
+            guard version <= LedgerSchema.version else {
+                throw LedgerError.newerSchema(path: path, found: version, supported: LedgerSchema.version)
+            }
+            guard version == LedgerSchema.version else {
+                throw LedgerError.notALedger(path: path, detail: "schema version \(version) is not one this tool can read")
+            }
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// Runs `body` in a read transaction: one consistent snapshot of the ledger.
+    func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// The newest entry's sequence number and hash.
+    public func head() throws(LedgerError) -> ChainHead {
+        try read { db in try Self.head(db) }
+    }
+
+    static func head(_ db: Database) throws -> ChainHead {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1") else {
+            return .empty
+        }
+        let hash: Data = row["hash"]
+        return ChainHead(seq: row["seq"], hash: Array(hash))
+    }
+}
+
+extension LedgerError {
+    /// Classifies an error from GRDB or SQLite by what the user can do about it.
+    init(_ error: any Error, path: String) {
+        if let ledgerError = error as? LedgerError {
+            self = ledgerError
+            return
+        }
+        guard let databaseError = error as? DatabaseError else {
+            self = .database(detail: "\(error)")
+            return
+        }
+        switch databaseError.resultCode {
+        case .SQLITE_NOTADB:
+            self = .notALedger(path: path, detail: "it is not a SQLite database")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            self = .busy(path: path, waitedSeconds: 0)
+        case .SQLITE_FULL:
+            self = .storage(path: path, detail: "the disk is full")
+        case .SQLITE_READONLY:
+            self = .storage(path: path, detail: "the ledger or its folder is read-only")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_IOERR:
+            self = .storage(path: path, detail: databaseError.message ?? "\(databaseError.resultCode)")
+        case .SQLITE_CORRUPT:
+            self = .notALedger(path: path, detail: "the SQLite file is corrupt: \(databaseError.message ?? "")")
+        default:
+            self = .database(detail: databaseError.message ?? "\(databaseError)")
+        }
+    }
+}

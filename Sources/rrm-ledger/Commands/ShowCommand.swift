@@ -1,0 +1,72 @@
+import ArgumentParser
+import RRMLedger
+
+struct ShowCommand: LedgerCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one entry: its chain fields, body, links and latest finding.")
+
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: FormatOptions
+
+    @Argument(help: ArgumentHelp("The entry's id.", valueName: "id"))
+    var id: String
+
+    @Option(name: .long, help: ArgumentHelp("Most entries to list among those it influenced.", valueName: "n"))
+    var limit = 20
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+    }
+
+    func execute() throws {
+        let target = try openLedger(ledger, readOnly: true)
+        let entry = try target.entry(id: id)
+        let parents = try target.parents(of: entry.seq)
+        let children = try target.children(of: entry.seq, limit: limit)
+        let childCounts = try target.childCounts(of: entry.seq)
+        let finding = try target.latestFinding(about: entry.seq)
+        switch output.format {
+        case .text:
+            Output.line("entry \(entry.seq): \(entry.kind.rawValue) \"\(entry.id)\" at level \(entry.level)")
+            Output.line("time       \(entry.time)")
+            Output.line("hash       \(Hex.encode(entry.hash))")
+            Output.line("prev_hash  \(Hex.encode(entry.prevHash))")
+            if let finding {
+                let body = finding.bodyValue
+                let type = body["error_type"]?.stringValue.map { " (\($0))" } ?? ""
+                Output.line("finding    \(body["verdict"]?.stringValue ?? "?")\(type) by \(body["auditor"]?.stringValue ?? "?") in \"\(finding.id)\"")
+            } else {
+                Output.line("finding    none: not audited")
+            }
+            Output.line("influenced by (\(parents.count)):")
+            for parent in parents { Output.line("  \(describe(parent))") }
+            let total = childCounts.values.reduce(0, +)
+            let perRole = childCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \(grouped($0.value))" }.joined(separator: ", ")
+            Output.line("influenced (\(grouped(total))\(total > 0 ? ": " + perRole : "")):")
+            for child in children { Output.line("  \(describe(child))") }
+            if total > children.count { Output.line("  … and \(grouped(total - children.count)) more (rrm-ledger log, or the lineage view)") }
+            Output.line("body:")
+            Output.line(entry.bodyValue.prettyPrinted())
+        case .json:
+            Output.json([
+                "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
+                "level": .number(Double(entry.level)), "time": .string(entry.time),
+                "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
+                "body": entry.bodyValue,
+                "latest_finding": finding.map { .string($0.id) } ?? .null,
+                "parents": .array(parents.map(json)),
+                "children": .array(children.map(json)),
+                "children_by_role": .object(Dictionary(uniqueKeysWithValues: childCounts.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) })),
+            ])
+        }
+    }
+
+    private func describe(_ link: LinkedEntry) -> String {
+        "\(link.role.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(link.kind.rawValue) \"\(link.id)\" (entry \(link.seq), level \(link.level))"
+    }
+
+    private func json(_ link: LinkedEntry) -> JSONValue {
+        ["role": .string(link.role.rawValue), "seq": .number(Double(link.seq)), "id": .string(link.id), "kind": .string(link.kind.rawValue), "level": .number(Double(link.level))]
+    }
+}

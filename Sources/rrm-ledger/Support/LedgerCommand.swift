@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import RRMLedger
+
+/// A command whose failures are `LedgerError`s, each printed as one clear line on standard
+/// error and mapped to its documented exit code (docs/CLI.md).
+protocol LedgerCommand: ParsableCommand {
+    func execute() throws
+}
+
+extension LedgerCommand {
+    func run() throws {
+        do {
+            try execute()
+        } catch let failure as LedgerError {
+            Output.error(failure.description)
+            throw ExitCode(failure.exitCode)
+        } catch let code as ExitCode {
+            throw code
+        } catch {
+            // Anything else is a defect in rrm-ledger, not in the user's input.
+            Output.error("internal error: \(error)")
+            throw ExitCode(70)
+        }
+    }
+}
+
+extension LedgerError {
+    /// The documented exit code of each failure (sysexits.h where one fits).
+    var exitCode: Int32 {
+        switch self {
+        case .badEvent, .emptyInput, .notALedger, .newerSchema: return 65  // EX_DATAERR
+        case .notFound, .unreadableInput, .unknownEntry: return 66  // EX_NOINPUT
+        case .alreadyExists: return 73  // EX_CANTCREAT
+        case .storage, .writeVerificationFailed: return 74  // EX_IOERR
+        case .busy: return 75  // EX_TEMPFAIL
+        case .database: return 70  // EX_SOFTWARE
+        }
+    }
+}
+
+/// Writing to standard output and standard error.
+enum Output {
+    static func line(_ text: String) {
+        print(text)
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data("rrm-ledger: error: \(text)\n".utf8))
+    }
+
+    static func json(_ value: JSONValue) {
+        print(value.prettyPrinted())
+    }
+
+    /// Whether standard error is a terminal, where progress lines make sense.
+    static var showsProgress: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Overwrites the current terminal line on standard error.
+    static func progress(_ text: String) {
+        FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
+    }
+
+    static func endProgress() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Opens the ledger the options name.
+func openLedger(_ options: LedgerOptions, readOnly: Bool, wait: Double = Ledger.defaultWaitSeconds) throws -> Ledger {
+    try Ledger.open(at: options.path, readOnly: readOnly, wait: wait)
+}
+
+/// Thousands separators for counts people read.
+func grouped(_ value: some BinaryInteger) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (index, character) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+        out.append(character)
+    }
+    return (value < 0 ? "-" : "") + out
+}
+
+extension ChainHead {
+    var json: JSONValue { ["seq": .number(Double(seq)), "hash": .string(Hex.encode(hash))] }
+}
