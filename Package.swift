@@ -15,8 +15,12 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "CShims",
+            linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(
             name: "RRMLedger",
             dependencies: [
+                "CShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -59,14 +59,14 @@ struct ChainScan {
             let prev = rows.bytes(5)
             let hash = rows.bytes(6)
             let body = rows.bytes(4)
-            if let expected = previousHash, !prev.elementsEqual(expected) {
+            if let expected = previousHash, !expected.withUnsafeBytes({ bytesEqual(prev, $0) }) {
                 let message = seq == 1
                     ? "prev_hash is not 32 zero bytes, as the first entry's must be"
                     : "prev_hash does not match the hash of entry \(seq - 1): the chain is broken here"
                 record(ChainFault(seq: seq, kind: .brokenLink, message: message))
             }
             let digest = ChainHash.bodyDigest(body)
-            if !ChainHash.entryHash(previous: prev, seq: seq, bodyDigest: digest).withUnsafeBytes({ $0.elementsEqual(hash) }) {
+            if !ChainHash.entryHash(previous: prev, seq: seq, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
                 record(ChainFault(seq: seq, kind: .hashMismatch, message: hashMismatchMessage(seq: seq, prev: prev, digest: digest, hash: hash)))
             }
             if checkColumns {
@@ -100,7 +100,7 @@ struct ChainScan {
     /// before it, hashes left as they were) or an edited body or hash.
     private func hashMismatchMessage(seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer) -> String {
         for (candidate, cause) in [(seq - 1, "an entry was inserted before it"), (seq + 1, "an entry before it was deleted")] where candidate >= 1 {
-            if ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes({ $0.elementsEqual(hash) }) {
+            if ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
                 return "its hash is that of sequence number \(candidate): entries were renumbered (\(cause))"
             }
         }
@@ -110,19 +110,25 @@ struct ChainScan {
     /// The id, kind and time columns are copies of the body's fields, kept for indexing; a copy
     /// that disagrees with the hashed body is a forgery the hash alone would not show.
     private mutating func checkColumnsAgree(seq: Int64, id: UnsafeRawBufferPointer, kind: UnsafeRawBufferPointer, time: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(body.assumingMemoryBound(to: UInt8.self))
-        } catch {
-            record(ChainFault(seq: seq, kind: .invalidBody, message: "body is not valid JSON (\(error))"))
+        var agrees = (id: false, kind: false, time: false)
+        let wellFormed = JSONMemberScanner.forEachMember(body) { key, value in
+            if bytesEqual(key, "id") {
+                agrees.id = JSONMemberScanner.withStringContent(value) { bytesEqual($0, id) } ?? false
+            } else if bytesEqual(key, "kind") {
+                agrees.kind = JSONMemberScanner.withStringContent(value) { bytesEqual($0, kind) } ?? false
+            } else if bytesEqual(key, "time") {
+                agrees.time = JSONMemberScanner.withStringContent(value) { bytesEqual($0, time) } ?? false
+            }
+        }
+        guard wellFormed else {
+            record(ChainFault(seq: seq, kind: .invalidBody, message: "body is not a JSON object"))
             return
         }
-        for (name, column) in [("id", id), ("kind", kind), ("time", time)] {
-            let fromBody = value[name]?.stringValue
-            if fromBody.map({ $0.utf8.elementsEqual(column) }) != true {
-                let columnText = String(decoding: column, as: UTF8.self)
-                record(ChainFault(seq: seq, kind: .columnMismatch, message: "\(name) column \"\(columnText)\" differs from the body's \(fromBody.map { "\"\($0)\"" } ?? "(none)")"))
-            }
+        for (name, column, agreed) in [("id", id, agrees.id), ("kind", kind, agrees.kind), ("time", time, agrees.time)] where !agreed {
+            let bodyValue = (try? JSONParser.parse(body.assumingMemoryBound(to: UInt8.self)))?[name]
+            let shown = bodyValue.map { CanonicalJSON.string($0) } ?? "(none)"
+            record(ChainFault(seq: seq, kind: .columnMismatch, message: "\(name) column \"\(String(decoding: column, as: UTF8.self))\" differs from the body's \(shown)"))
         }
     }
 }
+

@@ -7,7 +7,9 @@ public struct VerificationOptions: Sendable {
     public var expectedHead: ChainHead?
     /// Also re-derive and compare lineage edges and levels, and check bodies are canonical events.
     public var deep: Bool
-    /// Run SQLite's `PRAGMA integrity_check` (and, when deep, `foreign_key_check`) at the end.
+    /// Run SQLite's own check too: `PRAGMA quick_check` (everything `integrity_check` does except
+    /// comparing index contents with table contents), or when deep the full `integrity_check`
+    /// and `foreign_key_check`.
     public var storageCheck: Bool
     /// Threads that scan ranges of the chain side by side.
     public var workers: Int
@@ -31,9 +33,8 @@ public struct VerificationReport: Sendable {
     public let faults: [ChainFault]
     /// Faults found in all, including those not kept in detail.
     public let faultCount: Int
-    /// Seconds spent on the chain scan, and on SQLite's own checks.
-    public let chainSeconds: Double
-    public let storageSeconds: Double
+    /// Wall-clock seconds the verification took.
+    public let seconds: Double
 
     /// Whether nothing was found wrong.
     public var isIntact: Bool { faultCount == 0 }
@@ -47,38 +48,28 @@ extension Ledger {
     ///
     /// Detects an edited body or hash, a deleted, inserted or reordered entry, columns that
     /// disagree with the hashed bodies, and (given the head an auditor saved) a truncated or
-    /// rewritten ledger; `deep` adds the derived lineage and levels. Ends with SQLite's integrity
-    /// check. Memory stays flat: each worker streams its range.
+    /// rewritten ledger; `deep` adds the derived lineage and levels. SQLite's own check of the
+    /// file runs alongside the chain scan. Memory stays flat: each worker streams its range.
     /// - Parameter progress: called now and then with the number of entries checked so far.
     public func verify(_ options: VerificationOptions = VerificationOptions(), progress: (@Sendable (Int64) -> Void)? = nil) throws(LedgerError) -> VerificationReport {
-        let chainStart = Date()
+        let start = Date()
         let (lastSeq, head) = try read { db in
             (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0, try Self.head(db))
         }
-        let ranges = Self.split(1...max(lastSeq, 1), into: lastSeq < 100_000 ? 1 : options.workers)
-        let results = try scanInParallel(ranges: lastSeq == 0 ? [] : ranges, deep: options.deep, progress: progress)
+        let ranges = lastSeq == 0 ? [] : Self.split(1...lastSeq, into: lastSeq < 100_000 ? 1 : options.workers)
+        let tasks: [VerificationTask] = (options.storageCheck ? [.storage(full: options.deep)] : []) + ranges.map { .chain($0) }
+        let results = try runInParallel(tasks, deep: options.deep, progress: progress)
         var faults = results.flatMap(\.faults)
         var faultCount = results.map(\.faultCount).reduce(0, +)
         let entries = results.map(\.entriesChecked).reduce(0, +)
-
         if let expected = options.expectedHead {
             for fault in try check(expected: expected, lastSeq: lastSeq) {
                 faults.append(fault)
                 faultCount += 1
             }
         }
-        let chainSeconds = Date().timeIntervalSince(chainStart)
-        let storageStart = Date()
-        if options.storageCheck {
-            for fault in try storageFaults(foreignKeys: options.deep) {
-                faults.append(fault)
-                faultCount += 1
-            }
-        }
         faults.sort { ($0.seq ?? .max) < ($1.seq ?? .max) }
-        return VerificationReport(
-            entries: entries, head: head, faults: faults, faultCount: faultCount,
-            chainSeconds: chainSeconds, storageSeconds: Date().timeIntervalSince(storageStart))
+        return VerificationReport(entries: entries, head: head, faults: faults, faultCount: faultCount, seconds: Date().timeIntervalSince(start))
     }
 
     /// Splits `1...last` into `parts` contiguous ranges of near-equal size.
@@ -92,35 +83,48 @@ extension Ledger {
         }
     }
 
-    private struct RangeResult: Sendable {
+    /// One unit of verification work, run on a thread and connection of its own.
+    private enum VerificationTask: Sendable {
+        /// SQLite's own checks: `quick_check`, or when full `integrity_check` and `foreign_key_check`.
+        case storage(full: Bool)
+        /// The chain over a range of sequence numbers.
+        case chain(ClosedRange<Int64>)
+    }
+
+    private struct TaskResult: Sendable {
         var faults: [ChainFault]
         var faultCount: Int
         var entriesChecked: Int64
     }
 
-    /// Scans each range on its own thread and read-only connection.
-    private func scanInParallel(ranges: [ClosedRange<Int64>], deep: Bool, progress: (@Sendable (Int64) -> Void)?) throws(LedgerError) -> [RangeResult] {
+    /// Runs the tasks side by side (the storage check first: it is the longest single task).
+    private func runInParallel(_ tasks: [VerificationTask], deep: Bool, progress: (@Sendable (Int64) -> Void)?) throws(LedgerError) -> [TaskResult] {
         let lock = NSLock()
-        nonisolated(unsafe) var results = [Result<RangeResult, LedgerError>?](repeating: nil, count: ranges.count)
-        nonisolated(unsafe) var checkedPerRange = [Int64](repeating: 0, count: ranges.count)
+        nonisolated(unsafe) var results = [Result<TaskResult, LedgerError>?](repeating: nil, count: tasks.count)
+        nonisolated(unsafe) var checkedPerTask = [Int64](repeating: 0, count: tasks.count)
         let path = self.path
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
-            let range = ranges[index]
-            let result: Result<RangeResult, LedgerError>
+        DispatchQueue.concurrentPerform(iterations: tasks.count) { index in
+            let result: Result<TaskResult, LedgerError>
             do {
                 let ledger = try Ledger.open(at: path, readOnly: true)
                 result = .success(try ledger.read { db in
-                    var scan = try ChainScan.starting(at: range.lowerBound, db, checkColumns: true)
-                    if deep { scan.derivedCheck = try DerivedDataCheck(db) }
-                    try scan.run(db, from: range.lowerBound, through: range.upperBound) { checked in
-                        guard let progress else { return }
-                        let total: Int64 = lock.withLock {
-                            checkedPerRange[index] = checked
-                            return checkedPerRange.reduce(0, +)
+                    switch tasks[index] {
+                    case .storage(let full):
+                        let faults = try Self.storageFaults(db, full: full)
+                        return TaskResult(faults: faults, faultCount: faults.count, entriesChecked: 0)
+                    case .chain(let range):
+                        var scan = try ChainScan.starting(at: range.lowerBound, db, checkColumns: true)
+                        if deep { scan.derivedCheck = try DerivedDataCheck(db) }
+                        try scan.run(db, from: range.lowerBound, through: range.upperBound) { checked in
+                            guard let progress else { return }
+                            let total: Int64 = lock.withLock {
+                                checkedPerTask[index] = checked
+                                return checkedPerTask.reduce(0, +)
+                            }
+                            progress(total)
                         }
-                        progress(total)
+                        return TaskResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
                     }
-                    return RangeResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
                 })
             } catch let error as LedgerError {
                 result = .failure(error)
@@ -145,22 +149,21 @@ extension Ledger {
         return []
     }
 
-    /// SQLite's own checks: page-level integrity, and (when deep) every foreign key.
-    private func storageFaults(foreignKeys: Bool) throws(LedgerError) -> [ChainFault] {
-        try read { db in
-            var faults: [ChainFault] = []
-            for line in try String.fetchAll(db, sql: "PRAGMA integrity_check") where line != "ok" {
-                faults.append(ChainFault(seq: nil, kind: .storage, message: "SQLite integrity check: \(line)"))
-            }
-            if foreignKeys {
-                for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
-                    let table: String = row[0]
-                    let rowid: Int64? = row[1]
-                    let parent: String = row[2]
-                    faults.append(ChainFault(seq: nil, kind: .storage, message: "a row of \(table) (rowid \(rowid.map(String.init) ?? "-")) references a missing \(parent) row"))
-                }
-            }
-            return faults
+    /// SQLite's own checks of the file: `quick_check`, or `integrity_check` and `foreign_key_check`.
+    private static func storageFaults(_ db: Database, full: Bool) throws -> [ChainFault] {
+        var faults: [ChainFault] = []
+        let pragma = full ? "integrity_check" : "quick_check"
+        for line in try String.fetchAll(db, sql: "PRAGMA \(pragma)") where line != "ok" {
+            faults.append(ChainFault(seq: nil, kind: .storage, message: "SQLite \(pragma): \(line)"))
         }
+        if full {
+            for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+                let table: String = row[0]
+                let rowid: Int64? = row[1]
+                let parent: String = row[2]
+                faults.append(ChainFault(seq: nil, kind: .storage, message: "a row of \(table) (rowid \(rowid.map(String.init) ?? "-")) references a missing \(parent) row"))
+            }
+        }
+        return faults
     }
 }

@@ -7,6 +7,8 @@ public enum EntryID {
     /// Why `id` is not a valid entry id, or `nil` when it is.
     public static func problem(with id: String) -> String? {
         if id.isEmpty { return "is empty" }
+        // Fast path: printable ASCII, the common case, needs no Unicode property lookup.
+        if id.utf8.count <= maximumLength && id.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return nil }
         var count = 0
         for scalar in id.unicodeScalars {
             count += 1

@@ -15,6 +15,9 @@ public enum EventDecoder {
         .finding: ["about", "verdict", "auditor", "error_type", "evidence"],
     ]
 
+    /// Every field each kind may carry.
+    static let allowedFields: [EventKind: Set<String>] = kindFields.mapValues { $0.union(commonFields) }
+
     /// The prefix that marks a label's rater as a person rather than a model version.
     public static let personPrefix = "human:"
 
@@ -38,9 +41,9 @@ public enum EventDecoder {
             let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw EventError(field: "kind", "unknown kind \"\(kindText)\" (expected one of \(known))")
         }
-        let allowed = commonFields.union(kindFields[kind]!)
-        if let unknown = fields.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw EventError(field: unknown, "is not a field of a \(kind.rawValue) event (put free-form data in \"attributes\")")
+        let allowed = allowedFields[kind]!
+        for member in fields.members where !allowed.contains(member.key) {
+            throw EventError(field: member.key, "is not a field of a \(kind.rawValue) event (put free-form data in \"attributes\")")
         }
         var reader = FieldReader(fields: fields)
         let id = try reader.id("id")
@@ -115,7 +118,7 @@ public enum EventDecoder {
 
 /// Reads typed fields out of an event object, collecting references as it goes.
 private struct FieldReader {
-    let fields: [String: JSONValue]
+    let fields: JSONObject
     var references: [Reference] = []
 
     func string(_ name: String) throws(EventError) -> String {
@@ -182,13 +185,15 @@ private struct FieldReader {
             let expected = count.upperBound == Int.max ? "at least \(count.lowerBound)" : count.lowerBound == count.upperBound ? "exactly \(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
             throw EventError(field: name, "must list \(expected) id(s), not \(elements.count)")
         }
-        var seen = Set<String>()
+        let firstIndex = references.count
+        // Short lists (targets, assisted_by) are checked for repeats pairwise; long ones (members) with a set.
+        var seen = elements.count > 16 ? Set<String>(minimumCapacity: elements.count) : nil
         for (index, element) in elements.enumerated() {
-            let path = "\(name)[\(index)]"
-            guard let text = element.stringValue else { throw EventError(field: path, "must be a string id, not \(element.typeDescription)") }
-            if let problem = EntryID.problem(with: text) { throw EventError(field: path, "id \(problem)") }
-            guard seen.insert(text).inserted else { throw EventError(field: path, "\"\(text)\" is listed twice") }
-            references.append(Reference(role: role, id: text, path: path))
+            guard let text = element.stringValue else { throw EventError(field: "\(name)[\(index)]", "must be a string id, not \(element.typeDescription)") }
+            if let problem = EntryID.problem(with: text) { throw EventError(field: "\(name)[\(index)]", "id \(problem)") }
+            let repeated = seen != nil ? !seen!.insert(text).inserted : references[firstIndex...].contains { $0.id == text }
+            if repeated { throw EventError(field: "\(name)[\(index)]", "\"\(text)\" is listed twice") }
+            references.append(Reference(role: role, id: text, path: "\(name)[\(index)]"))
         }
     }
 

@@ -13,8 +13,20 @@ public enum EventKind: String, Sendable, CaseIterable, Codable, Comparable {
     /// A later audit verdict about any entry.
     case finding
 
+    /// Position in pipeline order (the order of `allCases`), for per-kind tallies.
+    public var ordinal: Int {
+        switch self {
+        case .model: return 0
+        case .output: return 1
+        case .critique: return 2
+        case .label: return 3
+        case .dataset: return 4
+        case .finding: return 5
+        }
+    }
+
     /// Kinds in pipeline order, the order reports list them in.
     public static func < (a: EventKind, b: EventKind) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        a.ordinal < b.ordinal
     }
 }

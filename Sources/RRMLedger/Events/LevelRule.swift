@@ -17,6 +17,16 @@ public enum LevelRule {
         return level
     }
 
+    /// The level of `event`, given the entries its references resolved to.
+    static func level(of event: Event, referenced: [ResolvedEntry]) -> Int {
+        if let declared = event.declaredLevel { return declared }
+        var level = 0
+        for (reference, entry) in zip(event.references, referenced) where determinesLevel(reference.role) {
+            level = max(level, entry.level)
+        }
+        return level
+    }
+
     /// Whether a link of this role carries its parent's level to the child.
     public static func determinesLevel(_ role: LinkRole) -> Bool {
         switch role {

@@ -69,7 +69,14 @@ public enum Timestamp {
             throw Invalid(reason: "expected a time zone offset (Z or ±HH:MM) at character \(index + 1)")
         }
         guard index == b.count else { throw Invalid(reason: "has unexpected characters after the time zone offset") }
+        let hadTrailingZeros = fraction.last == UInt8(ascii: "0")
         while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
+        // Already normalized (the usual case): keep the caller's string as it is.
+        if offsetMinutes == 0 && b[10] == UInt8(ascii: "T") && b[b.count - 1] == UInt8(ascii: "Z") && !hadTrailingZeros
+            && !(b[19] == UInt8(ascii: ".") && fraction.isEmpty)
+        {
+            return text
+        }
 
         if offsetMinutes != 0 {
             // Local time minus its offset is UTC; carry through days with civil-calendar arithmetic.

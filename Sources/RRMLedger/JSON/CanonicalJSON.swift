@@ -29,36 +29,27 @@ public enum CanonicalJSON {
                 encode(element, into: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .object(let members):
+        case .object(let object):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in sortedKeys(members).enumerated() {
+            for (index, member) in object.members.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(key, to: &out)
+                appendString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                encode(members[key]!, into: &out)
+                encode(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Object keys in RFC 8785 order: lexicographic by UTF-16 code units.
-    public static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted(by: precedesInUTF16)
-    }
-
-    /// RFC 8785's key order. UTF-8 byte order agrees with it except between characters above
-    /// U+FFFF and those in U+E000…U+FFFF, so ASCII keys take the cheap comparison.
-    static func precedesInUTF16(_ a: String, _ b: String) -> Bool {
-        if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) {
-            return a.utf8.lexicographicallyPrecedes(b.utf8)
-        }
-        return a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     /// A JSON string literal with RFC 8785's minimal escaping: `"` and `\`, and control
     /// characters (short forms where JSON has them, otherwise lowercase `\u00xx`).
     static func appendString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if string.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(contentsOf: string.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

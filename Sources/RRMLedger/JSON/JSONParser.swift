@@ -68,36 +68,47 @@ public struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         position += 1  // {
-        var members: [String: JSONValue] = [:]
+        var members: [JSONObject.Member] = []
+        var keyOffsets: [Int] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(members)
+            return .object(JSONObject())
         }
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key, found \(describeByte())") }
-            let keyStart = position
+            keyOffsets.append(position)
             let key = try parseString()
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\", found \(describeByte())") }
             position += 1
             skipWhitespace()
-            let value = try parseValue()
-            if members.updateValue(value, forKey: key) != nil {
-                throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"")
-            }
+            members.append((key, try parseValue()))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "}"):
                 position += 1
                 depth -= 1
-                return .object(members)
+                return .object(try Self.canonicalObject(members, keyOffsets: keyOffsets))
             default: throw fail("expected ',' or '}' in object, found \(describeByte())")
             }
         }
+    }
+
+    /// Sorts members into RFC 8785 order and refuses a key that appears twice (I-JSON).
+    private static func canonicalObject(_ members: [JSONObject.Member], keyOffsets: [Int]) throws(JSONParseError) -> JSONObject {
+        var order = Array(members.indices)
+        if !zip(members, members.dropFirst()).allSatisfy({ JSONObject.precedes($0.key, $1.key) }) {
+            order.sort { JSONObject.precedes(members[$0].key, members[$1].key) }
+            for (a, b) in zip(order, order.dropFirst()) where members[a].key == members[b].key {
+                throw JSONParseError(offset: keyOffsets[max(a, b)], reason: "duplicate key \"\(members[a].key)\"")
+            }
+            return JSONObject(sortedUniqueMembers: order.map { members[$0] })
+        }
+        return JSONObject(sortedUniqueMembers: members)
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {

@@ -22,14 +22,14 @@ extension JSONValue {
             }
             newline(depth)
             out.append(UInt8(ascii: "]"))
-        case .object(let members) where !members.isEmpty:
+        case .object(let object) where !object.isEmpty:
             out.append(UInt8(ascii: "{"))
-            for (index, key) in CanonicalJSON.sortedKeys(members).enumerated() {
+            for (index, member) in object.members.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 newline(depth + 1)
-                CanonicalJSON.appendString(key, to: &out)
+                CanonicalJSON.appendString(member.key, to: &out)
                 out.append(contentsOf: ": ".utf8)
-                members[key]!.appendPretty(to: &out, indent: indent, depth: depth + 1)
+                member.value.appendPretty(to: &out, indent: indent, depth: depth + 1)
             }
             newline(depth)
             out.append(UInt8(ascii: "}"))

@@ -1,15 +1,15 @@
 /// A JSON value as the ledger sees it: I-JSON (RFC 7493), so numbers are IEEE-754 doubles,
 /// strings are valid Unicode and object keys are unique.
 ///
-/// Objects are dictionaries because key order never matters: every serialization the ledger
-/// produces sorts keys (RFC 8785 for hashed bodies, the same order for display).
+/// Objects keep their members sorted in RFC 8785 key order (`JSONObject`): every serialization
+/// the ledger produces uses that order, for hashed bodies and for display alike.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     /// The string, when this value is one.
     public var stringValue: String? {
@@ -17,8 +17,8 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    /// The object's members, when this value is one.
-    public var objectValue: [String: JSONValue]? {
+    /// The object, when this value is one.
+    public var objectValue: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
@@ -54,7 +54,7 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
@@ -62,7 +62,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
     }
-    public init(nilLiteral: ()) { self = .null }
 }

@@ -72,7 +72,7 @@ private struct BatchWriter {
         let start = try Ledger.head(db)
         var previous = start.hash
         var seq = start.seq
-        var counts: [EventKind: Int] = [:]
+        var counts = [Int](repeating: 0, count: EventKind.allCases.count)
         let resolver = try ReferenceResolver(db)
         let insertEntry = try RawStatement(
             db, "INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -92,7 +92,7 @@ private struct BatchWriter {
                 } catch let error as EventError {
                     throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
                 }
-                let level = LevelRule.level(of: event, referencedLevels: resolved.map(\.level))
+                let level = LevelRule.level(of: event, referenced: resolved)
                 seq += 1
                 let hash = previous.withUnsafeBytes { ChainHash.entryHash(previous: $0, seq: seq, bodyDigest: decoded.bodyDigest) }
 
@@ -125,13 +125,15 @@ private struct BatchWriter {
                     try insertSearch.run()
                 }
                 resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
-                counts[event.kind, default: 0] += 1
-                previous = Array(hash)
+                counts[event.kind.ordinal] += 1
+                previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
             }
         }
         guard seq > start.seq else { throw LedgerError.emptyInput(source: sourceName) }
         try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
-        return AppendSummary(countsByKind: counts, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous), dryRun: dryRun)
+        var countsByKind: [EventKind: Int] = [:]
+        for kind in EventKind.allCases where counts[kind.ordinal] > 0 { countsByKind[kind] = counts[kind.ordinal] }
+        return AppendSummary(countsByKind: countsByKind, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous), dryRun: dryRun)
     }
 
     /// Re-reads the entries just written and re-checks their chain against the head they must

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Lowercase hexadecimal, the form every hash takes in the ledger's text output and formats.
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -47,3 +49,18 @@ public enum Hex {
 func hex2(_ byte: UInt8) -> String { Hex.encode([byte]) }
 
 func hex4(_ value: UInt32) -> String { Hex.encode([UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]) }
+
+/// Byte-for-byte equality through `memcmp`: the generic `elementsEqual` is several times slower
+/// on the paths that compare every entry's hash.
+@inline(__always)
+func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+    return memcmp(x, y, a.count) == 0
+}
+
+/// Whether the bytes are exactly the ASCII text `text`.
+@inline(__always)
+func bytesEqual(_ a: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+    bytesEqual(a, UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+}

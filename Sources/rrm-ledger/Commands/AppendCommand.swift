@@ -47,7 +47,7 @@ struct AppendCommand: LedgerCommand {
             var byKind: [String: JSONValue] = [:]
             for (kind, count) in summary.countsByKind { byKind[kind.rawValue] = .number(Double(count)) }
             Output.json([
-                "appended": .number(Double(summary.total)), "by_kind": .object(byKind),
+                "appended": .number(Double(summary.total)), "by_kind": .object(JSONObject(byKind)),
                 "first_seq": .number(Double(summary.firstSeq)), "head": summary.head.json, "dry_run": .bool(dryRun),
             ])
         }

@@ -57,7 +57,7 @@ struct ShowCommand: LedgerCommand {
                 "latest_finding": finding.map { .string($0.id) } ?? .null,
                 "parents": .array(parents.map(json)),
                 "children": .array(children.map(json)),
-                "children_by_role": .object(Dictionary(uniqueKeysWithValues: childCounts.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) })),
+                "children_by_role": .object(JSONObject(childCounts.map { (key: $0.key.rawValue, value: JSONValue.number(Double($0.value))) })),
             ])
         }
     }

@@ -17,11 +17,11 @@ struct StatsCommand: LedgerCommand {
             let levels: [JSONValue] = stats.levels.map { level in
                 var byKind: [String: JSONValue] = [:]
                 for kind in EventKind.allCases { byKind[kind.rawValue] = .number(Double(stats.count(level: level, kind: kind))) }
-                return ["level": .number(Double(level)), "by_kind": .object(byKind), "total": .number(Double(stats.count(level: level)))]
+                return ["level": .number(Double(level)), "by_kind": .object(JSONObject(byKind)), "total": .number(Double(stats.count(level: level)))]
             }
             var byKind: [String: JSONValue] = [:]
             for kind in EventKind.allCases { byKind[kind.rawValue] = .number(Double(stats.count(kind: kind))) }
-            Output.json(["entries": .number(Double(stats.total)), "by_level": .array(levels), "by_kind": .object(byKind), "head": stats.head.json])
+            Output.json(["entries": .number(Double(stats.total)), "by_level": .array(levels), "by_kind": .object(JSONObject(byKind)), "head": stats.head.json])
         }
     }
 
