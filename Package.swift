@@ -34,5 +34,8 @@ let package = Package(
         .testTarget(
             name: "RRMLedgerTests",
             dependencies: ["RRMLedger"]),
+        .testTarget(
+            name: "RRMLedgerCLITests",
+            dependencies: ["rrm-ledger", "RRMLedger"]),
     ]
 )

@@ -24,13 +24,38 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
 
     /// The entry concerned, when the fault is about one.
     public let seq: Int64?
+    /// For a fault about a run of entries (missing entries), the last one.
+    public let lastSeq: Int64?
     public let kind: Kind
     public let message: String
 
-    public init(seq: Int64?, kind: Kind, message: String) {
+    public init(seq: Int64?, lastSeq: Int64? = nil, kind: Kind, message: String) {
         self.seq = seq
+        self.lastSeq = lastSeq
         self.kind = kind
         self.message = message
+    }
+
+    /// A run of deleted entries.
+    static func missing(_ first: Int64, through last: Int64) -> ChainFault {
+        let message = first == last ? "is missing: it was deleted" : "entries \(first) to \(last) are missing: they were deleted"
+        return ChainFault(seq: first, lastSeq: last, kind: .missingEntries, message: message)
+    }
+
+    /// Sorts faults by sequence number and joins runs of missing entries that parallel ranges
+    /// reported in pieces, so the report does not depend on how the work was split.
+    static func merged(_ faults: [ChainFault]) -> [ChainFault] {
+        var result: [ChainFault] = []
+        for fault in faults.sorted(by: { ($0.seq ?? .max) < ($1.seq ?? .max) }) {
+            if fault.kind == .missingEntries, let last = result.last, last.kind == .missingEntries,
+                let end = last.lastSeq, let start = fault.seq, end + 1 == start, let newEnd = fault.lastSeq
+            {
+                result[result.count - 1] = .missing(last.seq!, through: newEnd)
+            } else {
+                result.append(fault)
+            }
+        }
+        return result
     }
 
     public var description: String {

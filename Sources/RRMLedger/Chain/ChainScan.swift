@@ -53,7 +53,7 @@ struct ChainScan {
         while try rows.step() {
             let seq = rows.int64(0)
             if seq != nextSeq {
-                record(ChainFault(seq: nextSeq, kind: .missingEntries, message: missingMessage(nextSeq, seq - 1)))
+                record(.missing(nextSeq, through: seq - 1))
                 previousHash = nil
             }
             let prev = rows.bytes(5)
@@ -86,14 +86,10 @@ struct ChainScan {
             if entriesChecked & 0xFFFF == 0 { progress?(entriesChecked) }
         }
         if nextSeq <= through {
-            record(ChainFault(seq: nextSeq, kind: .missingEntries, message: missingMessage(nextSeq, through)))
+            record(.missing(nextSeq, through: through))
             nextSeq = through + 1
             previousHash = nil
         }
-    }
-
-    private func missingMessage(_ first: Int64, _ last: Int64) -> String {
-        first == last ? "is missing: it was deleted" : "entries \(first) to \(last) are missing: they were deleted"
     }
 
     /// Says what the mismatch most likely is: a renumbered row (an entry inserted or deleted

@@ -13,12 +13,19 @@ public struct VerificationOptions: Sendable {
     public var storageCheck: Bool
     /// Threads that scan ranges of the chain side by side.
     public var workers: Int
+    /// Ledgers smaller than this many entries per worker are scanned by fewer workers: below it,
+    /// opening connections costs more than it saves.
+    public var minimumEntriesPerWorker: Int64
 
-    public init(expectedHead: ChainHead? = nil, deep: Bool = false, storageCheck: Bool = true, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        expectedHead: ChainHead? = nil, deep: Bool = false, storageCheck: Bool = true,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, minimumEntriesPerWorker: Int64 = 50_000
+    ) {
         self.expectedHead = expectedHead
         self.deep = deep
         self.storageCheck = storageCheck
         self.workers = max(1, workers)
+        self.minimumEntriesPerWorker = max(1, minimumEntriesPerWorker)
     }
 }
 
@@ -56,7 +63,8 @@ extension Ledger {
         let (lastSeq, head) = try read { db in
             (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0, try Self.head(db))
         }
-        let ranges = lastSeq == 0 ? [] : Self.split(1...lastSeq, into: lastSeq < 100_000 ? 1 : options.workers)
+        let workers = Int(min(Int64(options.workers), max(1, lastSeq / options.minimumEntriesPerWorker)))
+        let ranges = lastSeq == 0 ? [] : Self.split(1...lastSeq, into: workers)
         let tasks: [VerificationTask] = (options.storageCheck ? [.storage(full: options.deep)] : []) + ranges.map { .chain($0) }
         let results = try runInParallel(tasks, deep: options.deep, progress: progress)
         var faults = results.flatMap(\.faults)
@@ -68,8 +76,9 @@ extension Ledger {
                 faultCount += 1
             }
         }
-        faults.sort { ($0.seq ?? .max) < ($1.seq ?? .max) }
-        return VerificationReport(entries: entries, head: head, faults: faults, faultCount: faultCount, seconds: Date().timeIntervalSince(start))
+        let merged = ChainFault.merged(faults)
+        faultCount -= faults.count - merged.count
+        return VerificationReport(entries: entries, head: head, faults: merged, faultCount: faultCount, seconds: Date().timeIntervalSince(start))
     }
 
     /// Splits `1...last` into `parts` contiguous ranges of near-equal size.

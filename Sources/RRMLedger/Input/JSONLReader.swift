@@ -43,21 +43,27 @@ public struct JSONLReader {
         var searchFrom = start
         while true {
             if let newline = Self.indexOfNewline(in: buffer, from: searchFrom, to: end) {
+                try checkLength(newline - start)
                 let range = (start, newline)
                 start = newline + 1
                 return range
             }
             if atEnd {
                 guard start < end else { return nil }
+                try checkLength(end - start)
                 let range = (start, end)
                 start = end
                 return range
             }
-            if end - start > Self.maximumLineBytes {
-                throw LedgerError.badEvent(line: lineNumber + 1, id: nil, problem: "line is longer than \(Self.maximumLineBytes) bytes")
-            }
+            try checkLength(end - start)
             searchFrom = end - start
             try refill()
+        }
+    }
+
+    private func checkLength(_ length: Int) throws {
+        if length > Self.maximumLineBytes {
+            throw LedgerError.badEvent(line: lineNumber + 1, id: nil, problem: "line is longer than \(Self.maximumLineBytes) bytes")
         }
     }
 

@@ -197,13 +197,13 @@ public struct JSONParser {
             return negative ? -value : value
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
-            throw JSONParseError(offset: start, reason: "number \(text) is out of the range of a double")
-        }
-        if isInteger && abs(value) > Self.maximumExactInteger {
+        if isInteger && (integerDigits > 19 || mantissa > UInt64(Self.maximumExactInteger)) {
             throw JSONParseError(
                 offset: start,
                 reason: "integer \(text) is beyond 2^53 and cannot be kept exactly (I-JSON); send it as a string")
+        }
+        guard let value = Double(text), value.isFinite else {
+            throw JSONParseError(offset: start, reason: "number \(text) is out of the range of a double")
         }
         return value
     }
