@@ -36,6 +36,6 @@ let package = Package(
             dependencies: ["RRMLedger"]),
         .testTarget(
             name: "RRMLedgerCLITests",
-            dependencies: ["rrm-ledger", "RRMLedger"]),
+            dependencies: ["rrm-ledger", "RRMLedger", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
