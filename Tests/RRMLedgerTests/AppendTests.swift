@@ -112,3 +112,36 @@ final class GeneratedLines: ByteSource {
         return n
     }
 }
+
+@Suite struct ExactIdentifierTests {
+    /// "café" in NFC and in NFD are two ids: SQLite compares bytes, and so must every lookup.
+    @Test func canonicallyEquivalentIdsStayDistinct() throws {
+        let temp = try TemporaryLedger()
+        try temp.append(#"""
+            {"kind":"model","id":"caf\u00e9","level":0,"role":"policy"}
+            {"kind":"model","id":"cafe\u0301","level":7,"role":"policy"}
+            {"kind":"output","id":"o","model":"caf\u00e9","task":"t"}
+            {"kind":"output","id":"p","model":"cafe\u0301","task":"t"}
+            {"kind":"critique","id":"c","critic":"caf\u00e9","targets":["o","p"]}
+            """#)
+        #expect(try temp.ledger.entry(id: "o").level == 0)
+        #expect(try temp.ledger.entry(id: "p").level == 7)
+        let parents = try temp.ledger.parents(of: try temp.ledger.entry(id: "o").seq)
+        #expect(parents.map(\.seq) == [1])
+        #expect(try temp.ledger.verify(VerificationOptions(deep: true)).isIntact)
+        #expect(JSONValue.string("caf\u{e9}") != JSONValue.string("cafe\u{301}"))
+    }
+
+    @Test func aPersonRaterFollowsTheIdRules() throws {
+        let temp = try TemporaryLedger()
+        try temp.append(#"{"kind":"model","id":"m","level":0,"role":"policy"}"# + "\n" + #"{"kind":"output","id":"o","model":"m","task":"t"}"#)
+        let error = #expect(throws: LedgerError.self) {
+            try temp.append(#"{"kind":"label","id":"l","rater":"human:a\u0007","targets":["o"],"value":1}"#)
+        }
+        guard case .badEvent(1, _, let problem)? = error else {
+            Issue.record("expected a bad event, got \(String(describing: error))")
+            return
+        }
+        #expect(problem.contains("person id contains the control character"))
+    }
+}

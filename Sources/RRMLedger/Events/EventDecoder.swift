@@ -43,7 +43,7 @@ public enum EventDecoder {
         }
         let allowed = allowedFields[kind]!
         for member in fields.members where !allowed.contains(member.key) {
-            throw EventError(field: member.key, "is not a field of a \(kind.rawValue) event (put free-form data in \"attributes\")")
+            throw EventError(field: member.key, "is not a field of \(kind.withArticle) event (put free-form data in \"attributes\")")
         }
         var reader = FieldReader(fields: fields)
         let id = try reader.id("id")
@@ -85,10 +85,11 @@ public enum EventDecoder {
             searchText = CritiqueSearchText(text: text, claims: claims.joined(separator: "\n"))
         case .label:
             let rater = try reader.nonEmptyString("rater")
-            if rater.hasPrefix(personPrefix) {
-                guard rater.count > personPrefix.count else {
+            if rater.hasBytePrefix(personPrefix) {
+                guard rater.utf8.count > personPrefix.utf8.count else {
                     throw EventError(field: "rater", "\"\(rater)\" names no person after \"\(personPrefix)\"")
                 }
+                if let problem = EntryID.problem(with: rater) { throw EventError(field: "rater", "person id \(problem)") }
             } else {
                 try reader.reference("rater", role: .rater)
             }
@@ -187,11 +188,11 @@ private struct FieldReader {
         }
         let firstIndex = references.count
         // Short lists (targets, assisted_by) are checked for repeats pairwise; long ones (members) with a set.
-        var seen = elements.count > 16 ? Set<String>(minimumCapacity: elements.count) : nil
+        var seen = elements.count > 16 ? Set<ExactString>(minimumCapacity: elements.count) : nil
         for (index, element) in elements.enumerated() {
             guard let text = element.stringValue else { throw EventError(field: "\(name)[\(index)]", "must be a string id, not \(element.typeDescription)") }
             if let problem = EntryID.problem(with: text) { throw EventError(field: "\(name)[\(index)]", "id \(problem)") }
-            let repeated = seen != nil ? !seen!.insert(text).inserted : references[firstIndex...].contains { $0.id == text }
+            let repeated = seen != nil ? !seen!.insert(ExactString(text)).inserted : references[firstIndex...].contains { $0.id.isByteEqual(to: text) }
             if repeated { throw EventError(field: "\(name)[\(index)]", "\"\(text)\" is listed twice") }
             references.append(Reference(role: role, id: text, path: "\(name)[\(index)]"))
         }

@@ -25,6 +25,11 @@ public enum EventKind: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
+    /// The kind's name with its indefinite article, for messages: "an output", "a label".
+    public var withArticle: String {
+        self == .output ? "an output" : "a \(rawValue)"
+    }
+
     /// Kinds in pipeline order, the order reports list them in.
     public static func < (a: EventKind, b: EventKind) -> Bool {
         a.ordinal < b.ordinal

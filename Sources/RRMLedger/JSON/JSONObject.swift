@@ -37,11 +37,11 @@ public struct JSONObject: Sendable, Equatable {
     public subscript(key: String) -> JSONValue? {
         get {
             let index = insertionIndex(of: key)
-            return index < members.count && members[index].key == key ? members[index].value : nil
+            return index < members.count && members[index].key.isByteEqual(to: key) ? members[index].value : nil
         }
         set {
             let index = insertionIndex(of: key)
-            let present = index < members.count && members[index].key == key
+            let present = index < members.count && members[index].key.isByteEqual(to: key)
             switch (present, newValue) {
             case (true, let value?): members[index].value = value
             case (true, nil): members.remove(at: index)
@@ -63,7 +63,7 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key.isByteEqual(to: $1.key) && $0.value == $1.value }
     }
 
     /// RFC 8785 key order: lexicographic by UTF-16 code units.

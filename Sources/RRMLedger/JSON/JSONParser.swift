@@ -103,7 +103,7 @@ public struct JSONParser {
         var order = Array(members.indices)
         if !zip(members, members.dropFirst()).allSatisfy({ JSONObject.precedes($0.key, $1.key) }) {
             order.sort { JSONObject.precedes(members[$0].key, members[$1].key) }
-            for (a, b) in zip(order, order.dropFirst()) where members[a].key == members[b].key {
+            for (a, b) in zip(order, order.dropFirst()) where members[a].key.isByteEqual(to: members[b].key) {
                 throw JSONParseError(offset: keyOffsets[max(a, b)], reason: "duplicate key \"\(members[a].key)\"")
             }
             return JSONObject(sortedUniqueMembers: order.map { members[$0] })

@@ -47,6 +47,20 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Structural equality, with strings compared by their UTF-8 bytes: two values are equal
+    /// exactly when their canonical forms are.
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x.isByteEqual(to: y)
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
+        }
+    }
+
     /// Member access for objects; `nil` for anything else or a missing key.
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]

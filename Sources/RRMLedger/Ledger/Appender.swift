@@ -8,7 +8,9 @@ public struct AppendSummary: Sendable, Equatable {
     public let countsByKind: [EventKind: Int]
     /// Sequence number of the first appended entry.
     public let firstSeq: Int64
-    /// The head after the append (for a dry run, the head the append would have produced).
+    /// The head after the append. For a dry run, the head the batch produced before it was
+    /// rolled back; a real append of the same batch differs if events without `time` get the
+    /// time of that later append.
     public let head: ChainHead
     /// Whether the batch was checked and rolled back rather than committed.
     public let dryRun: Bool
@@ -108,7 +110,7 @@ private struct BatchWriter {
                     try insertEntry.run()
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     if let existing = try resolver.resolve(event.id) {
-                        throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: "field \"id\": \"\(event.id)\" is already taken by entry \(existing.seq), a \(existing.kind.rawValue)")
+                        throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: "field \"id\": \"\(event.id)\" is already taken by entry \(existing.seq), \(existing.kind.withArticle)")
                     }
                     throw error
                 }

@@ -28,6 +28,8 @@ public final class Ledger: Sendable {
     public static func create(at path: String) throws(LedgerError) -> Ledger {
         if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path: path) }
         do {
+            // The creating connection is closed afterwards: it sized its page cache before the
+            // schema set the page size, so a fresh connection serves the new ledger.
             let queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
             try queue.writeWithoutTransaction { db in
                 // The script sets the page size first (it applies only to an empty file), then
@@ -38,12 +40,13 @@ public final class Ledger: Sendable {
                     arguments: [LedgerSchema.formatName, Timestamp.now(), "rrm-ledger \(RRMLedgerVersion.current)"])
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
-            return Ledger(path: path, queue: queue, readOnly: false)
+            try queue.close()
         } catch {
             // Leave nothing half-made behind.
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw LedgerError(error, path: path)
         }
+        return try open(at: path)
     }
 
     /// Opens an existing ledger, checking that it is one and that its schema is not newer.

@@ -17,7 +17,7 @@ final class ReferenceResolver {
     /// Most ids kept in the cache; beyond it the cache starts over, keeping memory flat.
     static let cacheLimit = 1 << 18
 
-    private var cache: [String: ResolvedEntry] = [:]
+    private var cache: [ExactString: ResolvedEntry] = [:]
     private let lookup: RawStatement
 
     init(_ db: Database) throws {
@@ -31,7 +31,7 @@ final class ReferenceResolver {
 
     /// The entry with this id, or `nil` if there is none.
     func resolve(_ id: String) throws -> ResolvedEntry? {
-        if let hit = cache[id] { return hit }
+        if let hit = cache[ExactString(id)] { return hit }
         lookup.bind(1, id)
         defer { lookup.reset() }
         guard try lookup.step() else { return nil }
@@ -45,7 +45,7 @@ final class ReferenceResolver {
     /// Records an entry just written, so references to it later in the batch are cache hits.
     func remember(_ id: String, _ entry: ResolvedEntry) {
         if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[id] = entry
+        cache[ExactString(id)] = entry
     }
 
     /// Resolves every reference of `event`, checking that each names an existing entry of an
@@ -62,7 +62,7 @@ final class ReferenceResolver {
                 throw EventError(field: reference.path, "no entry has the id \"\(reference.id)\" (\(hint))")
             }
             guard reference.role.accepts(kind: entry.kind, modelRole: entry.modelRole) else {
-                let actual = entry.kind == .model ? "a model with role \"\(entry.modelRole ?? "")\"" : "a \(entry.kind.rawValue)"
+                let actual = entry.kind == .model ? "a model with role \"\(entry.modelRole ?? "")\"" : entry.kind.withArticle
                 throw EventError(field: reference.path, "\"\(reference.id)\" is \(actual), but \(reference.role.field) must name \(reference.role.expectation)")
             }
             resolved.append(entry)

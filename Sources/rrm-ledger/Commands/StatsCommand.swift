@@ -12,7 +12,9 @@ struct StatsCommand: LedgerCommand {
     func execute() throws {
         let stats = try openLedger(ledger, readOnly: true).statistics()
         switch output.format {
-        case .text: printTable(stats)
+        case .text:
+            Self.printTable(stats)
+            Output.line("head \(stats.head)")
         case .json:
             let levels: [JSONValue] = stats.levels.map { level in
                 var byKind: [String: JSONValue] = [:]
@@ -25,7 +27,8 @@ struct StatsCommand: LedgerCommand {
         }
     }
 
-    private func printTable(_ stats: LedgerStatistics) {
+    /// Entries per level (rows) and kind (columns), with totals.
+    static func printTable(_ stats: LedgerStatistics, indent: String = "") {
         let kinds = EventKind.allCases
         let header = ["level"] + kinds.map(\.rawValue) + ["total"]
         var rows: [[String]] = stats.levels.map { level in
@@ -38,8 +41,7 @@ struct StatsCommand: LedgerCommand {
                 index == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[index] - cell.count) + cell
             }.joined(separator: "  ")
         }
-        Output.line(format(header))
-        for row in rows { Output.line(format(row)) }
-        Output.line("head \(stats.head)")
+        Output.line(indent + format(header))
+        for row in rows { Output.line(indent + format(row)) }
     }
 }

@@ -17,6 +17,9 @@ extension LedgerCommand {
             throw ExitCode(failure.exitCode)
         } catch let code as ExitCode {
             throw code
+        } catch let usage as ValidationErrorExit {
+            Output.error(usage.message)
+            throw ExitCode(64)
         } catch {
             // Anything else is a defect in rrm-ledger, not in the user's input.
             Output.error("internal error: \(error)")

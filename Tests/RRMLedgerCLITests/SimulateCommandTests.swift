@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// `rrm-ledger simulate` and `rrm-ledger demo` as real processes.
+@Suite struct SimulateCommandTests {
+    @Test func simulatesIntoANewLedgerAndPrintsTheTruth() throws {
+        let cli = try CLIProcess()
+        let result = try cli.run(["simulate", "--ledger", "s.sqlite", "--outputs", "50", "--seed", "3", "--truth", "truth.jsonl"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("simulated "))
+        #expect(result.stdout.contains("levels 0 to 3, seed 3, into s.sqlite"))
+        #expect(result.stdout.contains("true rates (hidden from the ledger):"))
+        #expect(result.stdout.contains("hidden truth written to truth.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: cli.path("truth.jsonl")))
+        #expect(try cli.run(["verify", "--ledger", "s.sqlite", "--deep"]).status == 0)
+    }
+
+    @Test func theSameSeedGivesTheSameHeadThroughTheCommandLine() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["simulate", "--ledger", "a.sqlite", "--outputs", "40"]).status == 0)
+        #expect(try cli.run(["simulate", "--ledger", "b.sqlite", "--outputs", "40"]).status == 0)
+        let a = try cli.run(["head", "--ledger", "a.sqlite"]).stdout
+        let b = try cli.run(["head", "--ledger", "b.sqlite"]).stdout
+        #expect(a == b)
+        #expect(a.split(separator: ":").count == 2)
+    }
+
+    @Test(arguments: [
+        (["--sycophancy=-0.1"], "--sycophancy is a probability"),
+        (["--audit-rate", "1.5"], "--audit-rate is a probability"),
+        (["--levels", "0"], "--levels must be from 1 to 50"),
+        (["--seed", "abc"], "seed"),
+        (["--inject", "1:opinion:0.2"], "--inject \"1:opinion:0.2\" must be level:kind:rate"),
+        (["--inject", "0:critique:0.2"], "level 0 has no critiques"),
+        (["--outputs", "10", "--entries", "1000"], "give --outputs or --entries, not both"),
+        (["--outputs", "0"], "--outputs must be from 1"),
+    ])
+    func nonsenseParametersExit64AndWriteNothing(arguments: [String], message: String) throws {
+        let cli = try CLIProcess()
+        let result = try cli.run(["simulate", "--ledger", "s.sqlite", "--truth", "t.jsonl"] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("s.sqlite")))
+        #expect(!FileManager.default.fileExists(atPath: cli.path("t.jsonl")))
+    }
+
+    @Test func aLedgerWithEntriesIsReplacedOnlyWithFresh() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["simulate", "--ledger", "s.sqlite", "--outputs", "20", "--seed", "1"]).status == 0)
+        let before = cli.bytes("s.sqlite")
+        let refused = try cli.run(["simulate", "--ledger", "s.sqlite", "--outputs", "20", "--seed", "2"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("already holds"))
+        #expect(refused.stderr.contains("--fresh"))
+        #expect(cli.bytes("s.sqlite") == before)
+        let replaced = try cli.run(["simulate", "--ledger", "s.sqlite", "--outputs", "20", "--seed", "2", "--fresh"])
+        #expect(replaced.status == 0)
+        #expect(cli.bytes("s.sqlite") != before)
+    }
+
+    @Test func simulateRefusesToReplaceAFileThatIsNotALedger() throws {
+        let cli = try CLIProcess()
+        try cli.write("precious notes\n", to: "notes.txt")
+        let result = try cli.run(["simulate", "--ledger", "notes.txt", "--outputs", "5", "--fresh"])
+        #expect(result.status == 65)
+        #expect(try String(contentsOfFile: cli.path("notes.txt"), encoding: .utf8) == "precious notes\n")
+    }
+
+    @Test func writesEventsToAFileForOtherTools() throws {
+        let cli = try CLIProcess()
+        let result = try cli.run(["simulate", "--events-out", "events.jsonl", "--outputs", "30"])
+        #expect(result.status == 0)
+        try cli.run(["init", "--ledger", "l.sqlite"])
+        let appended = try cli.run(["append", "--ledger", "l.sqlite", "events.jsonl"])
+        #expect(appended.status == 0)
+        let simulated = try cli.run(["simulate", "--ledger", "direct.sqlite", "--outputs", "30"])
+        #expect(simulated.status == 0)
+        #expect(try cli.run(["head", "--ledger", "l.sqlite"]).stdout == (try cli.run(["head", "--ledger", "direct.sqlite"]).stdout))
+    }
+
+    @Test func theDemoRecordsVerifiesAndSaysWhatToTryNext() throws {
+        let cli = try CLIProcess()
+        let result = try cli.run(["demo", "--outputs", "150"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("into rrm-demo.sqlite"))
+        #expect(result.stdout.contains("2. Verified: the hash chain of"))
+        #expect(result.stdout.contains("3. Entries per kind and level:"))
+        #expect(result.stdout.contains("4. What the auditors found"))
+        #expect(result.stdout.contains("rrm-ledger verify --ledger rrm-demo.sqlite --deep"))
+        #expect(FileManager.default.fileExists(atPath: cli.path("rrm-demo.sqlite")))
+        // Running it again replaces its own ledger.
+        #expect(try cli.run(["demo", "--outputs", "150"]).status == 0)
+    }
+}
