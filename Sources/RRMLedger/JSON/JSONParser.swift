@@ -103,8 +103,10 @@ public struct JSONParser {
         var order = Array(members.indices)
         if !zip(members, members.dropFirst()).allSatisfy({ JSONObject.precedes($0.key, $1.key) }) {
             order.sort { JSONObject.precedes(members[$0].key, members[$1].key) }
-            for (a, b) in zip(order, order.dropFirst()) where members[a].key.isByteEqual(to: members[b].key) {
-                throw JSONParseError(offset: keyOffsets[max(a, b)], reason: "duplicate key \"\(members[a].key)\"")
+            // Report the repeat that comes first in the text.
+            let repeats = zip(order, order.dropFirst()).filter { members[$0].key.isByteEqual(to: members[$1].key) }.map { max($0, $1) }
+            if let first = repeats.min() {
+                throw JSONParseError(offset: keyOffsets[first], reason: "duplicate key \"\(members[first].key)\"")
             }
             return JSONObject(sortedUniqueMembers: order.map { members[$0] })
         }
@@ -197,15 +199,27 @@ public struct JSONParser {
             return negative ? -value : value
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if isInteger && (integerDigits > 19 || mantissa > UInt64(Self.maximumExactInteger)) {
-            throw JSONParseError(
-                offset: start,
-                reason: "integer \(text) is beyond 2^53 and cannot be kept exactly (I-JSON); send it as a string")
-        }
         guard let value = Double(text), value.isFinite else {
             throw JSONParseError(offset: start, reason: "number \(text) is out of the range of a double")
         }
+        if isInteger && !Self.isExact(integerLiteral: text.utf8.drop { $0 == UInt8(ascii: "-") }, value: value) {
+            throw JSONParseError(
+                offset: start,
+                reason: "integer \(text) would become \(ECMAScriptNumber.format(value)): JSON numbers are doubles, exact only to 2^53 (I-JSON); send it as a string")
+        }
         return value
+    }
+
+    /// Whether an integer literal denotes exactly the number the canonical form of `value` will
+    /// print, so canonicalization cannot change it: its digits, without trailing zeros, and its
+    /// length must be the shortest round-trip digits of `value` and their decimal point position.
+    /// (9007199254740993 fails: it becomes 9007199254740992; 1e20 written out in full passes.)
+    static func isExact<Digits: Collection>(integerLiteral digits: Digits, value: Double) -> Bool where Digits.Element == UInt8 {
+        let (shortest, pointPosition) = ECMAScriptNumber.shortestDigits(abs(value))
+        guard pointPosition == digits.count else { return false }
+        var significant = Array(digits.map { $0 - UInt8(ascii: "0") })
+        while significant.last == 0 { significant.removeLast() }
+        return significant == shortest
     }
 
     // MARK: - Strings
@@ -291,6 +305,9 @@ public struct JSONParser {
                 }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             }
+            if Self.isNoncharacter(scalar) {
+                throw JSONParseError(offset: escapeStart, reason: "noncharacter U+\(String(scalar, radix: 16, uppercase: true)) is not allowed (I-JSON)")
+            }
             appendUTF8(scalar, to: &scratch)
         default:
             throw JSONParseError(offset: escapeStart, reason: "invalid escape sequence \\\(Character(Unicode.Scalar(code)))")
@@ -338,7 +355,20 @@ public struct JSONParser {
         for i in 2..<max(length, 2) where (bytes[position + i] & 0xC0) != 0x80 {
             throw fail("invalid UTF-8 sequence")
         }
+        // Noncharacters end in EF B7 90…AF (U+FDD0…U+FDEF) or in BF BE / BF BF (U+xFFFE, U+xFFFF).
+        if length >= 3 {
+            let last = bytes[position + length - 1]
+            let beforeLast = bytes[position + length - 2]
+            let isFDD0 = length == 3 && lead == 0xEF && second == 0xB7 && (0x90...0xAF).contains(last)
+            let isFFFE = beforeLast == 0xBF && (last == 0xBE || last == 0xBF) && (length == 4 ? (second & 0x0F) == 0x0F : lead == 0xEF && second == 0xBF)
+            if isFDD0 || isFFFE { throw fail("noncharacter in string is not allowed (I-JSON)") }
+        }
         position += length
+    }
+
+    /// Unicode noncharacters: U+FDD0…U+FDEF and the last two code points of every plane.
+    static func isNoncharacter(_ scalar: UInt32) -> Bool {
+        (0xFDD0...0xFDEF).contains(scalar) || (scalar & 0xFFFE) == 0xFFFE
     }
 
     // MARK: - Helpers
