@@ -70,7 +70,9 @@ import Testing
 
     @Test func aBadLineExits65NamingLineAndFieldAndChangesNothing() throws {
         let cli = try populated()
-        try cli.write(#"{"kind":"output","id":"o2","model":"policy-0","task":"t"}"# + "\n" + #"{"kind":"label","id":"l2","rater":"human:x","targets":["nope"],"value":1}"# + "\n", to: "bad.jsonl")
+        try cli.write(
+            #"{"kind":"output","id":"o2","model":"policy-0","task":"t"}"# + "\n"
+                + #"{"kind":"label","id":"l2","rater":"human:x","targets":["nope"],"value":1}"# + "\n", to: "bad.jsonl")
         let before = cli.bytes("l.sqlite")
         let head = try cli.run(["head", "--ledger", "l.sqlite"]).stdout
         let result = try cli.run(["append", "--ledger", "l.sqlite", "bad.jsonl"])
@@ -132,12 +134,13 @@ import Testing
         let damaged = try cli.run(["verify", "--ledger", "l.sqlite"])
         #expect(damaged.status == 1)
         let lines = damaged.stdout.split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "FAULT hash-mismatch: entry 2: stored hash does not match the hash of its fields: its body or hash was altered",
-            "FAULT broken-link: entry 3: prev_hash does not match the hash of entry 2: the chain is broken here",
-            "FAULT hash-mismatch: entry 4: stored hash does not match the hash of its fields: its body or hash was altered",
-            "FAILED: 3 faults in 5 entries; first damaged entry: 2",
-        ])
+        #expect(
+            lines == [
+                "FAULT hash-mismatch: entry 2: stored hash does not match the hash of its fields: its body or hash was altered",
+                "FAULT broken-link: entry 3: prev_hash does not match the hash of entry 2: the chain is broken here",
+                "FAULT hash-mismatch: entry 4: stored hash does not match the hash of its fields: its body or hash was altered",
+                "FAILED: 3 faults in 5 entries; first damaged entry: 2",
+            ])
         let json = try cli.run(["verify", "--ledger", "l.sqlite", "--format", "json"])
         #expect(json.status == 1)
         let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
@@ -251,7 +254,8 @@ import Testing
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
             defer { try? db.execute(sql: "ROLLBACK") }
-            let result = try cli.run(["append", "--ledger", "l.sqlite", "--wait", "0.5", "-"], stdin: #"{"kind":"model","id":"m2","level":0,"role":"policy"}"#)
+            let result = try cli.run(
+                ["append", "--ledger", "l.sqlite", "--wait", "0.5", "-"], stdin: #"{"kind":"model","id":"m2","level":0,"role":"policy"}"#)
             #expect(result.status == 75)
             #expect(result.stderr.contains("locked by another writer"))
         }

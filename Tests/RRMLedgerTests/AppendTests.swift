@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RRMLedger
 
 @Suite struct AppendTests {
@@ -38,10 +39,13 @@ import Testing
 
     @Test func canonicalBodyAndNormalizedTimeAreStored() throws {
         let temp = try TemporaryLedger()
-        try temp.append(#"{"kind":"model","role":"policy","level":0,"id":"m","time":"2026-03-01T01:30:00.500+02:00","attributes":{"b":1.0,"a":[1e2]}}"#)
+        try temp.append(
+            #"{"kind":"model","role":"policy","level":0,"id":"m","time":"2026-03-01T01:30:00.500+02:00","attributes":{"b":1.0,"a":[1e2]}}"#)
         let entry = try temp.ledger.entry(id: "m")
         #expect(entry.time == "2026-02-28T23:30:00.5Z")
-        #expect(entry.body == #"{"attributes":{"a":[100],"b":1},"id":"m","kind":"model","level":0,"role":"policy","time":"2026-02-28T23:30:00.5Z"}"#)
+        #expect(
+            entry.body
+                == #"{"attributes":{"a":[100],"b":1},"id":"m","kind":"model","level":0,"role":"policy","time":"2026-02-28T23:30:00.5Z"}"#)
         #expect(entry.hash == ChainHash.entryHash(previous: ChainHash.genesis, seq: 1, body: Array(entry.body.utf8)))
     }
 
@@ -99,7 +103,8 @@ final class GeneratedLines: ByteSource {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LedgerError) -> Int {
         while pending.count < buffer.count && next < count {
-            let line = next < 0
+            let line =
+                next < 0
                 ? #"{"kind":"model","id":"m","level":0,"role":"policy"}"#
                 : #"{"kind":"output","id":"o-\#(next)","model":"m","task":"t\#(next % 7)"}"#
             pending.append(contentsOf: line.utf8)
@@ -117,7 +122,8 @@ final class GeneratedLines: ByteSource {
     /// "café" in NFC and in NFD are two ids: SQLite compares bytes, and so must every lookup.
     @Test func canonicallyEquivalentIdsStayDistinct() throws {
         let temp = try TemporaryLedger()
-        try temp.append(#"""
+        try temp.append(
+            #"""
             {"kind":"model","id":"caf\u00e9","level":0,"role":"policy"}
             {"kind":"model","id":"cafe\u0301","level":7,"role":"policy"}
             {"kind":"output","id":"o","model":"caf\u00e9","task":"t"}
@@ -134,7 +140,8 @@ final class GeneratedLines: ByteSource {
 
     @Test func aPersonRaterFollowsTheIdRules() throws {
         let temp = try TemporaryLedger()
-        try temp.append(#"{"kind":"model","id":"m","level":0,"role":"policy"}"# + "\n" + #"{"kind":"output","id":"o","model":"m","task":"t"}"#)
+        try temp.append(
+            #"{"kind":"model","id":"m","level":0,"role":"policy"}"# + "\n" + #"{"kind":"output","id":"o","model":"m","task":"t"}"#)
         let error = #expect(throws: LedgerError.self) {
             try temp.append(#"{"kind":"label","id":"l","rater":"human:a\u0007","targets":["o"],"value":1}"#)
         }

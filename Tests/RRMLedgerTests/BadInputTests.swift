@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RRMLedger
 
 /// Every kind of bad batch is refused with the line and field at fault, and leaves the ledger
@@ -29,31 +30,76 @@ import Testing
         Case(name: "missing kind", line: #"{"id":"x"}"#, expected: ["\"kind\"", "missing"]),
         Case(name: "unknown kind", line: #"{"kind":"opinion","id":"x"}"#, expected: ["unknown kind \"opinion\""]),
         Case(name: "missing id", line: #"{"kind":"model","level":0,"role":"policy"}"#, expected: ["\"id\"", "missing"]),
-        Case(name: "id not a string", line: #"{"kind":"model","id":7,"level":0,"role":"policy"}"#, expected: ["\"id\"", "must be a string"]),
+        Case(
+            name: "id not a string", line: #"{"kind":"model","id":7,"level":0,"role":"policy"}"#, expected: ["\"id\"", "must be a string"]),
         Case(name: "empty id", line: #"{"kind":"model","id":"","level":0,"role":"policy"}"#, expected: ["\"id\"", "empty"]),
-        Case(name: "over-long id", line: #"{"kind":"model","id":"\#(String(repeating: "x", count: 201))","level":0,"role":"policy"}"#, expected: ["\"id\"", "longer than 200"]),
-        Case(name: "control character in id", line: #"{"kind":"model","id":"a\u0007","level":0,"role":"policy"}"#, expected: ["\"id\"", "control character"]),
-        Case(name: "unknown field", line: #"{"kind":"model","id":"x","level":0,"role":"policy","colour":"red"}"#, expected: ["\"colour\"", "not a field"]),
-        Case(name: "mistyped level", line: #"{"kind":"model","id":"x","level":"one","role":"policy"}"#, expected: ["\"level\"", "integer"]),
+        Case(
+            name: "over-long id", line: #"{"kind":"model","id":"\#(String(repeating: "x", count: 201))","level":0,"role":"policy"}"#,
+            expected: ["\"id\"", "longer than 200"]),
+        Case(
+            name: "control character in id", line: #"{"kind":"model","id":"a\u0007","level":0,"role":"policy"}"#,
+            expected: ["\"id\"", "control character"]),
+        Case(
+            name: "unknown field", line: #"{"kind":"model","id":"x","level":0,"role":"policy","colour":"red"}"#,
+            expected: ["\"colour\"", "not a field"]),
+        Case(
+            name: "mistyped level", line: #"{"kind":"model","id":"x","level":"one","role":"policy"}"#, expected: ["\"level\"", "integer"]),
         Case(name: "negative level", line: #"{"kind":"model","id":"x","level":-1,"role":"policy"}"#, expected: ["\"level\"", "integer"]),
-        Case(name: "fractional level", line: #"{"kind":"model","id":"x","level":1.5,"role":"policy"}"#, expected: ["\"level\"", "integer"]),
+        Case(
+            name: "fractional level", line: #"{"kind":"model","id":"x","level":1.5,"role":"policy"}"#, expected: ["\"level\"", "integer"]),
         Case(name: "bad time", line: #"{"kind":"model","id":"x","level":0,"role":"policy","time":"yesterday"}"#, expected: ["\"time\""]),
-        Case(name: "attributes not an object", line: #"{"kind":"model","id":"x","level":0,"role":"policy","attributes":[1]}"#, expected: ["\"attributes\"", "object"]),
-        Case(name: "duplicate id in the ledger", line: #"{"kind":"model","id":"m","level":0,"role":"policy"}"#, expected: ["\"id\"", "already taken by entry 1"]),
-        Case(name: "reference to a missing entry", line: #"{"kind":"output","id":"x","model":"ghost","task":"t"}"#, expected: ["\"model\"", "no entry has the id \"ghost\""]),
-        Case(name: "reference to the wrong kind", line: #"{"kind":"critique","id":"x","critic":"m","targets":["l"]}"#, expected: ["\"targets[0]\"", "is a label", "output"]),
-        Case(name: "trained_on a policy", line: #"{"kind":"model","id":"x","level":1,"role":"policy","trained_on":["m"]}"#, expected: ["\"trained_on[0]\"", "role \"policy\""]),
-        Case(name: "assisted_by an output", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o"],"value":1,"assisted_by":["o"]}"#, expected: ["\"assisted_by[0]\"", "critique"]),
-        Case(name: "three label targets", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o","o2","o3"],"value":1}"#, expected: ["\"targets\"", "1 to 2"]),
-        Case(name: "no critique targets", line: #"{"kind":"critique","id":"x","critic":"m","targets":[]}"#, expected: ["\"targets\"", "at least 1"]),
-        Case(name: "target listed twice", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o","o"],"value":1}"#, expected: ["\"targets[1]\"", "listed twice"]),
-        Case(name: "label without value", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o"]}"#, expected: ["\"value\"", "missing"]),
-        Case(name: "rater neither person nor model", line: #"{"kind":"label","id":"x","rater":"alice","targets":["o"],"value":1}"#, expected: ["\"rater\"", "\"alice\""]),
-        Case(name: "bad verdict", line: #"{"kind":"finding","id":"x","about":"l","verdict":"wrong","auditor":"human:a"}"#, expected: ["\"verdict\"", "erroneous"]),
-        Case(name: "bad severity", line: #"{"kind":"critique","id":"x","critic":"m","targets":["o"],"findings":[{"claim":"c","severity":"dire"}]}"#, expected: ["\"findings[0].severity\""]),
-        Case(name: "content digest mismatch", line: #"{"kind":"output","id":"x","model":"m","task":"t","content":"a","content_sha256":"\#(String(repeating: "0", count: 64))"}"#, expected: ["\"content_sha256\"", "does not match"]),
-        Case(name: "integer beyond 2^53", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o"],"value":9007199254740993}"#, expected: ["invalid JSON", "2^53"]),
-        Case(name: "duplicate key", line: #"{"kind":"model","id":"x","id":"y","level":0,"role":"policy"}"#, expected: ["invalid JSON", "duplicate key \"id\""]),
+        Case(
+            name: "attributes not an object", line: #"{"kind":"model","id":"x","level":0,"role":"policy","attributes":[1]}"#,
+            expected: ["\"attributes\"", "object"]),
+        Case(
+            name: "duplicate id in the ledger", line: #"{"kind":"model","id":"m","level":0,"role":"policy"}"#,
+            expected: ["\"id\"", "already taken by entry 1"]),
+        Case(
+            name: "reference to a missing entry", line: #"{"kind":"output","id":"x","model":"ghost","task":"t"}"#,
+            expected: ["\"model\"", "no entry has the id \"ghost\""]),
+        Case(
+            name: "reference to the wrong kind", line: #"{"kind":"critique","id":"x","critic":"m","targets":["l"]}"#,
+            expected: ["\"targets[0]\"", "is a label", "output"]),
+        Case(
+            name: "trained_on a policy", line: #"{"kind":"model","id":"x","level":1,"role":"policy","trained_on":["m"]}"#,
+            expected: ["\"trained_on[0]\"", "role \"policy\""]),
+        Case(
+            name: "assisted_by an output",
+            line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o"],"value":1,"assisted_by":["o"]}"#,
+            expected: ["\"assisted_by[0]\"", "critique"]),
+        Case(
+            name: "three label targets", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o","o2","o3"],"value":1}"#,
+            expected: ["\"targets\"", "1 to 2"]),
+        Case(
+            name: "no critique targets", line: #"{"kind":"critique","id":"x","critic":"m","targets":[]}"#,
+            expected: ["\"targets\"", "at least 1"]),
+        Case(
+            name: "target listed twice", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o","o"],"value":1}"#,
+            expected: ["\"targets[1]\"", "listed twice"]),
+        Case(
+            name: "label without value", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o"]}"#,
+            expected: ["\"value\"", "missing"]),
+        Case(
+            name: "rater neither person nor model", line: #"{"kind":"label","id":"x","rater":"alice","targets":["o"],"value":1}"#,
+            expected: ["\"rater\"", "\"alice\""]),
+        Case(
+            name: "bad verdict", line: #"{"kind":"finding","id":"x","about":"l","verdict":"wrong","auditor":"human:a"}"#,
+            expected: ["\"verdict\"", "erroneous"]),
+        Case(
+            name: "bad severity",
+            line: #"{"kind":"critique","id":"x","critic":"m","targets":["o"],"findings":[{"claim":"c","severity":"dire"}]}"#,
+            expected: ["\"findings[0].severity\""]),
+        Case(
+            name: "content digest mismatch",
+            line:
+                #"{"kind":"output","id":"x","model":"m","task":"t","content":"a","content_sha256":"\#(String(repeating: "0", count: 64))"}"#,
+            expected: ["\"content_sha256\"", "does not match"]),
+        Case(
+            name: "integer beyond 2^53", line: #"{"kind":"label","id":"x","rater":"human:a","targets":["o"],"value":9007199254740993}"#,
+            expected: ["invalid JSON", "2^53"]),
+        Case(
+            name: "duplicate key", line: #"{"kind":"model","id":"x","id":"y","level":0,"role":"policy"}"#,
+            expected: ["invalid JSON", "duplicate key \"id\""]),
     ]
 
     @Test(arguments: cases)
@@ -131,7 +177,9 @@ import Testing
 
     @Test func refusesAnOverlongLine() throws {
         let temp = try TemporaryLedger()
-        let long = #"{"kind":"model","id":"m","level":0,"role":"policy","attributes":{"x":""# + String(repeating: "a", count: JSONLReader.maximumLineBytes) + "\"}}\n"
+        let long =
+            #"{"kind":"model","id":"m","level":0,"role":"policy","attributes":{"x":""#
+            + String(repeating: "a", count: JSONLReader.maximumLineBytes) + "\"}}\n"
         let error = #expect(throws: LedgerError.self) { try temp.append(long) }
         guard case .badEvent(1, _, let problem)? = error else {
             Issue.record("expected line 1 to be refused, got \(String(describing: error))")

@@ -231,7 +231,9 @@ import Testing
         invalid(
             "person rater longer than an id", field: "rater",
             #"{"kind":"label","id":"l1","rater":"human:\#(String(repeating: "p", count: 250))","targets":["o1"],"value":1}"#),
-        invalid("person rater with a control character", field: "rater", #"{"kind":"label","id":"l1","rater":"human:a\u0007","targets":["o1"],"value":1}"#),
+        invalid(
+            "person rater with a control character", field: "rater",
+            #"{"kind":"label","id":"l1","rater":"human:a\u0007","targets":["o1"],"value":1}"#),
         invalid(
             "label model rater with a control character", field: "rater",
             #"{"kind":"label","id":"l1","rater":"rm\u0007","targets":["o1"],"value":1}"#),
@@ -432,7 +434,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let casesFile = folder.appendingPathComponent("cases.json")
         try Data(("[\n" + cases.map(\.json).joined(separator: ",\n") + "\n]\n").utf8).write(to: casesFile)
-        let result = try Python.run(arguments: ["-c", validatorScript, RepositoryFiles.url("Schema/event.schema.json").path, casesFile.path])
+        let result = try Python.run(arguments: [
+            "-c", validatorScript, RepositoryFiles.url("Schema/event.schema.json").path, casesFile.path,
+        ])
         let output = result.stdout
         let errors = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
 

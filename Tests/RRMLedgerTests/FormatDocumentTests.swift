@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RRMLedger
 
 /// docs/FORMAT.md is precise enough to verify a ledger: the Python verifier it prints, written

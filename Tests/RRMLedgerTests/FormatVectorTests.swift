@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RRMLedger
 
 /// The test vectors published in docs/vectors/chain-v1.json (and quoted in docs/FORMAT.md) are

@@ -195,7 +195,9 @@ private func nestingDepth(of value: JSONValue) -> Int {
             refusal("[0, \(literal)]")
                 == JSONParseError(
                     offset: 4,
-                    reason: "integer \(literal) would become \(canonical): JSON numbers are doubles, exact only to 2^53 (I-JSON); send it as a string"))
+                    reason:
+                        "integer \(literal) would become \(canonical): JSON numbers are doubles, exact only to 2^53 (I-JSON); send it as a string"
+                ))
     }
 
     /// Beyond 2^53 an integer whose canonical form prints the same digits is kept: canonical

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import RRMLedger
 
 /// The binary's schema is Schema/ledger.sql, and the schema's tables agree with the code.
@@ -44,12 +45,14 @@ import Testing
         try temp.append(Fixture.pipeline)
         let answers = try temp.ledger.read { db in
             [
-                try String.fetchAll(db, sql: "SELECT kind || ' ' || level || ' ' || entries FROM entry_count WHERE kind = 'label' ORDER BY level"),
+                try String.fetchAll(
+                    db, sql: "SELECT kind || ' ' || level || ' ' || entries FROM entry_count WHERE kind = 'label' ORDER BY level"),
                 try String.fetchAll(db, sql: "SELECT label_id || ' ' || critique_id || ' ' || critic_id FROM label_critique"),
                 try String.fetchAll(db, sql: "SELECT entry_id || ' ' || finding_id || ' ' || verdict FROM latest_finding"),
                 try String.fetchAll(db, sql: "SELECT rater FROM labels WHERE id = 'label-1a'"),
                 try String.fetchAll(db, sql: "SELECT member_count FROM datasets WHERE id = 'data-0'"),
-                try String.fetchAll(db, sql: "SELECT c.id FROM critique_search s JOIN critiques c ON c.seq = s.rowid WHERE critique_search MATCH 'empty'"),
+                try String.fetchAll(
+                    db, sql: "SELECT c.id FROM critique_search s JOIN critiques c ON c.seq = s.rowid WHERE critique_search MATCH 'empty'"),
                 try String.fetchAll(db, sql: "SELECT count(*) FROM lineage WHERE link_class = 'evaluation'"),
             ]
         }

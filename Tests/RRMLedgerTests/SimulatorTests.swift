@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RRMLedger
 
 /// The simulator: deterministic, well-formed, honest about its truth, and errors compound when
@@ -99,8 +100,10 @@ import Testing
 
     @Test func theTruthStaysOutOfTheLedger() throws {
         let (temp, _, truth) = try Self.simulate(Self.parameters(outputs: 200))
-        let flawed = try #require(truth.first { $0["kind"]?.stringValue == "output" && $0["erroneous"] == .bool(true) && $0["category"]?.numberValue == 0 })
-        let sound = try #require(truth.first { $0["kind"]?.stringValue == "output" && $0["erroneous"] == .bool(false) && $0["category"]?.numberValue == 0 })
+        let flawed = try #require(
+            truth.first { $0["kind"]?.stringValue == "output" && $0["erroneous"] == .bool(true) && $0["category"]?.numberValue == 0 })
+        let sound = try #require(
+            truth.first { $0["kind"]?.stringValue == "output" && $0["erroneous"] == .bool(false) && $0["category"]?.numberValue == 0 })
         let a = try temp.ledger.entry(id: try #require(flawed["id"]?.stringValue)).bodyValue
         let b = try temp.ledger.entry(id: try #require(sound["id"]?.stringValue)).bodyValue
         // Flawed and sound outputs carry the same fields, with text that does not depend on the flaw.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import RRMLedger
 
 /// Every kind of tampering is detected, reported with the right sequence number, and an intact
@@ -91,7 +92,8 @@ import Testing
         let forgedBody = #"{"id":"forged","kind":"model","level":0,"role":"policy","time":"2026-01-01T00:00:04Z"}"#
         let prev = try temp.ledger.read { db in Array(try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = 4")!) }
         let hash = ChainHash.entryHash(previous: prev, seq: 5, body: Array(forgedBody.utf8))
-        try temp.tamper("""
+        try temp.tamper(
+            """
             UPDATE entry SET seq = seq + 1000 WHERE seq >= 5;
             UPDATE entry SET seq = seq - 999 WHERE seq >= 1005;
             INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash)
@@ -106,7 +108,8 @@ import Testing
 
     @Test func detectsSwappedEntries() throws {
         let temp = try pipeline()
-        try temp.tamper("""
+        try temp.tamper(
+            """
             UPDATE entry SET seq = 100 WHERE seq = 3;
             UPDATE entry SET seq = 3 WHERE seq = 4;
             UPDATE entry SET seq = 4 WHERE seq = 100;
@@ -192,7 +195,8 @@ import Testing
                 let current: Int64 = row[0]
                 let body: String = row[1]
                 let hash = ChainHash.entryHash(previous: previous, seq: current, body: Array(body.utf8))
-                try db.execute(sql: "UPDATE entry SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [Data(previous), Data(hash), current])
+                try db.execute(
+                    sql: "UPDATE entry SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [Data(previous), Data(hash), current])
                 previous = hash
             }
         }

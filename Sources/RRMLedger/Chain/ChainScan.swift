@@ -60,14 +60,17 @@ struct ChainScan {
             let hash = rows.bytes(6)
             let body = rows.bytes(4)
             if let expected = previousHash, !expected.withUnsafeBytes({ bytesEqual(prev, $0) }) {
-                let message = seq == 1
+                let message =
+                    seq == 1
                     ? "prev_hash is not 32 zero bytes, as the first entry's must be"
                     : "prev_hash does not match the hash of entry \(seq - 1): the chain is broken here"
                 record(ChainFault(seq: seq, kind: .brokenLink, message: message))
             }
             let digest = ChainHash.bodyDigest(body)
             if !ChainHash.entryHash(previous: prev, seq: seq, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
-                record(ChainFault(seq: seq, kind: .hashMismatch, message: hashMismatchMessage(seq: seq, prev: prev, digest: digest, hash: hash)))
+                record(
+                    ChainFault(
+                        seq: seq, kind: .hashMismatch, message: hashMismatchMessage(seq: seq, prev: prev, digest: digest, hash: hash)))
             }
             if checkColumns {
                 checkColumnsAgree(seq: seq, id: rows.bytes(1), kind: rows.bytes(2), time: rows.bytes(3), body: body)
@@ -94,8 +97,11 @@ struct ChainScan {
 
     /// Says what the mismatch most likely is: a renumbered row (an entry inserted or deleted
     /// before it, hashes left as they were) or an edited body or hash.
-    private func hashMismatchMessage(seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer) -> String {
-        for (candidate, cause) in [(seq - 1, "an entry was inserted before it"), (seq + 1, "an entry before it was deleted")] where candidate >= 1 {
+    private func hashMismatchMessage(seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer)
+        -> String
+    {
+        for (candidate, cause) in [(seq - 1, "an entry was inserted before it"), (seq + 1, "an entry before it was deleted")]
+        where candidate >= 1 {
             if ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
                 return "its hash is that of sequence number \(candidate): entries were renumbered (\(cause))"
             }
@@ -105,7 +111,9 @@ struct ChainScan {
 
     /// The id, kind and time columns are copies of the body's fields, kept for indexing; a copy
     /// that disagrees with the hashed body is a forgery the hash alone would not show.
-    private mutating func checkColumnsAgree(seq: Int64, id: UnsafeRawBufferPointer, kind: UnsafeRawBufferPointer, time: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
+    private mutating func checkColumnsAgree(
+        seq: Int64, id: UnsafeRawBufferPointer, kind: UnsafeRawBufferPointer, time: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer
+    ) {
         var agrees = (id: false, kind: false, time: false)
         let wellFormed = JSONMemberScanner.forEachMember(body) { key, value in
             if bytesEqual(key, "id") {
@@ -123,8 +131,10 @@ struct ChainScan {
         for (name, column, agreed) in [("id", id, agrees.id), ("kind", kind, agrees.kind), ("time", time, agrees.time)] where !agreed {
             let bodyValue = (try? JSONParser.parse(body.assumingMemoryBound(to: UInt8.self)))?[name]
             let shown = bodyValue.map { CanonicalJSON.string($0) } ?? "(none)"
-            record(ChainFault(seq: seq, kind: .columnMismatch, message: "\(name) column \"\(String(decoding: column, as: UTF8.self))\" differs from the body's \(shown)"))
+            record(
+                ChainFault(
+                    seq: seq, kind: .columnMismatch,
+                    message: "\(name) column \"\(String(decoding: column, as: UTF8.self))\" differs from the body's \(shown)"))
         }
     }
 }
-

@@ -58,7 +58,9 @@ extension Ledger {
     /// rewritten ledger; `deep` adds the derived lineage and levels. SQLite's own check of the
     /// file runs alongside the chain scan. Memory stays flat: each worker streams its range.
     /// - Parameter progress: called now and then with the number of entries checked so far.
-    public func verify(_ options: VerificationOptions = VerificationOptions(), progress: (@Sendable (Int64) -> Void)? = nil) throws(LedgerError) -> VerificationReport {
+    public func verify(_ options: VerificationOptions = VerificationOptions(), progress: (@Sendable (Int64) -> Void)? = nil)
+        throws(LedgerError) -> VerificationReport
+    {
         let start = Date()
         let (lastSeq, head) = try read { db in
             (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0, try Self.head(db))
@@ -78,7 +80,8 @@ extension Ledger {
         }
         let merged = ChainFault.merged(faults)
         faultCount -= faults.count - merged.count
-        return VerificationReport(entries: entries, head: head, faults: merged, faultCount: faultCount, seconds: Date().timeIntervalSince(start))
+        return VerificationReport(
+            entries: entries, head: head, faults: merged, faultCount: faultCount, seconds: Date().timeIntervalSince(start))
     }
 
     /// Splits `1...last` into `parts` contiguous ranges of near-equal size.
@@ -107,7 +110,9 @@ extension Ledger {
     }
 
     /// Runs the tasks side by side (the storage check first: it is the longest single task).
-    private func runInParallel(_ tasks: [VerificationTask], deep: Bool, progress: (@Sendable (Int64) -> Void)?) throws(LedgerError) -> [TaskResult] {
+    private func runInParallel(_ tasks: [VerificationTask], deep: Bool, progress: (@Sendable (Int64) -> Void)?) throws(LedgerError)
+        -> [TaskResult]
+    {
         let lock = NSLock()
         nonisolated(unsafe) var results = [Result<TaskResult, LedgerError>?](repeating: nil, count: tasks.count)
         nonisolated(unsafe) var checkedPerTask = [Int64](repeating: 0, count: tasks.count)
@@ -116,25 +121,26 @@ extension Ledger {
             let result: Result<TaskResult, LedgerError>
             do {
                 let ledger = try Ledger.open(at: path, readOnly: true)
-                result = .success(try ledger.read { db in
-                    switch tasks[index] {
-                    case .storage(let full):
-                        let faults = try Self.storageFaults(db, full: full)
-                        return TaskResult(faults: faults, faultCount: faults.count, entriesChecked: 0)
-                    case .chain(let range):
-                        var scan = try ChainScan.starting(at: range.lowerBound, db, checkColumns: true)
-                        if deep { scan.derivedCheck = try DerivedDataCheck(db) }
-                        try scan.run(db, from: range.lowerBound, through: range.upperBound) { checked in
-                            guard let progress else { return }
-                            let total: Int64 = lock.withLock {
-                                checkedPerTask[index] = checked
-                                return checkedPerTask.reduce(0, +)
+                result = .success(
+                    try ledger.read { db in
+                        switch tasks[index] {
+                        case .storage(let full):
+                            let faults = try Self.storageFaults(db, full: full)
+                            return TaskResult(faults: faults, faultCount: faults.count, entriesChecked: 0)
+                        case .chain(let range):
+                            var scan = try ChainScan.starting(at: range.lowerBound, db, checkColumns: true)
+                            if deep { scan.derivedCheck = try DerivedDataCheck(db) }
+                            try scan.run(db, from: range.lowerBound, through: range.upperBound) { checked in
+                                guard let progress else { return }
+                                let total: Int64 = lock.withLock {
+                                    checkedPerTask[index] = checked
+                                    return checkedPerTask.reduce(0, +)
+                                }
+                                progress(total)
                             }
-                            progress(total)
+                            return TaskResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
                         }
-                        return TaskResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
-                    }
-                })
+                    })
             } catch let error as LedgerError {
                 result = .failure(error)
             } catch {
@@ -149,11 +155,23 @@ extension Ledger {
     private func check(expected: ChainHead, lastSeq: Int64) throws(LedgerError) -> [ChainFault] {
         if expected.seq == 0 { return [] }
         if lastSeq < expected.seq {
-            return [ChainFault(seq: lastSeq + 1, kind: .truncated, message: "the ledger ends at entry \(lastSeq), but the saved head is entry \(expected.seq): entries were removed from its end")]
+            return [
+                ChainFault(
+                    seq: lastSeq + 1, kind: .truncated,
+                    message:
+                        "the ledger ends at entry \(lastSeq), but the saved head is entry \(expected.seq): entries were removed from its end"
+                )
+            ]
         }
         let stored = try read { db in try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [expected.seq]) }
         guard let stored, Array(stored) == expected.hash else {
-            return [ChainFault(seq: expected.seq, kind: .rewritten, message: "its hash is \(stored.map { Hex.encode($0) } ?? "missing"), not the saved head's \(Hex.encode(expected.hash)): the ledger's past was rewritten")]
+            return [
+                ChainFault(
+                    seq: expected.seq, kind: .rewritten,
+                    message:
+                        "its hash is \(stored.map { Hex.encode($0) } ?? "missing"), not the saved head's \(Hex.encode(expected.hash)): the ledger's past was rewritten"
+                )
+            ]
         }
         return []
     }
@@ -170,7 +188,10 @@ extension Ledger {
                 let table: String = row[0]
                 let rowid: Int64? = row[1]
                 let parent: String = row[2]
-                faults.append(ChainFault(seq: nil, kind: .storage, message: "a row of \(table) (rowid \(rowid.map(String.init) ?? "-")) references a missing \(parent) row"))
+                faults.append(
+                    ChainFault(
+                        seq: nil, kind: .storage,
+                        message: "a row of \(table) (rowid \(rowid.map(String.init) ?? "-")) references a missing \(parent) row"))
             }
         }
         return faults

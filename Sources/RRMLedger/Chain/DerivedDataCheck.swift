@@ -33,7 +33,10 @@ struct DerivedDataCheck {
             guard let parent = try resolver.resolve(reference.id), parent.seq < seq,
                 reference.role.accepts(kind: parent.kind, modelRole: parent.modelRole)
             else {
-                faults.append(ChainFault(seq: seq, kind: .derivedMismatch, message: "\(reference.path) names \"\(reference.id)\", which is not an earlier entry of the right kind"))
+                faults.append(
+                    ChainFault(
+                        seq: seq, kind: .derivedMismatch,
+                        message: "\(reference.path) names \"\(reference.id)\", which is not an earlier entry of the right kind"))
                 return faults
             }
             expected.append((reference.role.rawValue, parent.seq))
@@ -46,11 +49,15 @@ struct DerivedDataCheck {
         storedEdges.reset()
         if !stored.elementsEqual(expected, by: { $0.role == $1.role && $0.parent == $1.parent }) {
             let describe = { (edges: [(role: String, parent: Int64)]) in edges.map { "\($0.role)→\($0.parent)" }.joined(separator: ", ") }
-            faults.append(ChainFault(seq: seq, kind: .derivedMismatch, message: "lineage edges [\(describe(stored))] differ from the body's references [\(describe(expected))]"))
+            faults.append(
+                ChainFault(
+                    seq: seq, kind: .derivedMismatch,
+                    message: "lineage edges [\(describe(stored))] differ from the body's references [\(describe(expected))]"))
         }
         let level = LevelRule.level(of: event, referencedLevels: levels)
         if storedLevel != Int64(level) {
-            faults.append(ChainFault(seq: seq, kind: .derivedMismatch, message: "level column is \(storedLevel), but the level rule gives \(level)"))
+            faults.append(
+                ChainFault(seq: seq, kind: .derivedMismatch, message: "level column is \(storedLevel), but the level rule gives \(level)"))
         }
         return faults
     }

@@ -183,16 +183,22 @@ private struct FieldReader {
             throw EventError(field: name, "must be an array of ids, not \(value.typeDescription)")
         }
         guard count.contains(elements.count) else {
-            let expected = count.upperBound == Int.max ? "at least \(count.lowerBound)" : count.lowerBound == count.upperBound ? "exactly \(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
+            let expected =
+                count.upperBound == Int.max
+                ? "at least \(count.lowerBound)"
+                : count.lowerBound == count.upperBound ? "exactly \(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
             throw EventError(field: name, "must list \(expected) id(s), not \(elements.count)")
         }
         let firstIndex = references.count
         // Short lists (targets, assisted_by) are checked for repeats pairwise; long ones (members) with a set.
         var seen = elements.count > 16 ? Set<ExactString>(minimumCapacity: elements.count) : nil
         for (index, element) in elements.enumerated() {
-            guard let text = element.stringValue else { throw EventError(field: "\(name)[\(index)]", "must be a string id, not \(element.typeDescription)") }
+            guard let text = element.stringValue else {
+                throw EventError(field: "\(name)[\(index)]", "must be a string id, not \(element.typeDescription)")
+            }
             if let problem = EntryID.problem(with: text) { throw EventError(field: "\(name)[\(index)]", "id \(problem)") }
-            let repeated = seen != nil ? !seen!.insert(ExactString(text)).inserted : references[firstIndex...].contains { $0.id.isByteEqual(to: text) }
+            let repeated =
+                seen != nil ? !seen!.insert(ExactString(text)).inserted : references[firstIndex...].contains { $0.id.isByteEqual(to: text) }
             if repeated { throw EventError(field: "\(name)[\(index)]", "\"\(text)\" is listed twice") }
             references.append(Reference(role: role, id: text, path: "\(name)[\(index)]"))
         }
@@ -211,7 +217,9 @@ private struct FieldReader {
         guard let elements = value.arrayValue else { throw EventError(field: name, "must be an array, not \(value.typeDescription)") }
         for (index, element) in elements.enumerated() {
             let path = "\(name)[\(index)]"
-            guard let object = element.objectValue else { throw EventError(field: path, "must be an object, not \(element.typeDescription)") }
+            guard let object = element.objectValue else {
+                throw EventError(field: path, "must be an object, not \(element.typeDescription)")
+            }
             if let unknown = object.keys.filter({ !["claim", "severity", "location"].contains($0) }).sorted().first {
                 throw EventError(field: "\(path).\(unknown)", "is not a field of a critique finding (claim, severity, location)")
             }

@@ -63,7 +63,8 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key.isByteEqual(to: $1.key) && $0.value == $1.value }
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key.isByteEqual(to: $1.key) && $0.value == $1.value }
     }
 
     /// RFC 8785 key order: lexicographic by UTF-16 code units.

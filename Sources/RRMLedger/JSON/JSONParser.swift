@@ -205,7 +205,9 @@ public struct JSONParser {
         if isInteger && !Self.isExact(integerLiteral: text.utf8.drop { $0 == UInt8(ascii: "-") }, value: value) {
             throw JSONParseError(
                 offset: start,
-                reason: "integer \(text) would become \(ECMAScriptNumber.format(value)): JSON numbers are doubles, exact only to 2^53 (I-JSON); send it as a string")
+                reason:
+                    "integer \(text) would become \(ECMAScriptNumber.format(value)): JSON numbers are doubles, exact only to 2^53 (I-JSON); send it as a string"
+            )
         }
         return value
     }
@@ -306,7 +308,8 @@ public struct JSONParser {
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             }
             if Self.isNoncharacter(scalar) {
-                throw JSONParseError(offset: escapeStart, reason: "noncharacter U+\(String(scalar, radix: 16, uppercase: true)) is not allowed (I-JSON)")
+                throw JSONParseError(
+                    offset: escapeStart, reason: "noncharacter U+\(String(scalar, radix: 16, uppercase: true)) is not allowed (I-JSON)")
             }
             appendUTF8(scalar, to: &scratch)
         default:
@@ -360,7 +363,9 @@ public struct JSONParser {
             let last = bytes[position + length - 1]
             let beforeLast = bytes[position + length - 2]
             let isFDD0 = length == 3 && lead == 0xEF && second == 0xB7 && (0x90...0xAF).contains(last)
-            let isFFFE = beforeLast == 0xBF && (last == 0xBE || last == 0xBF) && (length == 4 ? (second & 0x0F) == 0x0F : lead == 0xEF && second == 0xBF)
+            let isFFFE =
+                beforeLast == 0xBF && (last == 0xBE || last == 0xBF)
+                && (length == 4 ? (second & 0x0F) == 0x0F : lead == 0xEF && second == 0xBF)
             if isFDD0 || isFFFE { throw fail("noncharacter in string is not allowed (I-JSON)") }
         }
         position += length

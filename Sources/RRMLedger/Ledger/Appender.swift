@@ -48,7 +48,9 @@ extension Ledger {
         } catch {
             decoder.cancelAndWait()
             var failure = LedgerError(error, path: path)
-            if case .busy = failure { failure = .busy(path: path, waitedSeconds: (Date().timeIntervalSince(waitStart) * 10).rounded() / 10) }
+            if case .busy = failure {
+                failure = .busy(path: path, waitedSeconds: (Date().timeIntervalSince(waitStart) * 10).rounded() / 10)
+            }
             throw failure
         }
     }
@@ -110,7 +112,10 @@ private struct BatchWriter {
                     try insertEntry.run()
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     if let existing = try resolver.resolve(event.id) {
-                        throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: "field \"id\": \"\(event.id)\" is already taken by entry \(existing.seq), \(existing.kind.withArticle)")
+                        throw LedgerError.badEvent(
+                            line: decoded.line, id: event.id,
+                            problem: "field \"id\": \"\(event.id)\" is already taken by entry \(existing.seq), \(existing.kind.withArticle)"
+                        )
                     }
                     throw error
                 }

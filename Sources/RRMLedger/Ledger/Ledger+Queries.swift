@@ -44,12 +44,18 @@ extension Ledger {
 
     /// The entries this one references (its parents: what influenced it), in role order.
     public func parents(of seq: Int64) throws(LedgerError) -> [LinkedEntry] {
-        try links(sql: "SELECT e.role, p.seq, p.id, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ? ORDER BY e.role, p.seq", seq: seq, limit: nil)
+        try links(
+            sql:
+                "SELECT e.role, p.seq, p.id, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ? ORDER BY e.role, p.seq",
+            seq: seq, limit: nil)
     }
 
     /// The entries that reference this one (its children: what it influenced directly), oldest first.
     public func children(of seq: Int64, limit: Int? = nil) throws(LedgerError) -> [LinkedEntry] {
-        try links(sql: "SELECT e.role, c.seq, c.id, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ? ORDER BY c.seq", seq: seq, limit: limit)
+        try links(
+            sql:
+                "SELECT e.role, c.seq, c.id, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ? ORDER BY c.seq",
+            seq: seq, limit: limit)
     }
 
     /// How many entries reference this one, per role.
@@ -67,7 +73,9 @@ extension Ledger {
         try read { db in
             let limited = limit.map { sql + " LIMIT \($0)" } ?? sql
             return try Row.fetchAll(db, sql: limited, arguments: [seq]).map { row in
-                LinkedEntry(role: LinkRole(rawValue: row[0]) ?? .about, seq: row[1], id: row[2], kind: EventKind(rawValue: row[3]) ?? .model, level: row[4])
+                LinkedEntry(
+                    role: LinkRole(rawValue: row[0]) ?? .about, seq: row[1], id: row[2], kind: EventKind(rawValue: row[3]) ?? .model,
+                    level: row[4])
             }
         }
     }
@@ -77,7 +85,8 @@ extension Ledger {
         try read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT \(StoredEntry.columns) FROM entry WHERE seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')",
+                sql:
+                    "SELECT \(StoredEntry.columns) FROM entry WHERE seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')",
                 arguments: [seq]
             ).map(StoredEntry.init(row:))
         }

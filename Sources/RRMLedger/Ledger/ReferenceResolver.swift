@@ -56,14 +56,17 @@ final class ReferenceResolver {
         resolved.reserveCapacity(event.references.count)
         for reference in event.references {
             guard let entry = try resolve(reference.id) else {
-                let hint = reference.role == .rater
+                let hint =
+                    reference.role == .rater
                     ? "a rater is a model version's id, or a person's id starting with \"\(EventDecoder.personPrefix)\""
                     : "entries must be recorded before they are referenced"
                 throw EventError(field: reference.path, "no entry has the id \"\(reference.id)\" (\(hint))")
             }
             guard reference.role.accepts(kind: entry.kind, modelRole: entry.modelRole) else {
                 let actual = entry.kind == .model ? "a model with role \"\(entry.modelRole ?? "")\"" : entry.kind.withArticle
-                throw EventError(field: reference.path, "\"\(reference.id)\" is \(actual), but \(reference.role.field) must name \(reference.role.expectation)")
+                throw EventError(
+                    field: reference.path,
+                    "\"\(reference.id)\" is \(actual), but \(reference.role.field) must name \(reference.role.expectation)")
             }
             resolved.append(entry)
         }

@@ -112,10 +112,11 @@ public final class PipelineSimulator {
                 outputLine.string("content", content)
                 outputLine.string("content_sha256", Hex.encode(SHA256.hash(data: Array(content.utf8))))
                 try emit(outputLine.finish())
-                try truth?(TruthRecord(
-                    id: outputID, kind: .output, level: level, category: category, erroneous: flawed,
-                    errorType: outputCause == "reward_hacking" ? "reward_hacking" : (flawed ? "flawed_output" : nil),
-                    cause: outputCause, shownCritique: nil, audited: false))
+                try truth?(
+                    TruthRecord(
+                        id: outputID, kind: .output, level: level, category: category, erroneous: flawed,
+                        errorType: outputCause == "reward_hacking" ? "reward_hacking" : (flawed ? "flawed_output" : nil),
+                        cause: outputCause, shownCritique: nil, audited: false))
 
                 // The critique, from level 1 on: flags a flaw or does not.
                 var critiqueID: String?
@@ -136,7 +137,14 @@ public final class PipelineSimulator {
                     if flags {
                         let (claim, location) = Self.claim(category: category, index: index)
                         line.string("text", "The \(Self.categoryNames[category % Self.categoryNames.count]) solution \(claim).")
-                        line.json("findings", [["claim": .string(claim), "severity": .string(["low", "medium", "high"][index % 3]), "location": .string(location)]])
+                        line.json(
+                            "findings",
+                            [
+                                [
+                                    "claim": .string(claim), "severity": .string(["low", "medium", "high"][index % 3]),
+                                    "location": .string(location),
+                                ]
+                            ])
                     } else {
                         line.string("text", "No problems found; the solution handles the cases in the task.")
                         line.json("findings", [])
@@ -144,9 +152,10 @@ public final class PipelineSimulator {
                     try emit(line.finish())
                     let audited = random.chance(p.auditRate)
                     if audited { findings.append(PendingFinding(about: id, erroneous: !critiqueRight, errorType: errorType)) }
-                    try truth?(TruthRecord(
-                        id: id, kind: .critique, level: level, category: category, erroneous: !critiqueRight,
-                        errorType: errorType, cause: cause, shownCritique: nil, audited: audited))
+                    try truth?(
+                        TruthRecord(
+                            id: id, kind: .critique, level: level, category: category, erroneous: !critiqueRight,
+                            errorType: errorType, cause: cause, shownCritique: nil, audited: audited))
                     tally.critiques += 1
                     if !critiqueRight { tally.wrongCritiques += 1 }
                     critiqueID = id
@@ -175,15 +184,21 @@ public final class PipelineSimulator {
                 var line = EventLine(kind: "label", id: labelID, time: nextTime())
                 line.string("rater", "human:rater-\(random.integer(in: 1...40))")
                 line.strings("targets", [outputID])
-                line.json("value", ["verdict": .string(saysFlawed ? "flawed" : "acceptable"), "score": .number(Double(saysFlawed ? random.integer(in: 1...3) : random.integer(in: 5...7)))])
+                line.json(
+                    "value",
+                    [
+                        "verdict": .string(saysFlawed ? "flawed" : "acceptable"),
+                        "score": .number(Double(saysFlawed ? random.integer(in: 1...3) : random.integer(in: 5...7))),
+                    ])
                 if assisted, let critiqueID { line.strings("assisted_by", [critiqueID]) }
                 try emit(line.finish())
                 let errorType = wrong ? (cause == "followed_wrong_critique" ? "sycophancy" : "mislabel") : nil
                 let audited = random.chance(p.auditRate)
                 if audited { findings.append(PendingFinding(about: labelID, erroneous: wrong, errorType: errorType)) }
-                try truth?(TruthRecord(
-                    id: labelID, kind: .label, level: level, category: category, erroneous: wrong, errorType: errorType,
-                    cause: cause, shownCritique: assisted ? critiqueID : nil, audited: audited))
+                try truth?(
+                    TruthRecord(
+                        id: labelID, kind: .label, level: level, category: category, erroneous: wrong, errorType: errorType,
+                        cause: cause, shownCritique: assisted ? critiqueID : nil, audited: audited))
                 tally.labels += 1
                 categoryLabels[category] += 1
                 if wrong {
@@ -230,7 +245,8 @@ public final class PipelineSimulator {
 
             levelTruths.append(tally)
             for category in 0..<p.categories {
-                previousCategoryError[category] = categoryLabels[category] == 0 ? 0 : Double(categoryWrong[category]) / Double(categoryLabels[category])
+                previousCategoryError[category] =
+                    categoryLabels[category] == 0 ? 0 : Double(categoryWrong[category]) / Double(categoryLabels[category])
             }
             criticTrainingError = tally.labelErrorRate
             previousPolicy = policy

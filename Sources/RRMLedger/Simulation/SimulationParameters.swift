@@ -54,7 +54,9 @@ public struct SimulationParameters: Sendable, Equatable {
     public var problems: [String] {
         var problems: [String] = []
         if levels < 1 || levels > 50 { problems.append("--levels must be from 1 to 50 (levels 0…L), not \(levels)") }
-        if outputsPerLevel < 1 || outputsPerLevel > 10_000_000 { problems.append("--outputs must be from 1 to 10,000,000, not \(outputsPerLevel)") }
+        if outputsPerLevel < 1 || outputsPerLevel > 10_000_000 {
+            problems.append("--outputs must be from 1 to 10,000,000, not \(outputsPerLevel)")
+        }
         if categories < 1 || categories > 1_000 { problems.append("--categories must be from 1 to 1,000, not \(categories)") }
         if datasetSize < 1 { problems.append("--dataset-size must be at least 1, not \(datasetSize)") }
         if batchSize < 1 { problems.append("--batch-size must be at least 1, not \(batchSize)") }
@@ -73,7 +75,9 @@ public struct SimulationParameters: Sendable, Equatable {
             problems.append("\(name) must be from 0 to 10, not \(value)")
         }
         for injection in injections where injection.level > levels || (injection.kind == .critique && injection.level == 0) {
-            problems.append("--inject \(injection): level \(injection.level) has no \(injection.kind.rawValue)s (critiques exist at levels 1…\(levels))")
+            problems.append(
+                "--inject \(injection): level \(injection.level) has no \(injection.kind.rawValue)s (critiques exist at levels 1…\(levels))"
+            )
         }
         return problems
     }

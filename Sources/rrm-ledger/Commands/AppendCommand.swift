@@ -36,7 +36,9 @@ struct AppendCommand: LedgerCommand {
         case .text:
             let verb = dryRun ? "checked" : "appended"
             let rollback = dryRun ? " (dry run: rolled back, nothing written)" : ""
-            Output.line("\(verb) \(grouped(summary.total)) entries to \(target.path), entries \(summary.firstSeq) to \(summary.head.seq)\(rollback)")
+            Output.line(
+                "\(verb) \(grouped(summary.total)) entries to \(target.path), entries \(summary.firstSeq) to \(summary.head.seq)\(rollback)"
+            )
             for kind in EventKind.allCases {
                 if let count = summary.countsByKind[kind] {
                     Output.line("  \(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(grouped(count))")

@@ -43,12 +43,15 @@ struct DemoCommand: LedgerCommand {
         let started = Date()
         let target = try Ledger.create(at: ledger)
         let run = try SimulationRun.intoLedger(target, parameters: parameters)
-        Output.line("1. Recorded \(grouped(run.summary.entries)) entries in \(run.batches) atomic batches into \(ledger) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s).")
+        Output.line(
+            "1. Recorded \(grouped(run.summary.entries)) entries in \(run.batches) atomic batches into \(ledger) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)."
+        )
 
         let report = try target.verify()
-        Output.line(report.isIntact
-            ? "2. Verified: the hash chain of \(grouped(report.entries)) entries is intact; SQLite quick_check ok."
-            : "2. VERIFICATION FAILED: \(report.faultCount) faults, first at entry \(report.firstDamagedSeq ?? 0).")
+        Output.line(
+            report.isIntact
+                ? "2. Verified: the hash chain of \(grouped(report.entries)) entries is intact; SQLite quick_check ok."
+                : "2. VERIFICATION FAILED: \(report.faultCount) faults, first at entry \(report.firstDamagedSeq ?? 0).")
         Output.line("   head \(report.head)   (save it: `verify --expect-head` detects a later rewrite)")
         Output.line("")
         Output.line("3. Entries per kind and level:")
@@ -57,7 +60,10 @@ struct DemoCommand: LedgerCommand {
         Output.line("4. What the auditors found in their sample (latest finding per audited entry):")
         Output.line("   level  audited  erroneous  rate    sycophancy  missed flaw  hallucinated flaw")
         for row in try target.auditSummary() {
-            Output.line(String(format: "   %5d  %7d  %9d  %5.1f%%  %10d  %11d  %17d", row.level, row.audited, row.erroneous, 100 * row.rate, row.byType["sycophancy"] ?? 0, row.byType["missed_flaw"] ?? 0, row.byType["hallucinated_flaw"] ?? 0))
+            Output.line(
+                String(
+                    format: "   %5d  %7d  %9d  %5.1f%%  %10d  %11d  %17d", row.level, row.audited, row.erroneous, 100 * row.rate,
+                    row.byType["sycophancy"] ?? 0, row.byType["missed_flaw"] ?? 0, row.byType["hallucinated_flaw"] ?? 0))
         }
         Output.line("")
         Output.line("Try next:")

@@ -35,17 +35,22 @@ struct ShowCommand: LedgerCommand {
             if let finding {
                 let body = finding.bodyValue
                 let type = body["error_type"]?.stringValue.map { " (\($0))" } ?? ""
-                Output.line("finding    \(body["verdict"]?.stringValue ?? "?")\(type) by \(body["auditor"]?.stringValue ?? "?") in \"\(finding.id)\"")
+                Output.line(
+                    "finding    \(body["verdict"]?.stringValue ?? "?")\(type) by \(body["auditor"]?.stringValue ?? "?") in \"\(finding.id)\""
+                )
             } else {
                 Output.line("finding    none: not audited")
             }
             Output.line("influenced by (\(parents.count)):")
             for parent in parents { Output.line("  \(describe(parent))") }
             let total = childCounts.values.reduce(0, +)
-            let perRole = childCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \(grouped($0.value))" }.joined(separator: ", ")
+            let perRole = childCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \(grouped($0.value))" }.joined(
+                separator: ", ")
             Output.line("influenced (\(grouped(total))\(total > 0 ? ": " + perRole : "")):")
             for child in children { Output.line("  \(describe(child))") }
-            if total > children.count { Output.line("  … and \(grouped(total - children.count)) more (rrm-ledger log, or the lineage view)") }
+            if total > children.count {
+                Output.line("  … and \(grouped(total - children.count)) more (rrm-ledger log, or the lineage view)")
+            }
             Output.line("body:")
             Output.line(entry.bodyValue.prettyPrinted())
         case .json:
@@ -57,7 +62,8 @@ struct ShowCommand: LedgerCommand {
                 "latest_finding": finding.map { .string($0.id) } ?? .null,
                 "parents": .array(parents.map(json)),
                 "children": .array(children.map(json)),
-                "children_by_role": .object(JSONObject(childCounts.map { (key: $0.key.rawValue, value: JSONValue.number(Double($0.value))) })),
+                "children_by_role": .object(
+                    JSONObject(childCounts.map { (key: $0.key.rawValue, value: JSONValue.number(Double($0.value))) })),
             ])
         }
     }
@@ -67,6 +73,9 @@ struct ShowCommand: LedgerCommand {
     }
 
     private func json(_ link: LinkedEntry) -> JSONValue {
-        ["role": .string(link.role.rawValue), "seq": .number(Double(link.seq)), "id": .string(link.id), "kind": .string(link.kind.rawValue), "level": .number(Double(link.level))]
+        [
+            "role": .string(link.role.rawValue), "seq": .number(Double(link.seq)), "id": .string(link.id),
+            "kind": .string(link.kind.rawValue), "level": .number(Double(link.level)),
+        ]
     }
 }

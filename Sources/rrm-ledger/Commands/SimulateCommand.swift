@@ -40,7 +40,9 @@ struct SimulationOptions: ParsableArguments {
     var auditRate = defaults.auditRate
     @Option(help: "Labels per dataset part.")
     var datasetSize = defaults.datasetSize
-    @Option(help: ArgumentHelp("Plant extra errors: level:kind:rate, kind one of output, critique, label (repeatable).", valueName: "level:kind:rate"))
+    @Option(
+        help: ArgumentHelp(
+            "Plant extra errors: level:kind:rate, kind one of output, critique, label (repeatable).", valueName: "level:kind:rate"))
     var inject: [String] = []
     @Option(help: "Events per appended batch.")
     var batchSize = defaults.batchSize
@@ -69,14 +71,16 @@ struct SimulationOptions: ParsableArguments {
             if let injection = ErrorInjection(parsing: text) {
                 p.injections.append(injection)
             } else {
-                problems.append("--inject \"\(text)\" must be level:kind:rate, e.g. 1:critique:0.3 (kind output, critique or label; rate from 0 to 1)")
+                problems.append(
+                    "--inject \"\(text)\" must be level:kind:rate, e.g. 1:critique:0.3 (kind output, critique or label; rate from 0 to 1)")
             }
         }
         if outputs != nil && entries != nil { problems.append("give --outputs or --entries, not both") }
         if let entries, entries < 10 { problems.append("--entries must be at least 10, not \(entries)") }
         if let outputs { p.outputsPerLevel = outputs }
         if let entries, entries >= 10 {
-            p.outputsPerLevel = SimulationParameters.outputsPerLevel(forEntries: entries, levels: levels, auditRate: auditRate, datasetSize: max(1, datasetSize))
+            p.outputsPerLevel = SimulationParameters.outputsPerLevel(
+                forEntries: entries, levels: levels, auditRate: auditRate, datasetSize: max(1, datasetSize))
         }
         problems += p.problems
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
@@ -130,7 +134,9 @@ struct SimulateCommand: LedgerCommand {
         let seconds = Date().timeIntervalSince(started)
         switch output.format {
         case .text:
-            Output.line("simulated \(grouped(result.summary.entries)) entries, levels 0 to \(parameters.levels), seed \(parameters.seed), into \(destination) in \(String(format: "%.1f", seconds)) s")
+            Output.line(
+                "simulated \(grouped(result.summary.entries)) entries, levels 0 to \(parameters.levels), seed \(parameters.seed), into \(destination) in \(String(format: "%.1f", seconds)) s"
+            )
             if let head = result.head { Output.line("head \(head)") }
             Output.line(TruthTable.render(result.summary))
             if let truth { Output.line("hidden truth written to \(truth)") }
@@ -155,7 +161,8 @@ struct SimulateCommand: LedgerCommand {
             }
             let head = try existing.head()
             guard head.seq == 0 else {
-                throw ValidationErrorExit("\(path) already holds \(grouped(head.seq)) entries; give --fresh to replace it, or another --ledger")
+                throw ValidationErrorExit(
+                    "\(path) already holds \(grouped(head.seq)) entries; give --fresh to replace it, or another --ledger")
             }
             return existing
         }
@@ -180,7 +187,9 @@ struct ValidationErrorExit: Error {
 /// The simulator's true per-level rates, as a table.
 enum TruthTable {
     static func render(_ summary: SimulationSummary) -> String {
-        var lines = ["true rates (hidden from the ledger):", "level  outputs  flawed  critiques  wrong  labels  wrong  critic recall/halluc."]
+        var lines = [
+            "true rates (hidden from the ledger):", "level  outputs  flawed  critiques  wrong  labels  wrong  critic recall/halluc.",
+        ]
         for level in summary.levels {
             let critic = level.level == 0 ? "-" : String(format: "%.2f / %.2f", level.criticRecall, level.criticHallucination)
             lines.append(

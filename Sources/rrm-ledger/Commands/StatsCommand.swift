@@ -19,11 +19,17 @@ struct StatsCommand: LedgerCommand {
             let levels: [JSONValue] = stats.levels.map { level in
                 var byKind: [String: JSONValue] = [:]
                 for kind in EventKind.allCases { byKind[kind.rawValue] = .number(Double(stats.count(level: level, kind: kind))) }
-                return ["level": .number(Double(level)), "by_kind": .object(JSONObject(byKind)), "total": .number(Double(stats.count(level: level)))]
+                return [
+                    "level": .number(Double(level)), "by_kind": .object(JSONObject(byKind)),
+                    "total": .number(Double(stats.count(level: level))),
+                ]
             }
             var byKind: [String: JSONValue] = [:]
             for kind in EventKind.allCases { byKind[kind.rawValue] = .number(Double(stats.count(kind: kind))) }
-            Output.json(["entries": .number(Double(stats.total)), "by_level": .array(levels), "by_kind": .object(JSONObject(byKind)), "head": stats.head.json])
+            Output.json([
+                "entries": .number(Double(stats.total)), "by_level": .array(levels), "by_kind": .object(JSONObject(byKind)),
+                "head": stats.head.json,
+            ])
         }
     }
 
@@ -38,7 +44,9 @@ struct StatsCommand: LedgerCommand {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         func format(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[index] - cell.count) + cell
+                index == 0
+                    ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[index] - cell.count) + cell
             }.joined(separator: "  ")
         }
         Output.line(indent + format(header))

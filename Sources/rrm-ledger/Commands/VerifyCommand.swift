@@ -18,7 +18,9 @@ struct VerifyCommand: LedgerCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: FormatOptions
 
-    @Option(name: .long, help: ArgumentHelp("A head saved earlier (from `rrm-ledger head`) that the ledger must still hold.", valueName: "seq:hash"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A head saved earlier (from `rrm-ledger head`) that the ledger must still hold.", valueName: "seq:hash"))
     var expectHead: String?
 
     @Flag(name: .long, help: "Also re-derive lineage edges and levels from the bodies, and run SQLite's full integrity_check.")
@@ -29,7 +31,8 @@ struct VerifyCommand: LedgerCommand {
 
     func validate() throws {
         if let expectHead, ChainHead(parsing: expectHead) == nil {
-            throw ValidationError("--expect-head must be SEQ:HASH with a 64-digit hex hash, as `rrm-ledger head` prints it; got \"\(expectHead)\"")
+            throw ValidationError(
+                "--expect-head must be SEQ:HASH with a 64-digit hex hash, as `rrm-ledger head` prints it; got \"\(expectHead)\"")
         }
         guard workers >= 1 && workers <= 64 else { throw ValidationError("--workers must be from 1 to 64") }
     }
@@ -60,7 +63,8 @@ struct VerifyCommand: LedgerCommand {
         if report.faultCount > report.faults.count {
             Output.line("… and \(grouped(report.faultCount - report.faults.count)) more faults")
         }
-        let checks = deep ? "chain, columns, lineage, levels, SQLite integrity_check and foreign_key_check" : "chain, columns and SQLite quick_check"
+        let checks =
+            deep ? "chain, columns, lineage, levels, SQLite integrity_check and foreign_key_check" : "chain, columns and SQLite quick_check"
         if report.isIntact {
             Output.line("ok: \(grouped(report.entries)) entries verified (\(checks)); head \(report.head)")
         } else {
@@ -71,7 +75,10 @@ struct VerifyCommand: LedgerCommand {
 
     private func printJSON(_ report: VerificationReport) {
         let faults: [JSONValue] = report.faults.map { fault in
-            ["seq": fault.seq.map { .number(Double($0)) } ?? .null, "kind": .string(fault.kind.rawValue), "message": .string(fault.message)]
+            [
+                "seq": fault.seq.map { .number(Double($0)) } ?? .null, "kind": .string(fault.kind.rawValue),
+                "message": .string(fault.message),
+            ]
         }
         Output.json([
             "intact": .bool(report.isIntact), "entries": .number(Double(report.entries)), "head": report.head.json,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 @testable import RRMLedger
 
 /// A ledger in a fresh temporary folder, removed when the value goes away.
@@ -37,7 +38,11 @@ final class TemporaryLedger {
 
     /// A digest of every row of every table: equal digests mean equal ledgers.
     func contentDigest() throws -> String {
-        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        let queue = try DatabaseQueue(
+            path: path,
+            configuration: {
+                var c = Configuration(); c.readonly = true; return c
+            }())
         return try queue.read { db in
             var text = ""
             for table in ["ledger_info", "entry", "edge", "link_role"] {
