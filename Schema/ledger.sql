@@ -85,11 +85,12 @@ CREATE TABLE edge (
 
 CREATE INDEX edge_by_parent ON edge (parent, role, child);
 
--- critique_search: full-text index over critiques' text and the claims of their findings;
+-- critique_search: full-text index over critiques' text and the claims of their findings, with
+-- English stemming ("overflow" finds "overflows");
 -- rowid is the critique's entry.seq. Derived; join it to entry (or to `critiques`) for the rest.
 --   SELECT c.id FROM critique_search s JOIN critiques c ON c.seq = s.rowid
---   WHERE critique_search MATCH 'off-by-one';
-CREATE VIRTUAL TABLE critique_search USING fts5 (text, claims, content = '');
+--   WHERE critique_search MATCH 'overflow';
+CREATE VIRTUAL TABLE critique_search USING fts5 (text, claims, content = '', tokenize = 'porter unicode61');
 
 -- ---------------------------------------------------------------------------------------------
 -- Views for an auditor's everyday questions.

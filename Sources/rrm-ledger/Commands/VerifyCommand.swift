@@ -26,7 +26,7 @@ struct VerifyCommand: LedgerCommand {
     @Flag(name: .long, help: "Also re-derive lineage edges and levels from the bodies, and run SQLite's full integrity_check.")
     var deep = false
 
-    @Option(name: .long, help: ArgumentHelp("Threads to verify with (default: one per core).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Threads to verify with; the default is one per core.", valueName: "n"))
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
