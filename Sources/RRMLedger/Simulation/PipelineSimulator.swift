@@ -149,6 +149,7 @@ public final class PipelineSimulator {
                         line.string("text", "No problems found; the solution handles the cases in the task.")
                         line.json("findings", [])
                     }
+                    line.json("attributes", ["tokens": .number(Double(random.integer(in: 80...900))), "sampling_temperature": 0.7])
                     try emit(line.finish())
                     let audited = random.chance(p.auditRate)
                     if audited { findings.append(PendingFinding(about: id, erroneous: !critiqueRight, errorType: errorType)) }
@@ -191,6 +192,12 @@ public final class PipelineSimulator {
                         "score": .number(Double(saysFlawed ? random.integer(in: 1...3) : random.integer(in: 5...7))),
                     ])
                 if assisted, let critiqueID { line.strings("assisted_by", [critiqueID]) }
+                line.json(
+                    "attributes",
+                    [
+                        "seconds_spent": .number(Double(random.integer(in: 20...600))), "interface": "compare-v2",
+                        "batch": .string("L\(level)-b\(index / 500)"),
+                    ])
                 try emit(line.finish())
                 let errorType = wrong ? (cause == "followed_wrong_critique" ? "sycophancy" : "mislabel") : nil
                 let audited = random.chance(p.auditRate)
