@@ -124,7 +124,10 @@ import Testing
         let cli = try populated()
         let intact = try cli.run(["verify", "--ledger", "l.sqlite"])
         #expect(intact.status == 0)
-        #expect(intact.stdout.hasPrefix("ok: 5 entries verified"))
+        #expect(intact.stdout.hasPrefix("ok: 5 entries verified (chain, columns and SQLite quick_check); head 5:"))
+        let chainOnly = try cli.run(["verify", "--ledger", "l.sqlite", "--skip-storage-check"])
+        #expect(chainOnly.stdout.hasPrefix("ok: 5 entries verified (chain, columns); head 5:"))
+        #expect(try cli.run(["verify", "--ledger", "l.sqlite", "--deep", "--skip-storage-check"]).status == 64)
 
         try DatabaseQueue(path: cli.path("l.sqlite")).writeWithoutTransaction { db in
             try db.execute(sql: "DROP TRIGGER entry_is_append_only_update")
