@@ -1,0 +1,62 @@
+import Crypto
+import Testing
+
+@testable import RRMLedger
+
+@Suite struct MerkleHashTests {
+    @Test func emptyRootIsSHA256OfNothing() {
+        #expect(MerkleHash.emptyRoot.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(MerkleHash.emptyRoot == MerkleTestVectors.root(0))
+    }
+
+    @Test func leafHashesMatchThePublishedVectors() {
+        let leaves = MerkleTestVectors.leaves
+        #expect(leaves.map { MerkleHash.leafHash($0).hex } == MerkleTestVectors.nodeHashes[0])
+    }
+
+    @Test func nodeHashesMatchThePublishedVectors() {
+        let levels = MerkleTestVectors.nodeHashes.map { $0.map(MerkleTestVectors.digest) }
+        for level in 1..<levels.count {
+            for index in levels[level].indices {
+                let hash = MerkleHash.nodeHash(levels[level - 1][2 * index], levels[level - 1][2 * index + 1])
+                #expect(hash == levels[level][index], "node (\(level), \(index))")
+            }
+        }
+    }
+
+    @Test func hashesAreTheRFCFormulasOverBytes() {
+        let data = Array("rrm-ledger".utf8)
+        #expect(MerkleHash.leafHash(data).bytes == Array(SHA256.hash(data: [0x00] + data)))
+        let left = MerkleHash.leafHash([1])
+        let right = MerkleHash.leafHash([2])
+        #expect(MerkleHash.nodeHash(left, right).bytes == Array(SHA256.hash(data: [0x01] + left.bytes + right.bytes)))
+        #expect(MerkleHash.nodeHash(left, right) != MerkleHash.nodeHash(right, left))
+    }
+
+    @Test func digestIsExactly32Bytes() {
+        let bytes = (0..<32).map { UInt8($0) }
+        let digest = MerkleDigest(bytes: bytes)
+        #expect(digest?.bytes == bytes)
+        #expect(digest?.hex == Hex.encode(bytes))
+        #expect(MerkleDigest(hex: Hex.encode(bytes)) == digest)
+        #expect(MerkleDigest(hex: Hex.encode(bytes).uppercased()) == digest)
+        #expect(MerkleDigest(bytes: Array(bytes.dropLast())) == nil)
+        #expect(MerkleDigest(bytes: bytes + [0]) == nil)
+        #expect(MerkleDigest(bytes: []) == nil)
+        #expect(MerkleDigest(hex: "00") == nil)
+        #expect(MerkleDigest(hex: String(repeating: "g", count: 64)) == nil)
+    }
+
+    @Test func digestsCompareAndHashByEveryByte() {
+        let base = (0..<32).map { UInt8($0) }
+        var seen: Set<MerkleDigest> = [MerkleDigest(bytes: base)!]
+        for position in 0..<32 {
+            var changed = base
+            changed[position] ^= 0x80
+            let digest = MerkleDigest(bytes: changed)!
+            #expect(digest != MerkleDigest(bytes: base)!)
+            seen.insert(digest)
+        }
+        #expect(seen.count == 33)
+    }
+}
