@@ -55,7 +55,7 @@ struct DemoCommand: LedgerCommand {
         Output.line("   head \(report.head)   (save it: `verify --expect-head` detects a later rewrite)")
         Output.line("")
         Output.line("3. Entries per kind and level:")
-        try StatsCommand.printTable(try target.statistics(), indent: "   ")
+        LevelKindTable.print(try target.statistics().counts, indent: "   ")
         Output.line("")
         Output.line("4. What the auditors found in their sample (latest finding per audited entry):")
         Output.line("   level  audited  erroneous  rate    sycophancy  missed flaw  hallucinated flaw")
