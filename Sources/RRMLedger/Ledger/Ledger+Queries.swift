@@ -126,50 +126,6 @@ extension Ledger {
     }
 }
 
-/// What auditors found at one level: the latest finding about each audited entry.
-public struct AuditSummary: Sendable, Equatable {
-    public let level: Int
-    /// Entries with at least one finding.
-    public let audited: Int
-    /// Of those, entries whose latest finding says erroneous.
-    public let erroneous: Int
-    /// Erroneous entries per error type.
-    public let byType: [String: Int]
-
-    public var rate: Double { audited == 0 ? 0 : Double(erroneous) / Double(audited) }
-}
-
-extension Ledger {
-    /// Per level, how many entries were audited and how many found erroneous (latest finding
-    /// per entry), by error type.
-    public func auditSummary() throws(LedgerError) -> [AuditSummary] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT level, verdict, coalesce(error_type, ''), count(*) FROM latest_finding
-                    GROUP BY level, verdict, error_type ORDER BY level
-                    """)
-            var levels: [Int: (audited: Int, erroneous: Int, byType: [String: Int])] = [:]
-            for row in rows {
-                let level: Int = row[0]
-                let verdict: String = row[1]
-                let type: String = row[2]
-                let count: Int = row[3]
-                levels[level, default: (0, 0, [:])].audited += count
-                if verdict == "erroneous" {
-                    levels[level]!.erroneous += count
-                    if !type.isEmpty { levels[level]!.byType[type, default: 0] += count }
-                }
-            }
-            return levels.keys.sorted().map { level in
-                let values = levels[level]!
-                return AuditSummary(level: level, audited: values.audited, erroneous: values.erroneous, byType: values.byType)
-            }
-        }
-    }
-}
-
 extension Ledger {
     /// The entries with these sequence numbers (those that exist), by sequence number.
     public func entries(seqs: some Sequence<Int32>) throws(LedgerError) -> [Int32: StoredEntry] {
