@@ -16,6 +16,7 @@ struct RRMLedgerCommand: ParsableCommand {
         version: RRMLedgerVersion.current,
         subcommands: [
             InitCommand.self, AppendCommand.self, VerifyCommand.self, HeadCommand.self,
-            ShowCommand.self, LogCommand.self, StatsCommand.self, SimulateCommand.self, DemoCommand.self,
+            ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self,
+            SimulateCommand.self, DemoCommand.self,
         ])
 }

@@ -126,46 +126,33 @@ extension Ledger {
     }
 }
 
-/// What auditors found at one level: the latest finding about each audited entry.
-public struct AuditSummary: Sendable, Equatable {
-    public let level: Int
-    /// Entries with at least one finding.
-    public let audited: Int
-    /// Of those, entries whose latest finding says erroneous.
-    public let erroneous: Int
-    /// Erroneous entries per error type.
-    public let byType: [String: Int]
-
-    public var rate: Double { audited == 0 ? 0 : Double(erroneous) / Double(audited) }
-}
-
 extension Ledger {
-    /// Per level, how many entries were audited and how many found erroneous (latest finding
-    /// per entry), by error type.
-    public func auditSummary() throws(LedgerError) -> [AuditSummary] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT level, verdict, coalesce(error_type, ''), count(*) FROM latest_finding
-                    GROUP BY level, verdict, error_type ORDER BY level
-                    """)
-            var levels: [Int: (audited: Int, erroneous: Int, byType: [String: Int])] = [:]
-            for row in rows {
-                let level: Int = row[0]
-                let verdict: String = row[1]
-                let type: String = row[2]
-                let count: Int = row[3]
-                levels[level, default: (0, 0, [:])].audited += count
-                if verdict == "erroneous" {
-                    levels[level]!.erroneous += count
-                    if !type.isEmpty { levels[level]!.byType[type, default: 0] += count }
+    /// The entries with these sequence numbers (those that exist), by sequence number.
+    public func entries(seqs: some Sequence<Int32>) throws(LedgerError) -> [Int32: StoredEntry] {
+        let all = Array(seqs)
+        return try read { db in
+            var found: [Int32: StoredEntry] = [:]
+            var start = 0
+            while start < all.count {
+                let chunk = all[start..<min(start + 500, all.count)]
+                let list = chunk.map(String.init).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE seq IN (\(list))") {
+                    let entry = StoredEntry(row: row)
+                    found[Int32(entry.seq)] = entry
                 }
+                start += 500
             }
-            return levels.keys.sorted().map { level in
-                let values = levels[level]!
-                return AuditSummary(level: level, audited: values.audited, erroneous: values.erroneous, byType: values.byType)
-            }
+            return found
+        }
+    }
+
+    /// Walks a lineage query without loading the whole graph, through the edge indexes: fast
+    /// for closures of hundreds or thousands of entries, slow for most of a large ledger.
+    public func indexedClosure(of seq: Int64, _ query: LineageQuery) throws(LedgerError) -> (LineageClosure, [Int: [EventKind: Int]]) {
+        try read { db in
+            let source = try IndexedLineageSource(db)
+            let closure = try LineageWalker.closure(of: Int32(seq), in: source, query)
+            return (closure, try closure.counts(in: source))
         }
     }
 }

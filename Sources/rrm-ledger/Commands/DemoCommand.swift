@@ -9,7 +9,7 @@ struct DemoCommand: LedgerCommand {
         discussion: """
             Writes ./\(DemoCommand.defaultPath) (replacing an earlier demo ledger), with a sycophantic \
             critic planted at level 1 (--inject 1:critique:0.3), then verifies the chain and prints \
-            counts per level, the head, the audited error rates and commands to try next.
+            counts per level, the head, the compounding-errors report and commands to try next.
             """)
 
     static let defaultPath = "rrm-demo.sqlite"
@@ -44,7 +44,7 @@ struct DemoCommand: LedgerCommand {
         let target = try Ledger.create(at: ledger)
         let run = try SimulationRun.intoLedger(target, parameters: parameters)
         Output.line(
-            "1. Recorded \(grouped(run.summary.entries)) entries in \(run.batches) atomic batches into \(ledger) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)."
+            "1. Recorded \(grouped(run.summary.entries)) entries in \(run.batches) atomic \(run.batches == 1 ? "batch" : "batches") into \(ledger) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)."
         )
 
         let report = try target.verify()
@@ -55,19 +55,18 @@ struct DemoCommand: LedgerCommand {
         Output.line("   head \(report.head)   (save it: `verify --expect-head` detects a later rewrite)")
         Output.line("")
         Output.line("3. Entries per kind and level:")
-        try StatsCommand.printTable(try target.statistics(), indent: "   ")
+        LevelKindTable.print(try target.statistics().counts, indent: "   ")
         Output.line("")
-        Output.line("4. What the auditors found in their sample (latest finding per audited entry):")
-        Output.line("   level  audited  erroneous  rate    sycophancy  missed flaw  hallucinated flaw")
-        for row in try target.auditSummary() {
-            Output.line(
-                String(
-                    format: "   %5d  %7d  %9d  %5.1f%%  %10d  %11d  %17d", row.level, row.audited, row.erroneous, 100 * row.rate,
-                    row.byType["sycophancy"] ?? 0, row.byType["missed_flaw"] ?? 0, row.byType["hallucinated_flaw"] ?? 0))
-        }
+        Output.line("4. The compounding-errors report (rrm-ledger report):")
+        Output.line("")
+        let analysis = try PropagationAnalysis.run(target, PropagationAnalysis.Options(topRootErrors: 3, verified: report.isIntact))
+        Output.line(ReportText.render(analysis, ledger: ledger))
         Output.line("")
         Output.line("Try next:")
         Output.line("   rrm-ledger verify --ledger \(ledger) --deep")
+        Output.line("   rrm-ledger report --ledger \(ledger) --format html --out report.html")
+        Output.line("   rrm-ledger trace --ledger \(ledger) \(analysis.rootErrors.first?.id ?? "L1-critique-0")")
+        Output.line("   rrm-ledger lineage --ledger \(ledger) L2-label-0 --direction up --via evaluation,training")
         Output.line("   rrm-ledger show --ledger \(ledger) L1-critique-0")
         Output.line("   rrm-ledger log --ledger \(ledger) --kind finding --level 1 --limit 5")
         Output.line("   sqlite3 \(ledger) 'SELECT * FROM latest_finding WHERE verdict = \"erroneous\" LIMIT 5'")

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import RRMLedger
+
+/// The formats the report can be written in.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, html
+}
+
+/// Options shared by `report` and `trace`: verification before analysis.
+struct AnalysisOptions: ParsableArguments {
+    @Flag(help: "Analyse even if the chain fails verification (the report then says so at the top).")
+    var allowUnverified = false
+
+    /// Verifies the chain (chain, columns, SQLite quick_check); refuses a damaged ledger unless allowed.
+    /// - Returns: whether the chain verified.
+    func verify(_ ledger: Ledger) throws -> Bool {
+        let report = try ledger.verify()
+        if report.isIntact { return true }
+        let first = report.firstDamagedSeq.map { ", the first at entry \($0)" } ?? ""
+        let message = "the ledger FAILED verification: \(grouped(report.faultCount)) faults\(first); run `rrm-ledger verify` for the list"
+        guard allowUnverified else {
+            Output.error(message + ". An analysis of altered data would mislead; refusing (--allow-unverified analyses anyway)")
+            throw ExitCode(1)
+        }
+        Output.error("WARNING: " + message + "; analysing anyway, as --allow-unverified asks")
+        return false
+    }
+}
+
+struct ReportCommand: LedgerCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Report how errors propagate through the recursion, level by level.",
+        discussion: """
+            Starts from the entries whose latest finding says erroneous (or, with \
+            --assume-erroneous, from one entry), follows them through evaluation links (exposure) \
+            and training links (shares), and reports per level the audited error rates with 95% \
+            intervals, exposed against unexposed entries, amplification and the trend across \
+            levels; per model version its training share; the root errors ranked by blast radius; \
+            and the effect of assistance. The chain is verified first. Definitions: docs/ANALYSIS.md.
+            """)
+
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var analysis: AnalysisOptions
+
+    @Option(help: "Output format: text, json or html (one self-contained page with charts).")
+    var format: ReportFormat = .text
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Analyse what follows if this entry was wrong, instead of the known errors.", valueName: "id"))
+    var assumeErroneous: String?
+
+    @Option(help: ArgumentHelp("Root errors to list.", valueName: "n"))
+    var top = 10
+
+    func validate() throws {
+        guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+    }
+
+    func execute() throws {
+        let target = try openLedger(ledger, readOnly: true)
+        if let assumeErroneous { _ = try target.entry(id: assumeErroneous) }
+        let showProgress = Output.showsProgress
+        if showProgress { Output.progress("verifying the chain…") }
+        let verified = try analysis.verify(target)
+        let report = try PropagationAnalysis.run(
+            target, PropagationAnalysis.Options(assumeErroneous: assumeErroneous, topRootErrors: top, verified: verified),
+            progress: showProgress ? { Output.progress("\($0)…") } : nil)
+        if showProgress { Output.endProgress() }
+        let text: String
+        switch format {
+        case .text: text = ReportText.render(report, ledger: target.path) + "\n"
+        case .json: text = report.json.prettyPrinted() + "\n"
+        case .html: text = ReportHTML.render(report, ledger: target.path)
+        }
+        if let out {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw LedgerError.storage(path: out, detail: error.localizedDescription)
+            }
+            Output.line("report written to \(out)")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
