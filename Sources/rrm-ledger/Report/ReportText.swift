@@ -40,11 +40,11 @@ enum ReportText {
                         critique.map(fraction) ?? "—", critique.map(interval) ?? "", label.map(fraction) ?? "—", label.map(interval) ?? "",
                     ], [5, 8, 9, 8, 16, 13, 14, 13]))
         }
-        if let trend = report.labelTrend { out.append("labels:    \(trend.verdict)") }
-        if let trend = report.critiqueTrend { out.append("critiques: \(trend.verdict)") }
+        if let trend = report.labelTrend { out += wrapped("labels: \(trend.verdict)") }
+        if let trend = report.critiqueTrend { out += wrapped("critiques: \(trend.verdict)") }
         let amplification = report.levels.compactMap { level in level.amplification.map { "level \(level.level): \(ratio($0))" } }
         if !amplification.isEmpty {
-            out.append("amplification (label error rate over the level below): " + amplification.joined(separator: "; "))
+            out += wrapped("amplification (label error rate over the level below): " + amplification.joined(separator: "; "))
         }
 
         out.append("")
@@ -63,24 +63,25 @@ enum ReportText {
             "level \($0.level): \(String(format: "%.2f%%", $0.inheritedShare * 100))"
         }
         if !inherited.isEmpty {
-            out.append("training share inherited by outputs and critiques (mean): " + inherited.joined(separator: "; "))
+            out += wrapped("training share inherited by outputs and critiques (mean): " + inherited.joined(separator: "; "))
         }
 
         out.append("")
-        out.append("MODEL VERSIONS (training share: of its training labels, known erroneous or exposed; audit: estimate)")
-        out.append(
-            row(
-                ["model", "role", "lvl", "training labels", "known share", "audited training labels", "produced", "critiqued"],
-                [18, 12, 3, 15, 11, 24, 9, 9]))
+        out.append("MODEL VERSIONS")
+        out += wrapped(
+            "trained on: training labels; known: share of them known erroneous or exposed (a lower bound); audited training labels: the estimated error rate"
+        )
+        let modelWidths = [16, 12, 3, 10, 6, 24, 8, 9]
+        out.append(row(["model", "role", "lvl", "trained on", "known", "audited training labels", "produced", "critiqued"], modelWidths))
         for model in report.models {
             out.append(
                 row(
                     [
-                        String(model.id.prefix(18)), String(model.role.prefix(12)), String(model.level), grouped(Int(model.trainingLabels)),
-                        String(format: "%.2f%%", model.knownShare * 100),
+                        String(model.id.prefix(16)), String(model.role.prefix(12)), String(model.level), grouped(Int(model.trainingLabels)),
+                        String(format: "%.1f%%", model.knownShare * 100),
                         model.trainingAudit.trials > 0 ? "\(fraction(model.trainingAudit)) \(interval(model.trainingAudit))" : "—",
                         grouped(model.produced), grouped(model.critiqued),
-                    ], [18, 12, 3, 15, 11, 24, 9, 9]))
+                    ], modelWidths))
         }
         let critics = report.models.filter { $0.critiquedAudit.trials > 0 }
         for critic in critics {
@@ -89,8 +90,9 @@ enum ReportText {
 
         out.append("")
         out.append("ROOT ERRORS BY BLAST RADIUS (top \(report.rootErrors.count) of \(grouped(report.rootErrorCount)))")
-        out.append("direct: entries reached along evaluation links (exact); training: entries reached through training,")
-        out.append("weighted by the error's share of each model's signal; naive: entries reachable through training at all")
+        out += wrapped(
+            "direct: entries reached along evaluation links (exact); training: entries reached through training, weighted by the error's share of each model's signal; naive: entries reachable through training at all"
+        )
         for (rank, root) in report.rootErrors.enumerated() {
             let type = root.errorType.map { ", \($0)" } ?? ""
             out.append(
@@ -129,8 +131,9 @@ enum ReportText {
                             row_.ratio.map(ratio) ?? "—", String(row_.induced), String(row_.caught), String(row_.sycophancy),
                         ], [5, 13, 13, 11, 13, 20, 7, 6, 4]))
             }
-            out.append("induced: wrong labels whose rater saw a critique audited wrong; caught: right labels whose rater saw")
-            out.append("an audited right critique claiming a flaw; syc.: labels whose finding says sycophancy")
+            out += wrapped(
+                "induced: wrong labels whose rater saw a critique audited wrong; caught: right labels whose rater saw an audited right critique claiming a flaw; syc.: labels whose finding says sycophancy"
+            )
         }
 
         let types = Set(report.levels.flatMap { $0.errorTypes.keys }).sorted()
@@ -144,6 +147,23 @@ enum ReportText {
             }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// Prose broken into lines of at most `width` characters, continuation lines indented.
+    static func wrapped(_ text: String, width: Int = 100, indent: String = "  ") -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if candidate.count > width && !current.isEmpty {
+                lines.append(current)
+                current = indent + word
+            } else {
+                current = candidate
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     private static func row(_ cells: [String], _ widths: [Int]) -> String {

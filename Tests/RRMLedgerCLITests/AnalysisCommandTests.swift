@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import Testing
+
+/// `lineage`, `report` and `trace` as real processes.
+@Suite struct AnalysisCommandTests {
+    /// A folder with a small simulated ledger.
+    func simulated() throws -> CLIProcess {
+        let cli = try CLIProcess()
+        let result = try cli.run([
+            "simulate", "--ledger", "s.sqlite", "--outputs", "150", "--audit-rate", "0.3", "--inject", "1:critique:0.4",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        return cli
+    }
+
+    @Test func lineagePrintsCountsAndATree() throws {
+        let cli = try simulated()
+        let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L1-label-3", "--direction", "up", "--limit", "5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("lineage of label \"L1-label-3\""))
+        #expect(result.stdout.contains("upstream: what influenced it:"))
+        #expect(result.stdout.contains("→ label_target    output \"L1-output-3\""))
+        #expect(result.stdout.contains("listing stopped at 5 entries"))
+        let evaluation = try cli.run([
+            "lineage", "--ledger", "s.sqlite", "L1-output-3", "--direction", "down", "--via", "evaluation", "--format", "json",
+        ])
+        let json = try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any]
+        let ids = (json?["entries"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        #expect(Set(ids ?? []) == ["L1-critique-3", "L1-label-3"])
+    }
+
+    @Test func lineageRefusesBadArgumentsAndUnknownIds() throws {
+        let cli = try simulated()
+        let badVia = try cli.run(["lineage", "--ledger", "s.sqlite", "L1-label-3", "--via", "gossip"])
+        #expect(badVia.status == 64)
+        #expect(badVia.stderr.contains("unknown link class \"gossip\""))
+        let unknown = try cli.run(["lineage", "--ledger", "s.sqlite", "nobody"])
+        #expect(unknown.status == 66)
+        #expect(unknown.stderr.contains("no entry has the id \"nobody\""))
+    }
+
+    @Test func lineageExportsPROVJSONThatThePythonProvPackageReads() throws {
+        let cli = try simulated()
+        let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L1-label-3", "--limit", "80", "--format", "prov-json"])
+        #expect(result.status == 0)
+        try cli.write(result.stdout, to: "lineage.json")
+        let check = """
+            import sys
+            try:
+                from prov.model import ProvDocument
+            except ImportError:
+                print("the Python package prov is missing: pip install prov (tools/test installs it)", file=sys.stderr)
+                sys.exit(3)
+            document = ProvDocument.deserialize(source=sys.argv[1], format="json")
+            kinds = {}
+            for record in document.get_records():
+                kinds[type(record).__name__] = kinds.get(type(record).__name__, 0) + 1
+            print(" ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", check, cli.path("lineage.json")]
+        let output = Pipe()
+        let errors = Pipe()
+        python.standardOutput = output
+        python.standardError = errors
+        try python.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0, "\(complaint)")
+        for record in [
+            "ProvEntity", "ProvActivity", "ProvAgent", "ProvGeneration", "ProvUsage", "ProvDerivation", "ProvAttribution", "ProvMembership",
+        ] {
+            #expect(printed.contains(record + "="), "\(record) missing from \(printed)")
+        }
+    }
+
+    @Test func lineageExportsDOTThatGraphvizRenders() throws {
+        let cli = try simulated()
+        let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L2-critique-7", "--limit", "30", "--format", "dot"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("digraph lineage {"))
+        try cli.write(result.stdout, to: "lineage.dot")
+        let dot = Process()
+        dot.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        dot.arguments = ["dot", "-Tsvg", cli.path("lineage.dot"), "-o", cli.path("lineage.svg")]
+        try dot.run()
+        dot.waitUntilExit()
+        #expect(dot.terminationStatus == 0, "Graphviz's dot must render the output (tools/test installs graphviz)")
+        let svg = try String(contentsOfFile: cli.path("lineage.svg"), encoding: .utf8)
+        #expect(svg.contains("L2&#45;critique&#45;7") || svg.contains("L2-critique-7"))
+        #expect(svg.contains("<svg"))
+    }
+
+    @Test func reportPrintsEverySectionInTextJSONAndHTML() throws {
+        let cli = try simulated()
+        let text = try cli.run(["report", "--ledger", "s.sqlite"])
+        #expect(text.status == 0, "\(text.stderr)")
+        for section in [
+            "ERROR RATES BY LEVEL", "EXPOSURE", "MODEL VERSIONS", "ROOT ERRORS BY BLAST RADIUS", "ASSISTANCE", "ERROR TYPES BY LEVEL",
+        ] {
+            #expect(text.stdout.contains(section), "\(section)")
+        }
+        #expect(text.stdout.contains("chain verified"))
+        #expect(text.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, "lines must fit 100 columns")
+
+        let json = try cli.run(["report", "--ledger", "s.sqlite", "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((report?["levels"] as? [Any])?.count == 4)
+        #expect(((report?["basis"] as? [String: Any])?["verified"] as? Bool) == true)
+        #expect((report?["root_errors"] as? [Any])?.isEmpty == false)
+
+        let html = try cli.run(["report", "--ledger", "s.sqlite", "--format", "html", "--out", "report.html"])
+        #expect(html.status == 0)
+        #expect(html.stdout == "report written to report.html\n")
+        let page = try String(contentsOfFile: cli.path("report.html"), encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.components(separatedBy: "<svg").count - 1 == 3)
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("src=\"http"))
+        #expect(!page.contains("href=\"http"))
+    }
+
+    @Test func reportRefusesALedgerThatFailsVerificationUnlessAllowed() throws {
+        let cli = try simulated()
+        try DatabaseQueue(path: cli.path("s.sqlite")).writeWithoutTransaction { db in
+            try db.execute(sql: "DROP TRIGGER entry_is_append_only_update")
+            try db.execute(sql: "UPDATE entry SET body = body || ' ' WHERE seq = 40")
+        }
+        let refused = try cli.run(["report", "--ledger", "s.sqlite"])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("FAILED verification: 1 faults, the first at entry 40"))
+        #expect(refused.stderr.contains("--allow-unverified"))
+        let allowed = try cli.run(["report", "--ledger", "s.sqlite", "--allow-unverified"])
+        #expect(allowed.status == 0)
+        #expect(allowed.stdout.contains("WARNING: THE CHAIN WAS NOT VERIFIED"))
+        #expect(try cli.run(["trace", "--ledger", "s.sqlite", "L1-critique-1"]).status == 1)
+    }
+
+    @Test func reportCanAssumeOneErrorAndRefusesUnknownIds() throws {
+        let cli = try simulated()
+        let result = try cli.run(["report", "--ledger", "s.sqlite", "--assume-erroneous", "L1-critique-2", "--format", "json"])
+        #expect(result.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(((report?["basis"] as? [String: Any])?["seeds"] as? Int) == 1)
+        let unknown = try cli.run(["report", "--ledger", "s.sqlite", "--assume-erroneous", "ghost"])
+        #expect(unknown.status == 66)
+    }
+
+    @Test func traceShowsTheErrorLevelByLevel() throws {
+        let cli = try simulated()
+        let result = try cli.run(["trace", "--ledger", "s.sqlite", "L1-critique-4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("trace of critique \"L1-critique-4\" at level 1"))
+        #expect(
+            result.stdout.contains("L1-critique-4 ← assisted_by ← label \"L1-label-4\"")
+                || !result.stdout.contains("along evaluation links"))
+        #expect(result.stdout.contains("model \"reward-model-L1\""))
+        #expect(result.stdout.contains("level 2"))
+        let json = try cli.run(["trace", "--ledger", "s.sqlite", "L0-label-1", "--format", "json"])
+        let trace = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(((trace?["start"] as? [String: Any])?["id"] as? String) == "L0-label-1")
+        #expect((trace?["levels"] as? [Any])?.count == 4)
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Testing
+
+@testable import RRMLedger
+
+/// The analysis on a hand-built ledger, every figure computed by hand (docs/ANALYSIS.md), and on
+/// simulated ledgers, against the simulator's truth.
+@Suite struct PropagationAnalysisTests {
+    /// Two levels. Known errors: label l1 (level 0), critique c1 (shown to the rater of m1),
+    /// labels m1 and m3 (level 1).
+    static let handBuilt = """
+        {"kind":"model","id":"policy-0","level":0,"role":"policy"}
+        {"kind":"output","id":"o1","model":"policy-0","task":"t"}
+        {"kind":"output","id":"o2","model":"policy-0","task":"t"}
+        {"kind":"label","id":"l1","rater":"human:a","targets":["o1"],"value":1}
+        {"kind":"label","id":"l2","rater":"human:a","targets":["o2"],"value":1}
+        {"kind":"dataset","id":"d0","members":["l1","l2"]}
+        {"kind":"model","id":"rm-0","level":0,"role":"reward_model","trained_on":["d0"]}
+        {"kind":"model","id":"policy-1","level":1,"role":"policy","base":"policy-0","trained_on":["rm-0"]}
+        {"kind":"output","id":"p1","model":"policy-1","task":"t"}
+        {"kind":"output","id":"p2","model":"policy-1","task":"t"}
+        {"kind":"output","id":"p3","model":"policy-1","task":"t"}
+        {"kind":"output","id":"p4","model":"policy-1","task":"t"}
+        {"kind":"critique","id":"c1","critic":"policy-0","targets":["p1"],"findings":[]}
+        {"kind":"critique","id":"c2","critic":"policy-0","targets":["p2"],"findings":[{"claim":"off by one"}]}
+        {"kind":"critique","id":"c3","critic":"policy-0","targets":["p3"]}
+        {"kind":"critique","id":"c4","critic":"policy-0","targets":["p4"]}
+        {"kind":"label","id":"m1","rater":"human:b","targets":["p1"],"value":1,"assisted_by":["c1"]}
+        {"kind":"label","id":"m2","rater":"human:b","targets":["p2"],"value":0,"assisted_by":["c2"]}
+        {"kind":"label","id":"m3","rater":"human:b","targets":["p3"],"value":1,"assisted_by":["c3"]}
+        {"kind":"label","id":"m4","rater":"human:b","targets":["p4"],"value":1,"assisted_by":["c4"]}
+        {"kind":"label","id":"m5","rater":"human:c","targets":["p1"],"value":1}
+        {"kind":"dataset","id":"d1","members":["m1","m2","m3","m4","m5"]}
+        {"kind":"model","id":"rm-1","level":1,"role":"reward_model","trained_on":["d1"]}
+        {"kind":"finding","id":"f1","about":"l1","verdict":"erroneous","auditor":"human:z","error_type":"mislabel"}
+        {"kind":"finding","id":"f2","about":"c1","verdict":"erroneous","auditor":"human:z","error_type":"missed_flaw"}
+        {"kind":"finding","id":"f3","about":"c2","verdict":"correct","auditor":"human:z"}
+        {"kind":"finding","id":"f4","about":"m1","verdict":"erroneous","auditor":"human:z","error_type":"sycophancy"}
+        {"kind":"finding","id":"f5","about":"m2","verdict":"correct","auditor":"human:z"}
+        {"kind":"finding","id":"f6","about":"m3","verdict":"correct","auditor":"human:z"}
+        {"kind":"finding","id":"f7","about":"m3","verdict":"erroneous","auditor":"human:y","error_type":"mislabel"}
+        {"kind":"finding","id":"f8","about":"m5","verdict":"correct","auditor":"human:z"}
+        """
+
+    func handBuiltReport(_ options: PropagationAnalysis.Options = .init()) throws -> PropagationReport {
+        let temp = try TemporaryLedger()
+        try temp.append(Self.handBuilt)
+        return try PropagationAnalysis.run(temp.ledger, options)
+    }
+
+    @Test func levelFiguresMatchTheHandComputation() throws {
+        let report = try handBuiltReport()
+        #expect(report.basis.seeds == 4)  // l1, c1, m1, and m3 (its later finding supersedes)
+        #expect(report.basis.audited == 7)  // l1, c1, c2, m1, m2, m3, m5
+        let level0 = try #require(report.levels.first { $0.level == 0 })
+        let level1 = try #require(report.levels.first { $0.level == 1 })
+        #expect(level0.audits[.label] == Proportion(events: 1, trials: 1))
+        #expect(level1.audits[.critique] == Proportion(events: 1, trials: 2))
+        #expect(level1.audits[.label] == Proportion(events: 2, trials: 4))
+        // m1 is exposed (shown the erroneous c1); everything else audited is not.
+        #expect(level1.exposed == Proportion(events: 1, trials: 1))
+        #expect(level1.unexposed == Proportion(events: 2, trials: 5))
+        // Corrected: (1.5/2)/(2.5/6) = 1.8.
+        let risk = try #require(level1.relativeRisk)
+        #expect(risk.corrected)
+        #expect(abs(risk.value - 1.8) < 1e-12)
+        // Amplification: (2.5/5)/(1.5/2) = 2/3 (corrected: level 0's 1/1 is all).
+        #expect(abs((level1.amplification?.value ?? 0) - 2.0 / 3) < 1e-12)
+        // Outputs p1…p4 inherit policy-1's 0.5; critiques c1 (a seed) 1, c2…c4 0: mean 3/8.
+        #expect(abs(level1.inheritedShare - 0.375) < 1e-12)
+        #expect(level0.inheritedShare == 0)
+        #expect(level1.errorTypes == ["missed_flaw": 1, "sycophancy": 1, "mislabel": 1])
+        // Labels: 1/1 at level 0, 2/4 at level 1: the line falls by 0.5 per level.
+        #expect(abs((report.labelTrend?.slope ?? 0) + 0.5) < 1e-12)
+    }
+
+    @Test func modelFiguresMatchTheHandComputation() throws {
+        let report = try handBuiltReport()
+        func model(_ id: String) throws -> PropagationReport.Model { try #require(report.models.first { $0.id == id }) }
+        #expect(try model("policy-0").trainingLabels == 0)
+        #expect(try model("policy-0").produced == 2)
+        #expect(try model("policy-0").critiqued == 4)
+        #expect(try model("policy-0").critiquedAudit == Proportion(events: 1, trials: 2))
+        #expect(try model("rm-0").trainingLabels == 2)
+        #expect(try model("rm-0").knownShare == 0.5)
+        #expect(try model("rm-0").trainingAudit == Proportion(events: 1, trials: 1))
+        #expect(try model("policy-1").knownShare == 0.5)
+        #expect(try model("policy-1").trainingLabels == 2)
+        #expect(try model("policy-1").produced == 4)
+        // d1: m1 and m3 are seeds, m2, m4, m5 carry nothing: 2/5.
+        #expect(try model("rm-1").knownShare == 0.4)
+        #expect(try model("rm-1").trainingAudit == Proportion(events: 2, trials: 4))
+        #expect(try model("rm-1").role == "reward_model")
+    }
+
+    @Test func rootErrorsAreRankedByTheirBlastRadius() throws {
+        let report = try handBuiltReport()
+        #expect(report.rootErrorCount == 4)
+        #expect(report.rootErrors.map(\.id) == ["l1", "c1", "m1", "m3"])
+        let l1 = report.rootErrors[0]
+        // l1 is half of d0, so half of rm-0 and of policy-1, whose four outputs inherit it.
+        #expect(l1.direct.isEmpty)
+        #expect(abs((l1.weighted[0] ?? 0) - 1.0) < 1e-12)  // d0 0.5 + rm-0 0.5
+        #expect(abs((l1.weighted[1] ?? 0) - 2.5) < 1e-12)  // policy-1 0.5 + 4 outputs × 0.5
+        #expect(l1.models.map(\.id) == ["rm-0", "policy-1"])
+        #expect(l1.reachable == 7)  // d0, rm-0, policy-1 and its 4 outputs
+        let c1 = report.rootErrors[1]
+        #expect(c1.direct == [1: [.label: 1]])
+        #expect(abs(c1.weightedTotal - 0.4) < 1e-12)  // d1 0.2 + rm-1 0.2
+        #expect(abs(c1.radius - 1.4) < 1e-12)
+        #expect(report.rootErrors[2].radius == report.rootErrors[3].radius)
+    }
+
+    @Test func assistanceFiguresMatchTheHandComputation() throws {
+        let report = try handBuiltReport()
+        let level1 = try #require(report.assistance.first)
+        #expect(report.assistance.count == 1)
+        #expect(level1.level == 1)
+        #expect(level1.assisted == Proportion(events: 2, trials: 3))  // m1, m2, m3
+        #expect(level1.unassisted == Proportion(events: 0, trials: 1))  // m5
+        #expect(level1.induced == 1)  // m1, shown c1
+        #expect(level1.caught == 1)  // m2, shown c2 which claims a flaw and was right
+        #expect(level1.sycophancy == 1)
+    }
+
+    @Test func assumingOneErrorTracesOnlyThatOne() throws {
+        let report = try handBuiltReport(.init(assumeErroneous: "c3"))
+        #expect(report.basis.seeds == 1)
+        #expect(report.basis.assumed == "c3")
+        #expect(report.rootErrors.map(\.id) == ["c3"])
+        #expect(report.rootErrors[0].direct == [1: [.label: 1]])
+        let level1 = try #require(report.levels.first { $0.level == 1 })
+        // Now m3 is the exposed one; its verdict is erroneous.
+        #expect(level1.exposed == Proportion(events: 1, trials: 1))
+    }
+
+    @Test func theTraceFollowsTheErrorLevelByLevel() throws {
+        let temp = try TemporaryLedger()
+        try temp.append(Self.handBuilt)
+        let trace = try ErrorTrace.trace(temp.ledger, id: "l1")
+        #expect(trace.startAudit == .erroneous)
+        #expect(trace.errorType == "mislabel")
+        #expect(trace.levels == [0, 1])
+        #expect(trace.training[0]?.map(\.id) == ["d0", "rm-0"])
+        #expect(trace.training[1]?.map(\.id) == ["policy-1"])
+        #expect(trace.training[1]?.first?.share == 0.5)
+        #expect(trace.training[1]?.first?.inheritors == [1: 4])
+        let critique = try ErrorTrace.trace(temp.ledger, id: "c1")
+        #expect(critique.direct[1]?.map { "\($0.from) \($0.role.rawValue) \($0.entry.id)" } == ["c1 assisted_by m1"])
+        #expect(critique.direct[1]?.first?.audit == .erroneous)
+    }
+
+    // MARK: - Against the simulator's truth
+
+    /// Simulates, keeping the truth, and analyses.
+    static func simulate(_ parameters: SimulationParameters) throws -> (TemporaryLedger, PropagationReport, [JSONValue], SimulationSummary)
+    {
+        let temp = try TemporaryLedger()
+        let truthPath = temp.folder.appendingPathComponent("truth.jsonl").path
+        let run = try SimulationRun.intoLedger(temp.ledger, parameters: parameters, truthPath: truthPath)
+        let truth = try String(contentsOfFile: truthPath, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        let report = try PropagationAnalysis.run(temp.ledger, .init(topRootErrors: 100_000))
+        return (temp, report, truth, run.summary)
+    }
+
+    @Test func wilsonIntervalsCoverTheTrueRatesAtCloseToTheirNominalRate() throws {
+        var covered = 0
+        var intervals = 0
+        for seed in 1...24 {
+            var parameters = SimulationParameters()
+            parameters.seed = UInt64(seed)
+            parameters.outputsPerLevel = 300
+            parameters.auditRate = 0.3
+            let (_, report, _, summary) = try Self.simulate(parameters)
+            for truth in summary.levels {
+                guard let audit = report.levels.first(where: { $0.level == truth.level })?.audits[.label], audit.trials > 0 else {
+                    continue
+                }
+                intervals += 1
+                if audit.interval.contains(truth.labelErrorRate) { covered += 1 }
+            }
+        }
+        let coverage = Double(covered) / Double(intervals)
+        #expect(intervals == 96)
+        // Nominal 95%; sampling without replacement from a finite ledger makes Wilson conservative.
+        #expect(coverage >= 0.89, "coverage \(covered)/\(intervals)")
+    }
+
+    @Test func theInjectedErrorShowsUpAtItsLevel() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 2_000
+        parameters.auditRate = 0.2
+        parameters.injections = [ErrorInjection(level: 2, kind: .critique, rate: 0.5)]
+        let (_, report, _, _) = try Self.simulate(parameters)
+        let rates = report.levels.compactMap { level in level.audits[.critique].map { (level.level, $0.rate) } }
+        let highest = try #require(rates.max { $0.1 < $1.1 })
+        #expect(highest.0 == 2, "\(rates)")
+        let level2 = try #require(report.levels.first { $0.level == 2 }?.audits[.critique])
+        for other in report.levels where other.level != 2 {
+            if let audit = other.audits[.critique] { #expect(audit.interval.upperBound < level2.interval.lowerBound) }
+        }
+    }
+
+    @Test func theDirectBlastRadiusOfEveryRootErrorMatchesTheTruth() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 400
+        parameters.auditRate = 0.3
+        let (_, report, truth, _) = try Self.simulate(parameters)
+        // The truth: which labels were made with each critique shown.
+        var shown: [String: Int] = [:]
+        for record in truth {
+            if let critique = record["shown_critique"]?.stringValue { shown[critique, default: 0] += 1 }
+        }
+        let critiques = report.rootErrors.filter { $0.kind == .critique }
+        #expect(critiques.count > 50)
+        for root in critiques {
+            #expect(root.direct.values.flatMap(\.values).reduce(0, +) == (shown[root.id] ?? 0), "\(root.id)")
+            #expect(Set(root.direct.keys).isSubset(of: [root.level]))
+        }
+        #expect(report.rootErrors.filter { $0.kind == .label }.allSatisfy { $0.direct.isEmpty })
+    }
+
+    @Test func relativeRiskIsAboveOneWhenRatersFollowWrongCritiques() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 4_000
+        parameters.auditRate = 0.5
+        parameters.sycophancy = 0.6
+        let (_, report, _, _) = try Self.simulate(parameters)
+        let exposed = report.levels.map(\.exposed).reduce(.none, +)
+        let unexposed = report.levels.map(\.unexposed).reduce(.none, +)
+        let risk = try #require(RateRatio.of(exposed, unexposed))
+        #expect(risk.interval.lowerBound > 1.2, "RR \(risk.value) \(risk.interval)")
+    }
+
+    @Test func relativeRiskIsNearOneWhenCritiquesDoNotMislead() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 4_000
+        parameters.auditRate = 0.5
+        parameters.sycophancy = 0
+        parameters.assistanceBenefit = 0
+        let (_, report, _, _) = try Self.simulate(parameters)
+        let exposed = report.levels.map(\.exposed).reduce(.none, +)
+        let unexposed = report.levels.map(\.unexposed).reduce(.none, +)
+        let risk = try #require(RateRatio.of(exposed, unexposed))
+        #expect(risk.interval.contains(1), "RR \(risk.value) \(risk.interval)")
+        #expect(risk.value > 0.75 && risk.value < 1.33, "RR \(risk.value)")
+    }
+}
