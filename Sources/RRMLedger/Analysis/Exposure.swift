@@ -41,24 +41,11 @@ public struct Exposure: Sendable {
         var seeds = [Bool](repeating: false, count: count + 1)
         for seed in seedList where graph.contains(Int64(seed)) { seeds[Int(seed)] = true }
 
-        // Direct exposure: breadth first from every seed, down evaluation links.
+        // Direct exposure: breadth first from every seed at once, down evaluation links.
         var exposedFrom = [Int32](repeating: 0, count: count + 1)
-        var frontier = seedList.filter { graph.contains(Int64($0)) }
-        var visited = seeds
-        while !frontier.isEmpty {
-            var next: [Int32] = []
-            for seq in frontier {
-                graph.forEachChild(of: seq) { child, role in
-                    guard role.linkClass == .evaluation else { return }
-                    if exposedFrom[Int(child)] == 0 { exposedFrom[Int(child)] = seq }
-                    if !visited[Int(child)] {
-                        visited[Int(child)] = true
-                        next.append(child)
-                    }
-                }
-            }
-            frontier = next
-        }
+        let reached = try? LineageWalker.closure(
+            ofAll: seedList.filter { graph.contains(Int64($0)) }, in: graph, LineageQuery(direction: .down, via: [.evaluation]))
+        for step in reached ?? [] { exposedFrom[Int(step.seq)] = step.from ?? 0 }
 
         // Training shares, in sequence order: parents come first.
         var share = [Double](repeating: 0, count: count + 1)

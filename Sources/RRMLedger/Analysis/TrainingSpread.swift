@@ -121,20 +121,11 @@ struct TrainingSpread {
         var direct: [Int: [EventKind: Int]] = [:]
         var directPaths: [(seq: Int32, from: Int32, role: LinkRole)] = []
         var reachedLabels: [Int32] = graph.kind(of: seed) == .label ? [seed] : []
-        var frontier = [seed]
-        var seen: Set<Int32> = [seed]
-        while !frontier.isEmpty {
-            var next: [Int32] = []
-            for seq in frontier {
-                graph.forEachChild(of: seq) { child, role in
-                    guard role.linkClass == .evaluation, seen.insert(child).inserted else { return }
-                    direct[graph.level(of: child), default: [:]][graph.kind(of: child), default: 0] += 1
-                    directPaths.append((seq: child, from: seq, role: role))
-                    if graph.kind(of: child) == .label { reachedLabels.append(child) }
-                    next.append(child)
-                }
-            }
-            frontier = next
+        let closure = try? LineageWalker.closure(of: seed, in: graph, LineageQuery(direction: .down, via: [.evaluation]))
+        for step in (closure?.steps ?? []).dropFirst() {
+            direct[graph.level(of: step.seq), default: [:]][graph.kind(of: step.seq), default: 0] += 1
+            if let from = step.from, let role = step.role { directPaths.append((seq: step.seq, from: from, role: role)) }
+            if graph.kind(of: step.seq) == .label { reachedLabels.append(step.seq) }
         }
         // Through training, as shares of datasets and models, in sequence order.
         var reachedMembers = [Int32: Double]()

@@ -73,16 +73,31 @@ public enum LineageWalker {
     public static func closure(of start: Int32, in source: some LineageSource, _ query: LineageQuery) throws -> LineageClosure {
         var steps = [LineageClosure.Step(seq: start, depth: 0, from: nil, role: nil, upstream: false)]
         var seen = Set<Int32>([start])
-        if query.direction != .down { try walk(from: start, upstream: true, source, query, &steps, &seen) }
-        if query.direction != .up { try walk(from: start, upstream: false, source, query, &steps, &seen) }
+        if query.direction != .down { try walk(from: [start], upstream: true, source, query, &steps, &seen) }
+        if query.direction != .up { try walk(from: [start], upstream: false, source, query, &steps, &seen) }
         return LineageClosure(start: start, steps: steps)
     }
 
+    /// What several entries reach together, walking from all of them at once (the analysis's
+    /// exposure: every entry reached from any seed, with the one it was first reached from). The
+    /// starts themselves are not among the steps unless one reaches another.
+    public static func closure(ofAll starts: [Int32], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step] {
+        var steps: [LineageClosure.Step] = []
+        var seen = Set(starts)
+        if query.direction != .down { try walk(from: starts, upstream: true, source, query, &steps, &seen, revisitStarts: true) }
+        if query.direction != .up { try walk(from: starts, upstream: false, source, query, &steps, &seen, revisitStarts: true) }
+        return steps
+    }
+
+    /// Breadth first from `starts`, one direction, appending each newly reached entry to `steps`.
+    /// With `revisitStarts`, a start reached from another start is recorded (once) too.
     private static func walk(
-        from start: Int32, upstream: Bool, _ source: some LineageSource, _ query: LineageQuery,
-        _ steps: inout [LineageClosure.Step], _ seen: inout Set<Int32>
+        from starts: [Int32], upstream: Bool, _ source: some LineageSource, _ query: LineageQuery,
+        _ steps: inout [LineageClosure.Step], _ seen: inout Set<Int32>, revisitStarts: Bool = false
     ) throws {
-        var frontier = [start]
+        let startSet = revisitStarts ? Set(starts) : []
+        var reachedStarts = Set<Int32>()
+        var frontier = starts
         var depth = 0
         let classes = LinkClass.allCases.map { query.via.contains($0) }
         while !frontier.isEmpty {
@@ -91,9 +106,13 @@ public enum LineageWalker {
             var next: [Int32] = []
             for seq in frontier {
                 let visit = { (neighbour: Int32, role: LinkRole) in
-                    guard classes[role.linkClass.ordinal], seen.insert(neighbour).inserted else { return }
-                    steps.append(LineageClosure.Step(seq: neighbour, depth: depth, from: seq, role: role, upstream: upstream))
-                    next.append(neighbour)
+                    guard classes[role.linkClass.ordinal] else { return }
+                    if seen.insert(neighbour).inserted {
+                        steps.append(LineageClosure.Step(seq: neighbour, depth: depth, from: seq, role: role, upstream: upstream))
+                        next.append(neighbour)
+                    } else if startSet.contains(neighbour), reachedStarts.insert(neighbour).inserted {
+                        steps.append(LineageClosure.Step(seq: neighbour, depth: depth, from: seq, role: role, upstream: upstream))
+                    }
                 }
                 if upstream { try source.forEachParent(of: seq, visit) } else { try source.forEachChild(of: seq, visit) }
             }
