@@ -81,7 +81,8 @@ public enum LineageWalker {
     /// What several entries reach together, walking from all of them at once (the analysis's
     /// exposure: every entry reached from any seed, with the one it was first reached from). The
     /// starts themselves are not among the steps unless one reaches another.
-    public static func closure(ofAll starts: [Int32], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step] {
+    public static func closure(ofAll starts: [Int32], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step]
+    {
         var steps: [LineageClosure.Step] = []
         var seen = Set(starts)
         if query.direction != .down { try walk(from: starts, upstream: true, source, query, &steps, &seen, revisitStarts: true) }
