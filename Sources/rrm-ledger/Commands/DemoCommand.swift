@@ -18,7 +18,7 @@ struct DemoCommand: LedgerCommand {
     var ledger = DemoCommand.defaultPath
 
     @Option(help: ArgumentHelp("Outputs per level.", valueName: "n"))
-    var outputs = 2_000
+    var outputs = 5_000
 
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 7
