@@ -5,7 +5,9 @@ import GRDB
 public struct VerificationOptions: Sendable {
     /// A head saved earlier: the ledger must still contain it, unchanged.
     public var expectedHead: ChainHead?
-    /// Also re-derive and compare lineage edges and levels, and check bodies are canonical events.
+    /// Also re-derive and compare lineage edges and levels, check bodies are canonical events,
+    /// recompute the Merkle tree from the entry hashes and compare every stored node and every
+    /// recorded checkpoint's root.
     public var deep: Bool
     /// Run SQLite's own check too: `PRAGMA quick_check` (everything `integrity_check` does except
     /// comparing index contents with table contents), or when deep the full `integrity_check`
@@ -67,7 +69,8 @@ extension Ledger {
         }
         let workers = Int(min(Int64(options.workers), max(1, lastSeq / options.minimumEntriesPerWorker)))
         let ranges = lastSeq == 0 ? [] : Self.split(1...lastSeq, into: workers)
-        let tasks: [VerificationTask] = (options.storageCheck ? [.storage(full: options.deep)] : []) + ranges.map { .chain($0) }
+        let tasks: [VerificationTask] =
+            (options.storageCheck ? [.storage(full: options.deep)] : []) + (options.deep ? [.tree] : []) + ranges.map { .chain($0) }
         let results = try runInParallel(tasks, deep: options.deep, progress: progress)
         var faults = results.flatMap(\.faults)
         var faultCount = results.map(\.faultCount).reduce(0, +)
@@ -101,6 +104,8 @@ extension Ledger {
         case storage(full: Bool)
         /// The chain over a range of sequence numbers.
         case chain(ClosedRange<Int64>)
+        /// The Merkle tree and the recorded checkpoints, recomputed from every entry hash (deep only).
+        case tree
     }
 
     private struct TaskResult: Sendable {
@@ -139,6 +144,10 @@ extension Ledger {
                                 progress(total)
                             }
                             return TaskResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
+                        case .tree:
+                            var check = MerkleTreeCheck()
+                            try check.run(db)
+                            return TaskResult(faults: check.faults, faultCount: check.faultCount, entriesChecked: 0)
                         }
                     })
             } catch let error as LedgerError {

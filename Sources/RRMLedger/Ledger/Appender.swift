@@ -31,6 +31,14 @@ extension Ledger {
     /// - Throws: `LedgerError.badEvent` for the first line at fault; `.emptyInput`, `.busy`,
     ///   `.storage` and others as their names say. On any error the ledger is unchanged.
     public func append(from source: ByteSource, dryRun: Bool = false) throws(LedgerError) -> AppendSummary {
+        try append(from: source, dryRun: dryRun, maintainingTree: true)
+    }
+
+    /// `append(from:dryRun:)`, optionally without maintaining the Merkle tree: for the benchmark
+    /// that measures what the tree costs (tools/bench/tree), never for a ledger anyone keeps:
+    /// without its nodes, the ledger can be neither checkpointed nor appended to again.
+    @_spi(Benchmark)
+    public func append(from source: ByteSource, dryRun: Bool = false, maintainingTree: Bool) throws(LedgerError) -> AppendSummary {
         let decoder = EventDecodingThread(source: source)
         decoder.start()
         let waitStart = Date()
@@ -38,7 +46,8 @@ extension Ledger {
             let summary = try queue.writeWithoutTransaction { db -> AppendSummary in
                 var summary: AppendSummary?
                 try db.inTransaction(.immediate) {
-                    summary = try BatchWriter(db: db, sourceName: source.name).write(decoder.chunks, dryRun: dryRun)
+                    summary = try BatchWriter(db: db, path: path, sourceName: source.name, maintainsTree: maintainingTree)
+                        .write(decoder.chunks, dryRun: dryRun)
                     return dryRun ? .rollback : .commit
                 }
                 return summary!
@@ -67,10 +76,12 @@ extension Ledger {
 }
 
 /// The writer's half of an append, inside the write transaction: resolve references, derive
-/// levels, chain, insert, then re-verify what was written.
+/// levels, chain, insert, extend the Merkle tree, then re-verify what was written.
 private struct BatchWriter {
     let db: Database
+    let path: String
     let sourceName: String
+    let maintainsTree: Bool
 
     func write(_ chunks: BoundedChannel<DecodedChunk>, dryRun: Bool) throws -> AppendSummary {
         let start = try Ledger.head(db)
@@ -82,6 +93,10 @@ private struct BatchWriter {
             db, "INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
         let insertSearch = try RawStatement(db, "INSERT INTO critique_search (rowid, text, claims) VALUES (?, ?, ?)")
+        // The tree's right edge, read from O(log n) stored nodes: each entry then costs its leaf
+        // hash and, on average, one node hash and one stored node (levels 1 and up).
+        var tree = maintainsTree ? try MerkleFrontier(size: UInt64(start.seq), nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
+        let insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
 
         while let chunk = chunks.receive() {
             guard case .events(let events) = chunk else {
@@ -131,6 +146,15 @@ private struct BatchWriter {
                     insertSearch.bind(3, search.claims)
                     try insertSearch.run()
                 }
+                if maintainsTree {
+                    try tree.append(leafHash: hash.withUnsafeBytes { MerkleHash.leafHash($0) }) { node in
+                        guard node.level > 0 else { return }
+                        insertNode.bind(1, Int64(node.level))
+                        insertNode.bind(2, Int64(node.index))
+                        node.hash.withUnsafeBytes { insertNode.bindBlob(3, $0) }
+                        try insertNode.run()
+                    }
+                }
                 resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
                 counts[event.kind.ordinal] += 1
                 previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
@@ -138,6 +162,7 @@ private struct BatchWriter {
         }
         guard seq > start.seq else { throw LedgerError.emptyInput(source: sourceName) }
         try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
+        if maintainsTree { try reverifyTree(tree) }
         var countsByKind: [EventKind: Int] = [:]
         for kind in EventKind.allCases where counts[kind.ordinal] > 0 { countsByKind[kind] = counts[kind.ordinal] }
         return AppendSummary(countsByKind: countsByKind, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous), dryRun: dryRun)
@@ -153,6 +178,16 @@ private struct BatchWriter {
         }
         guard scan.nextSeq == head.seq + 1, scan.previousHash == head.hash else {
             throw LedgerError.writeVerificationFailed(seq: head.seq, detail: "the re-read chain ends at a different head")
+        }
+    }
+
+    /// Re-reads the tree's root from the stored nodes and checks it is the root the appended
+    /// entries gave.
+    private func reverifyTree(_ tree: MerkleFrontier) throws {
+        let stored = try MerkleTreeMath(nodes: LedgerMerkleNodes(db, path: path)).rootHash(size: tree.size)
+        guard stored == tree.rootHash else {
+            throw LedgerError.writeVerificationFailed(
+                seq: Int64(tree.size), detail: "the Merkle tree's root from the stored nodes is not the root the entries give")
         }
     }
 }

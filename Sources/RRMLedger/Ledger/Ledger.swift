@@ -23,7 +23,7 @@ public final class Ledger: Sendable {
         self.isReadOnly = readOnly
     }
 
-    /// Creates a new, empty ledger file at `path`.
+    /// Creates a new, empty ledger file at `path`, with a new random origin (`LedgerOrigin`).
     /// - Throws: `LedgerError.alreadyExists` if anything is at `path`; `.storage` if it cannot be written.
     public static func create(at path: String) throws(LedgerError) -> Ledger {
         if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path: path) }
@@ -36,8 +36,10 @@ public final class Ledger: Sendable {
                 // creates the tables in a transaction of its own.
                 try db.execute(sql: LedgerSchema.sql)
                 try db.execute(
-                    sql: "INSERT INTO ledger_info (key, value) VALUES ('format', ?), ('created', ?), ('created_by', ?)",
-                    arguments: [LedgerSchema.formatName, Timestamp.now(), "rrm-ledger \(RRMLedgerVersion.current)"])
+                    sql: "INSERT INTO ledger_info (key, value) VALUES ('format', ?), ('created', ?), ('created_by', ?), ('origin', ?)",
+                    arguments: [
+                        LedgerSchema.formatName, Timestamp.now(), "rrm-ledger \(RRMLedgerVersion.current)", LedgerOrigin.generate(),
+                    ])
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
             try queue.close()

@@ -26,6 +26,28 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case writeVerificationFailed(seq: Int64, detail: String)
     /// SQLite reported something unexpected.
     case database(detail: String)
+    /// The Merkle tree's stored nodes are missing or damaged; `verify --deep` says where.
+    case damagedTree(path: String, detail: String)
+    /// A tree size beyond the entries the ledger holds.
+    case treeSizeBeyondLedger(size: UInt64, entries: Int64)
+    /// An older tree size beyond the checkpoint a consistency proof was asked against (or 0).
+    case treeSizeBeyondCheckpoint(size: UInt64, checkpointSize: UInt64)
+    /// No checkpoint was recorded (`size` nil), or none of this size.
+    case noCheckpoint(size: UInt64?, entries: Int64)
+    /// A proof was asked for an entry against a checkpoint signed before it was appended.
+    case entryAfterCheckpoint(id: String, seq: Int64, size: UInt64)
+    /// `checkpoint` on a ledger without entries: there is no tree to sign.
+    case emptyLedger(path: String)
+    /// A checkpoint of this size is already recorded, signed by another key.
+    case checkpointExists(size: UInt64, signedBy: String)
+    /// A ledger without an origin (made from the schema by hand) asked for one.
+    case noOrigin(path: String)
+    /// The ledger contradicts a signed checkpoint: it shrank, forked or rewrote its past.
+    case inconsistentLedger(LedgerInconsistency)
+    /// A key file could not be written or read.
+    case keyFile(KeyFileError)
+    /// A proof, signed checkpoint or trusted state was refused: malformed, or it does not verify.
+    case proofRefused(source: String, ProofError)
 
     public var description: String {
         switch self {
@@ -54,6 +76,54 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "re-reading the batch before commit found entry \(seq) wrong (\(detail)); the batch was rolled back"
         case .database(let detail):
             return "database error: \(detail)"
+        case .damagedTree(let path, let detail):
+            return "\(path): \(detail); the derived Merkle tree is damaged (`rrm-ledger verify --deep` lists every fault)"
+        case .treeSizeBeyondLedger(let size, let entries):
+            return "tree size \(size) is larger than the ledger, which holds \(entries) entries"
+        case .treeSizeBeyondCheckpoint(let size, let checkpointSize):
+            return "the old tree size must be from 1 to the checkpoint's size \(checkpointSize), not \(size)"
+        case .noCheckpoint(let size, let entries):
+            guard let size else { return "no checkpoint has been recorded yet (sign one with `rrm-ledger checkpoint --key KEY`)" }
+            let beyond = size > UInt64(max(0, entries)) ? ", and the ledger holds only \(entries) entries" : ""
+            return "no checkpoint of size \(size) has been recorded\(beyond)"
+        case .entryAfterCheckpoint(let id, let seq, let size):
+            return "entry \(seq) (\"\(id)\") was appended after the checkpoint of size \(size); sign a newer checkpoint to prove it"
+        case .emptyLedger(let path):
+            return "\(path) holds no entries: there is no tree to sign"
+        case .checkpointExists(let size, let signer):
+            return "a checkpoint of size \(size) is already recorded, signed by \(signer); append entries before signing another"
+        case .noOrigin(let path):
+            return "\(path) has no origin (it was not made by `rrm-ledger init`); give --name"
+        case .inconsistentLedger(let inconsistency):
+            return inconsistency.description
+        case .keyFile(let error):
+            return error.description
+        case .proofRefused(let source, let error):
+            return "\(source): \(error)"
         }
     }
+}
+
+/// How a ledger contradicts a signed checkpoint: what an auditor refuses loudly.
+public struct LedgerInconsistency: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Fewer entries, or a smaller newest checkpoint, than a checkpoint already signed.
+        case shrink = "SHRINK"
+        /// Two signed roots that cannot both be true: one size with two roots, or a newer
+        /// checkpoint that does not extend an older one. The key holder signed a rewritten past.
+        case fork = "FORK"
+        /// The entries no longer give the root a checkpoint signed: rewritten after signing.
+        case rewrite = "REWRITE"
+    }
+
+    public let kind: Kind
+    /// The sentence after the kind, with the sizes.
+    public let detail: String
+
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String { "\(kind.rawValue): \(detail)" }
 }

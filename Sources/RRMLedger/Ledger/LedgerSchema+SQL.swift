@@ -11,9 +11,10 @@ extension LedgerSchema {
 -- tools/embed-schema); a test fails if the two ever differ.
 --
 -- Authoritative data lives in one table, `entry`: the hash-chained events. Everything else
--- (the lineage edges, the derived levels, the full-text index) is derived from the entries'
--- canonical bodies and can be rebuilt from them; `rrm-ledger verify` checks both the chain and
--- that the derived data agrees with it. docs/FORMAT.md gives the exact bytes that are hashed.
+-- (the lineage edges, the derived levels, the full-text index, the Merkle tree's nodes) is
+-- derived from the entries and can be rebuilt from them; `rrm-ledger verify` checks both the
+-- chain and that the derived data agrees with it. `checkpoint` records the signed tree heads
+-- handed to auditors. docs/FORMAT.md gives the exact bytes that are hashed and signed.
 --
 -- Conventions: STRICT tables, real foreign keys, times as ISO-8601 UTC text
 -- (YYYY-MM-DDTHH:MM:SS[.fraction]Z), JSON as text readable with json_extract. The file is in
@@ -25,9 +26,11 @@ PRAGMA user_version = 1;             -- the schema version; a tool refuses versi
 
 BEGIN;
 
--- ledger_info: facts about the ledger as a whole, written once at creation.
+-- ledger_info: facts about the ledger as a whole, written once at creation. 'origin' names
+-- the ledger in its signed checkpoints: "rrm-ledger/" followed by a random 128-bit id in
+-- lowercase hex, so that two ledgers never share one.
 CREATE TABLE ledger_info (
-    key   TEXT PRIMARY KEY,  -- 'format', 'created', 'created_by'
+    key   TEXT PRIMARY KEY,  -- 'format', 'created', 'created_by', 'origin'
     value TEXT NOT NULL
 ) STRICT;
 
@@ -97,6 +100,40 @@ CREATE INDEX edge_by_parent ON edge (parent, role, child);
 --   SELECT c.id FROM critique_search s JOIN critiques c ON c.seq = s.rowid
 --   WHERE critique_search MATCH 'overflow';
 CREATE VIRTUAL TABLE critique_search USING fts5 (text, claims, content = '', tokenize = 'porter unicode61');
+
+-- merkle_node: the RFC 9162 Merkle tree over the entries, so that checkpoints and proofs cost
+-- O(log n) reads instead of a rehash (docs/FORMAT.md section 8). Leaf i is entry seq i+1, with
+-- leaf hash SHA-256(0x00 ‖ entry.hash). A row is the root of the perfect subtree over leaves
+-- [idx·2^level, (idx+1)·2^level); only levels 1 and up are stored, because a leaf hash is one
+-- SHA-256 of entry.hash away. Derived: append writes the nodes each entry completes in the
+-- entry's own transaction, they can be rebuilt from entry.hash, and `verify --deep`
+-- recomputes and compares every row. A ledger of n entries holds n − popcount(n) rows.
+CREATE TABLE merkle_node (
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 63),  -- height above the leaves
+    idx   INTEGER NOT NULL CHECK (idx >= 0),                -- position in its level, from 0
+    hash  BLOB NOT NULL CHECK (length(hash) = 32),          -- SHA-256(0x01 ‖ left child ‖ right child)
+    PRIMARY KEY (level, idx)
+) STRICT, WITHOUT ROWID;
+
+-- checkpoint: the signed tree heads this ledger handed out (`rrm-ledger checkpoint`), one per
+-- tree size, exactly as auditors receive them: a C2SP tlog-checkpoint (origin, size, root) in a
+-- C2SP signed note, Ed25519. Auditors fetch the newest; proofs quote one. Recorded once, never
+-- changed: a checkpoint whose root the entries no longer give is evidence of a rewrite.
+CREATE TABLE checkpoint (
+    size      INTEGER PRIMARY KEY CHECK (size >= 1),     -- tree size: the entries 1…size
+    root      BLOB NOT NULL CHECK (length(root) = 32),   -- the tree's root hash at that size
+    note      TEXT NOT NULL,                             -- the signed note, as served to auditors
+    signed_at TEXT NOT NULL                              -- UTC time of signing
+) STRICT;
+
+CREATE TRIGGER checkpoint_is_append_only_update BEFORE UPDATE ON checkpoint
+BEGIN
+    SELECT RAISE(ABORT, 'rrm-ledger checkpoints are append-only');
+END;
+CREATE TRIGGER checkpoint_is_append_only_delete BEFORE DELETE ON checkpoint
+BEGIN
+    SELECT RAISE(ABORT, 'rrm-ledger checkpoints are append-only');
+END;
 
 -- ---------------------------------------------------------------------------------------------
 -- Views for an auditor's everyday questions.

@@ -31,6 +31,8 @@ final class TemporaryLedger {
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "DROP TRIGGER IF EXISTS entry_is_append_only_update; DROP TRIGGER IF EXISTS entry_is_append_only_delete")
+            try db.execute(
+                sql: "DROP TRIGGER IF EXISTS checkpoint_is_append_only_update; DROP TRIGGER IF EXISTS checkpoint_is_append_only_delete")
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: sql)
         }
@@ -45,7 +47,7 @@ final class TemporaryLedger {
             }())
         return try queue.read { db in
             var text = ""
-            for table in ["ledger_info", "entry", "edge", "link_role"] {
+            for table in ["ledger_info", "entry", "edge", "link_role", "merkle_node", "checkpoint"] {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2") { text += "\(table) \(row)\n" }
             }
             text += "fts \(try Int.fetchOne(db, sql: "SELECT count(*) FROM critique_search") ?? -1)\n"

@@ -1,0 +1,121 @@
+/// The line-by-line reading both proof forms share (docs/FORMAT.md section 8.5): a header line,
+/// `name value` lines, proof hashes in base64 one per line up to a blank line, then one or more
+/// signed notes separated by blank lines. Strict: every deviation is `ProofError.malformed` with
+/// its line, so that one proof has one written form.
+struct ProofText {
+    /// The largest proof file read: room for an event body of 16 MiB, the longest line append accepts.
+    static let maxBytes = 17 << 20
+
+    /// Most proof hashes: a tree of up to 2^64 leaves needs at most 64 (consistency: 65).
+    static let maxHashes = 65
+
+    private let lines: [Substring]
+    /// Index of the next line to read.
+    private var position = 0
+
+    /// Splits the text into lines, refusing what no proof contains.
+    init(_ text: String, header: String) throws(ProofError) {
+        guard text.utf8.count <= Self.maxBytes else {
+            throw .malformed(line: nil, "\(text.utf8.count) bytes, more than the limit of \(Self.maxBytes)")
+        }
+        guard text.utf8.last == 0x0A else { throw .malformed(line: nil, "it does not end in a newline") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()
+        for (offset, line) in lines.enumerated() where line.utf8.contains(0x0D) {
+            throw .malformed(line: offset + 1, "a carriage return (CRLF line endings?)")
+        }
+        self.lines = lines
+        guard lines.first.map(String.init) == header else {
+            throw .malformed(line: 1, "the first line must be \"\(header)\"")
+        }
+        position = 1
+    }
+
+    /// The number of the next line, counting from 1.
+    var lineNumber: Int { position + 1 }
+
+    /// The value of the next line, which must be `name value`.
+    mutating func field(_ name: String) throws(ProofError) -> Substring {
+        guard position < lines.count else { throw .malformed(line: lineNumber, "missing the \"\(name)\" line") }
+        let line = lines[position]
+        let prefix = name + " "
+        guard line.hasPrefix(prefix) else { throw .malformed(line: lineNumber, "expected \"\(name) …\"") }
+        position += 1
+        return line.dropFirst(prefix.count)
+    }
+
+    /// A field holding a decimal number without sign or leading zero.
+    mutating func number(_ name: String) throws(ProofError) -> UInt64 {
+        let line = lineNumber
+        let text = try field(name)
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text == "0" || !text.hasPrefix("0"),
+            let value = UInt64(text)
+        else { throw .malformed(line: line, "\(name) \"\(text)\" is not a decimal number without leading zeros") }
+        return value
+    }
+
+    /// A field holding a 32-byte hash in canonical standard base64.
+    mutating func base64Hash(_ name: String) throws(ProofError) -> MerkleDigest {
+        let line = lineNumber
+        return try Self.digest(base64: try field(name), line: line, what: name)
+    }
+
+    /// The proof hashes: one base64 hash per line, up to and including a blank line.
+    mutating func hashes() throws(ProofError) -> [MerkleDigest] {
+        var hashes: [MerkleDigest] = []
+        while true {
+            guard position < lines.count else {
+                throw .malformed(line: lineNumber, "missing the blank line between the proof hashes and the checkpoint")
+            }
+            let line = lines[position]
+            position += 1
+            if line.isEmpty { return hashes }
+            guard hashes.count < Self.maxHashes else { throw .malformed(line: lineNumber - 1, "more than \(Self.maxHashes) proof hashes") }
+            hashes.append(try Self.digest(base64: line, line: lineNumber - 1, what: "proof hash"))
+        }
+    }
+
+    /// The rest of the text as signed notes, each a text, a blank line and signature lines
+    /// ("— " …), separated by one blank line. Each note ends in a newline, as it was signed.
+    mutating func signedNotes(atMost limit: Int) throws(ProofError) -> [String] {
+        var notes: [String] = []
+        while position < lines.count {
+            guard notes.count < limit else { throw .malformed(line: lineNumber, "unexpected text after the checkpoint") }
+            let start = position
+            while position < lines.count && !lines[position].isEmpty { position += 1 }
+            guard position > start else { throw .malformed(line: lineNumber, "an empty line where a checkpoint should start") }
+            guard position < lines.count else { throw .malformed(line: lineNumber, "the checkpoint has no signature lines") }
+            position += 1
+            let signaturesStart = position
+            while position < lines.count && lines[position].hasPrefix("\u{2014} ") { position += 1 }
+            guard position > signaturesStart else { throw .malformed(line: lineNumber, "the checkpoint has no signature lines") }
+            notes.append(lines[start..<position].joined(separator: "\n") + "\n")
+            if position < lines.count {
+                guard lines[position].isEmpty, position + 1 < lines.count else {
+                    throw .malformed(line: lineNumber, "expected a blank line, then another checkpoint")
+                }
+                position += 1
+            }
+        }
+        guard !notes.isEmpty else { throw .malformed(line: lineNumber, "missing the signed checkpoint") }
+        return notes
+    }
+
+    /// A 32-byte hash from canonical standard base64.
+    static func digest(base64 text: Substring, line: Int, what: String) throws(ProofError) -> MerkleDigest {
+        guard let bytes = NoteKey.decodeBase64(text) else { throw .malformed(line: line, "the \(what) is not standard base64") }
+        guard let digest = MerkleDigest(bytes: bytes) else {
+            throw .malformed(line: line, "the \(what) is \(bytes.count) bytes, not \(MerkleDigest.byteCount)")
+        }
+        return digest
+    }
+
+    /// Appends the hashes, one base64 line each, then the blank line that ends them.
+    static func write(hashes: [MerkleDigest], into out: inout String) {
+        for hash in hashes {
+            out += NoteKey.base64(hash.bytes)
+            out += "\n"
+        }
+        out += "\n"
+    }
+}
