@@ -9,7 +9,7 @@ struct RRMLedgerCommand: ParsableCommand {
         abstract: "Record, verify and audit the feedback of recursive reward modelling pipelines.",
         discussion: """
             Every model version, output, critique, label, dataset and audit finding is an entry in a \
-            hash-chained SQLite ledger. Exit codes: 0 success, 1 verification found damage, 64 bad \
+            hash-chained SQLite ledger. Exit codes: 0 success, 1 verification failed, 64 bad \
             usage, 65 bad data, 66 missing ledger, input or entry, 73 ledger exists, 74 storage \
             error, 75 ledger busy, 70 internal error (docs/CLI.md).
             """,
@@ -18,5 +18,6 @@ struct RRMLedgerCommand: ParsableCommand {
             InitCommand.self, AppendCommand.self, VerifyCommand.self, HeadCommand.self,
             ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self,
             SimulateCommand.self, DemoCommand.self,
+            KeygenCommand.self, CheckpointCommand.self, ProveCommand.self, VerifyProofCommand.self, AuditCommand.self,
         ])
 }

@@ -11,7 +11,8 @@ struct VerifyCommand: LedgerCommand {
             fault and the first damaged sequence number. Detects edited bodies and hashes, deleted, \
             inserted and reordered entries, and columns that disagree with the hashed bodies; with \
             --expect-head, a truncated or rewritten ledger; with --deep, forged lineage edges or \
-            levels. SQLite's own check of the file runs too: quick_check, or with --deep the full \
+            levels, forged or missing Merkle tree nodes, and recorded checkpoints the entries no \
+            longer give. SQLite's own check of the file runs too: quick_check, or with --deep the full \
             integrity_check and foreign_key_check.
             """)
 
@@ -23,7 +24,10 @@ struct VerifyCommand: LedgerCommand {
         help: ArgumentHelp("A head saved earlier (from `rrm-ledger head`) that the ledger must still hold.", valueName: "seq:hash"))
     var expectHead: String?
 
-    @Flag(name: .long, help: "Also re-derive lineage edges and levels from the bodies, and run SQLite's full integrity_check.")
+    @Flag(
+        name: .long,
+        help: "Also re-derive lineage edges, levels and the Merkle tree, check recorded checkpoints, and run SQLite's full integrity_check."
+    )
     var deep = false
 
     @Flag(
@@ -73,7 +77,7 @@ struct VerifyCommand: LedgerCommand {
             Output.line("… and \(grouped(report.faultCount - report.faults.count)) more faults")
         }
         let sqliteCheck = skipStorageCheck ? "" : deep ? ", SQLite integrity_check and foreign_key_check" : " and SQLite quick_check"
-        let checks = (deep ? "chain, columns, lineage, levels" : "chain, columns") + sqliteCheck
+        let checks = (deep ? "chain, columns, lineage, levels, Merkle tree, checkpoints" : "chain, columns") + sqliteCheck
         if report.isIntact {
             Output.line("ok: \(grouped(report.entries)) entries verified (\(checks)); head \(report.head)")
         } else {
