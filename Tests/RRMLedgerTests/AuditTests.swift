@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import RRMLedger
+
+/// The auditor's check: accepts a ledger that grows, refuses one that shrank, forked or was rewritten.
+@Suite struct AuditTests {
+    @Test func acceptsAGrowingLedger() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(5))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let first = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: nil)
+        #expect(first.outcome == .trustedOnFirstUse)
+        let same = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: first.checkpoint)
+        #expect(same.outcome == .unchanged)
+        var trusted = first.checkpoint
+        for grow in [1, 2, 10, 50] {
+            try temp.append(TreeFixtures.models(grow, from: Int(trusted.size) + 1))
+            _ = try temp.ledger.recordCheckpoint(signer: signer)
+            let result = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted)
+            #expect(result.outcome == .extended(fromSize: trusted.size))
+            trusted = result.checkpoint
+        }
+        #expect(trusted.size == 68)
+    }
+
+    func refusal(_ body: () throws -> Void) -> LedgerInconsistency? {
+        do {
+            try body()
+        } catch LedgerError.inconsistentLedger(let inconsistency) {
+            return inconsistency
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        return nil
+    }
+
+    @Test func refusesARewrittenAndReSignedLedgerAsAFork() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(9))
+        let trusted = try temp.ledger.audit(
+            verifier: signer.verifier, origin: nil, trusted: nil,
+            recording: signer)
+        try TreeFixtures.forge(temp, from: 4) { $0.replacingOccurrences(of: "policy", with: "critic") }
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let sameSize = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(sameSize?.kind == .fork)
+        #expect(sameSize?.detail.contains("two signed roots for size 9") == true)
+
+        try temp.append(TreeFixtures.models(3, from: 10))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let larger = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(larger?.kind == .fork)
+        #expect(larger?.detail.contains("size 12 does not extend the trusted checkpoint of size 9") == true)
+    }
+
+    @Test func refusesAShrunkLedger() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(10))
+        let trusted = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: nil, recording: signer)
+        try temp.tamper("DELETE FROM entry WHERE seq > 7")
+        let fewer = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(fewer?.kind == .shrink)
+        #expect(fewer?.detail == "the ledger holds 7 entries, fewer than its checkpoint of size 10")
+
+        try temp.tamper("DELETE FROM checkpoint; DELETE FROM merkle_node WHERE (idx + 1) << level > 7")
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let smaller = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(smaller?.kind == .shrink)
+        #expect(smaller?.detail == "the ledger's newest checkpoint is of size 7, smaller than the trusted size 10")
+    }
+
+    @Test func refusesEntriesRewrittenAfterSigning() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(6))
+        let trusted = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: nil, recording: signer)
+        let note = try temp.ledger.newestCheckpoint()!
+        try TreeFixtures.forge(temp, from: 2) { $0.replacingOccurrences(of: "policy", with: "critic") }
+        try temp.tamper("INSERT INTO checkpoint VALUES (6, x'\(note.rootHash.hex)', '\(note.note)', 'then')")
+        let rewritten = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(rewritten?.kind == .rewrite)
+        #expect(rewritten?.detail.contains("entries 1…6 no longer give the root signed at size 6") == true)
+    }
+
+    @Test func refusesACheckpointOfAnotherKeyOrOrigin() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(3))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        #expect {
+            try temp.ledger.audit(verifier: TreeFixtures.signer("x").verifier, origin: nil, trusted: nil)
+        } throws: { error in
+            guard case LedgerError.proofRefused(_, let proofError) = error else { return false }
+            return proofError.isVerificationFailure
+        }
+        #expect {
+            try temp.ledger.audit(verifier: signer.verifier, origin: "rrm-ledger/elsewhere", trusted: nil)
+        } throws: { error in
+            guard case LedgerError.proofRefused(_, .originMismatch) = error else { return false }
+            return true
+        }
+    }
+
+    @Test func theTrustedCheckpointFileIsReplacedWholeAndCheckedWhenRead() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(3))
+        let note = try temp.ledger.recordCheckpoint(signer: signer).checkpoint.note
+        let file = TrustedCheckpointFile(directory: temp.folder.appendingPathComponent("state/deeper").path)
+        #expect(try file.load(verifier: signer.verifier, origin: nil) == nil)
+        try file.save(note)
+        try file.save(note)
+        #expect(try file.load(verifier: signer.verifier, origin: nil)?.note == note)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: file.directory) == ["checkpoint"])
+        try Data((note + "x").utf8).write(to: URL(fileURLWithPath: file.path))
+        #expect(throws: LedgerError.self) { try file.load(verifier: signer.verifier, origin: nil) }
+    }
+}
+
+extension Ledger {
+    /// Records a checkpoint with `recording`, then audits it on first use: the trusted checkpoint.
+    fileprivate func audit(verifier: NoteVerifier, origin: String?, trusted: VerifiedCheckpoint?, recording: NoteSigner) throws
+        -> VerifiedCheckpoint
+    {
+        _ = try recordCheckpoint(signer: recording)
+        return try audit(verifier: verifier, origin: origin, trusted: trusted).checkpoint
+    }
+}
