@@ -31,6 +31,11 @@ let package = Package(
                 "RRMLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // tools/bench/tree: what the Merkle tree costs; a benchmark, not a test.
+        .executableTarget(
+            name: "rrm-ledger-tree-bench",
+            dependencies: ["RRMLedger"],
+            path: "tools/bench/tree-bench"),
         .testTarget(
             name: "RRMLedgerTests",
             dependencies: ["RRMLedger"]),
