@@ -60,6 +60,9 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(named.stdout.utf8)) as? [String: Any]
         #expect((json?["verifier_key"] as? String)?.hasPrefix("audit-log.example+") == true)
         #expect(try cli.run(["keygen", "--out", "bad", "--name", "a+b"]).status == 64)
+        let unnamed = try cli.run(["keygen", "--out", "bad", "--ledger", "nope.sqlite"])
+        #expect(unnamed.status == 64)
+        #expect(unnamed.stderr == "rrm-ledger: error: no ledger at nope.sqlite to name the key after: give --name NAME, or --ledger PATH\n")
         #expect(cli.bytes("bad.key") == nil)
     }
 

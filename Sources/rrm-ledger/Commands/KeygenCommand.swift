@@ -66,7 +66,12 @@ struct KeygenCommand: LedgerCommand {
 
     /// The ledger's origin as a key name.
     private func defaultName() throws -> String {
-        let target = try openLedger(ledger, readOnly: true)
+        let target: Ledger
+        do {
+            target = try openLedger(ledger, readOnly: true)
+        } catch LedgerError.notFound(let path) {
+            throw ValidationErrorExit("no ledger at \(path) to name the key after: give --name NAME, or --ledger PATH")
+        }
         guard let origin = try target.origin() else { throw LedgerError.noOrigin(path: target.path) }
         return LedgerOrigin.keyName(for: origin)
     }
