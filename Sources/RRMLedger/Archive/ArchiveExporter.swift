@@ -58,7 +58,12 @@ extension Ledger {
         }
         let gzip = try GzipWriter(descriptor: descriptor, path: path)
         let writer = ArchiveWriter(ledgerPath: self.path, options: options, lineage: lineage)
-        let manifest = try writer.write(to: gzip)
+        let manifest: ArchiveManifest
+        do {
+            manifest = try writer.write(to: gzip)
+        } catch LedgerError.archive(let error) {
+            throw error
+        }
         try gzip.finish()
         guard fsync(descriptor) == 0, rename(temporary, path) == 0 else {
             throw ArchiveError.io(path: path, detail: String(cString: strerror(errno)))
