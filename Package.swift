@@ -16,7 +16,7 @@ let package = Package(
     targets: [
         .target(
             name: "CShims",
-            linkerSettings: [.linkedLibrary("sqlite3")]),
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("z")]),
         .target(
             name: "RRMLedger",
             dependencies: [

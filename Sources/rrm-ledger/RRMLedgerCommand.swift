@@ -17,6 +17,7 @@ struct RRMLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, VerifyCommand.self, HeadCommand.self,
             ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self,
+            ExportCommand.self, VerifyArchiveCommand.self, ImportCommand.self,
             SimulateCommand.self, DemoCommand.self,
             KeygenCommand.self, CheckpointCommand.self, ProveCommand.self, VerifyProofCommand.self, AuditCommand.self,
         ])

@@ -1,8 +1,10 @@
-// C shims for library calls Swift cannot make directly: variadic functions and macros.
+// C shims for library calls Swift cannot make directly: variadic functions and macros
+// (SQLite configuration, zlib stream set-up).
 #ifndef RRM_LEDGER_CSHIMS_H
 #define RRM_LEDGER_CSHIMS_H
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 /// Turns off SQLite's memory statistics, which take a process-wide mutex on every allocation.
 /// Must run before SQLite initializes (before the first connection opens); returns SQLITE_OK,
@@ -10,6 +12,18 @@
 /// `sqlite3_config` is variadic, which Swift cannot call.
 static inline int rrm_sqlite3_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/// Starts a deflate stream that writes gzip framing (RFC 1952): window bits 15 + 16.
+/// `deflateInit2` is a macro, which Swift cannot call.
+static inline int rrm_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+
+/// Starts an inflate stream that reads gzip framing only (window bits 15 + 16).
+/// `inflateInit2` is a macro, which Swift cannot call.
+static inline int rrm_inflate_init_gzip(z_stream *stream) {
+    return inflateInit2(stream, 15 + 16);
 }
 
 #endif

@@ -153,6 +153,10 @@ extension LedgerError {
             self = ledgerError
             return
         }
+        if let archiveError = error as? ArchiveError {
+            self = .archive(archiveError)
+            return
+        }
         guard let databaseError = error as? DatabaseError else {
             self = .database(detail: "\(error)")
             return

@@ -26,6 +26,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case writeVerificationFailed(seq: Int64, detail: String)
     /// SQLite reported something unexpected.
     case database(detail: String)
+    /// An archive was malformed, failed verification, or cannot be imported here.
+    case archive(ArchiveError)
     /// The Merkle tree's stored nodes are missing or damaged; `verify --deep` says where.
     case damagedTree(path: String, detail: String)
     /// A tree size beyond the entries the ledger holds.
@@ -76,6 +78,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "re-reading the batch before commit found entry \(seq) wrong (\(detail)); the batch was rolled back"
         case .database(let detail):
             return "database error: \(detail)"
+        case .archive(let error):
+            return error.description
         case .damagedTree(let path, let detail):
             return "\(path): \(detail); the derived Merkle tree is damaged (`rrm-ledger verify --deep` lists every fault)"
         case .treeSizeBeyondLedger(let size, let entries):

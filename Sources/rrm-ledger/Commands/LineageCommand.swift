@@ -59,15 +59,7 @@ struct LineageCommand: LedgerCommand {
     }
 
     private func classes() throws -> Set<LinkClass> {
-        var classes = Set<LinkClass>()
-        for name in via.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let linkClass = LinkClass(rawValue: name) else {
-                throw ValidationError("--via: unknown link class \"\(name)\" (evaluation, training, version, audit)")
-            }
-            classes.insert(linkClass)
-        }
-        if classes.isEmpty { throw ValidationError("--via must name at least one link class") }
-        return classes
+        try linkClasses(via)
     }
 
     func execute() throws {
@@ -157,4 +149,17 @@ struct LineageCommand: LedgerCommand {
             "entries": .array(listed), "truncated": .bool(answer.truncated),
         ]
     }
+}
+
+/// The link classes a `--via` value names.
+func linkClasses(_ via: String) throws -> Set<LinkClass> {
+    var classes = Set<LinkClass>()
+    for name in via.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        guard let linkClass = LinkClass(rawValue: name) else {
+            throw ValidationError("--via: unknown link class \"\(name)\" (evaluation, training, version, audit)")
+        }
+        classes.insert(linkClass)
+    }
+    if classes.isEmpty { throw ValidationError("--via must name at least one link class") }
+    return classes
 }

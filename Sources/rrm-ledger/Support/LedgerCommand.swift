@@ -15,6 +15,9 @@ extension LedgerCommand {
         } catch let failure as LedgerError {
             Output.error(failure.description)
             throw ExitCode(failure.exitCode)
+        } catch let failure as ArchiveError {
+            Output.error(failure.description)
+            throw ExitCode(failure.exitCode)
         } catch let code as ExitCode {
             throw code
         } catch let usage as ValidationErrorExit {
@@ -45,6 +48,18 @@ extension LedgerError {
         case .treeSizeBeyondCheckpoint: return 64  // EX_USAGE
         case .checkpointExists: return 73
         case .keyFile(let error): return error.exitCode
+        case .archive(let error): return error.exitCode
+        }
+    }
+}
+
+extension ArchiveError {
+    /// Malformed or not importable: bad data (65); failed verification: 1, as verify; I/O: 74.
+    var exitCode: Int32 {
+        switch self {
+        case .malformed, .notImportable: return 65
+        case .verificationFailed: return 1
+        case .io: return 74
         }
     }
 }
