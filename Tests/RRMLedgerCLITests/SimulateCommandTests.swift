@@ -85,7 +85,8 @@ import Testing
         #expect(result.stdout.contains("into rrm-demo.sqlite"))
         #expect(result.stdout.contains("2. Verified: the hash chain of"))
         #expect(result.stdout.contains("3. Entries per kind and level:"))
-        #expect(result.stdout.contains("4. What the auditors found"))
+        #expect(result.stdout.contains("4. The compounding-errors report"))
+        #expect(result.stdout.contains("ERROR RATES BY LEVEL"))
         #expect(result.stdout.contains("rrm-ledger verify --ledger rrm-demo.sqlite --deep"))
         #expect(FileManager.default.fileExists(atPath: cli.path("rrm-demo.sqlite")))
         // Running it again replaces its own ledger.
