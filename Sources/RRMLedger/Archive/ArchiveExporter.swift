@@ -17,10 +17,14 @@ public struct ExportOptions: Sendable {
     public var selection: ArchiveSelection
     /// Why the archive is made (kept in the manifest).
     public var note: String?
+    /// Replace person ids (`human:…` raters and auditors) with pseudonyms, consistent within the
+    /// archive and unlinkable across archives (see `Pseudonyms`).
+    public var pseudonymise: Bool
 
-    public init(selection: ArchiveSelection = .full, note: String? = nil) {
+    public init(selection: ArchiveSelection = .full, note: String? = nil, pseudonymise: Bool = false) {
         self.selection = selection
         self.note = note
+        self.pseudonymise = pseudonymise
     }
 }
 
@@ -216,7 +220,9 @@ private final class ArchiveWriter: @unchecked Sendable {
             var total = 0
             var firstSelected: Int64 = 0
             var lastSelected: Int64 = 0
-            let census = try RawStatement(db, "SELECT seq, level, kind FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            var pseudonymised = 0
+            let namesPerson = options.pseudonymise ? Pseudonyms.sqlCondition : "0"
+            let census = try RawStatement(db, "SELECT seq, level, kind, \(namesPerson) FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
             census.bind(1, first)
             census.bind(2, last)
             while try census.step() {
@@ -226,13 +232,16 @@ private final class ArchiveWriter: @unchecked Sendable {
                 total += 1
                 if firstSelected == 0 { firstSelected = census.int64(0) }
                 lastSelected = census.int64(0)
+                if census.int64(3) != 0 { pseudonymised += 1 }
             }
             census.reset()
             let facts = checkpoint.map { ArchiveManifest.CheckpointFacts(size: UInt64($0[0] as Int64), rootHash: Array($0[1] as Data)) }
             let manifest = ArchiveManifest(
                 created: Timestamp.now(), selection: selection, note: options.note, entries: total, firstSeq: firstSelected,
                 lastSeq: lastSelected, counts: counts, head: head, origin: origin, sliceDescription: sliceDescription,
-                checkpoint: selection == .full && (checkpointSize ?? 0) > UInt64(head.seq) ? nil : facts, base: base)
+                checkpoint: selection == .full && (checkpointSize ?? 0) > UInt64(head.seq) ? nil : facts, base: base,
+                pseudonymised: options.pseudonymise
+                    ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil)
             try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]))
 
             let rows = try RawStatement(db, "SELECT seq, level, body, prev_hash, hash FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
@@ -242,6 +251,7 @@ private final class ArchiveWriter: @unchecked Sendable {
             var chunk: [UInt8] = []
             chunk.reserveCapacity(ArchiveFormat.chunkBytes)
             var number = 0
+            let pseudonyms = options.pseudonymise ? Pseudonyms() : nil
             while try rows.step() {
                 let seq = rows.int64(0)
                 let level = Int(rows.int64(1))
@@ -250,6 +260,10 @@ private final class ArchiveWriter: @unchecked Sendable {
                     seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: Array(rows.bytes(3)), hash: Array(rows.bytes(4)))
                 if proofs, let size = checkpointSize {
                     entry.proof = try tree.inclusionProof(index: UInt64(seq - 1), size: size).map(\.bytes)
+                }
+                if let pseudonyms, let replaced = pseudonyms.pseudonymised(entry.body) {
+                    entry.bodyDigest = entry.body.withUnsafeBytes { Array(ChainHash.bodyDigest($0)) }
+                    entry.body = replaced
                 }
                 let line = entry.line()
                 if !chunk.isEmpty && chunk.count + line.count > ArchiveFormat.chunkBytes {

@@ -36,10 +36,18 @@ enum ArchiveFormat {
 struct ArchivedEntry: Sendable {
     let seq: Int64
     let level: Int
-    let body: [UInt8]
+    var body: [UInt8]
     let prevHash: [UInt8]
     let hash: [UInt8]
     var proof: [[UInt8]]? = nil
+    /// For a pseudonymised entry: the SHA-256 of the original body, which the chain hashes; the
+    /// `body` shown then has its person ids replaced and cannot be checked against it.
+    var bodyDigest: [UInt8]? = nil
+
+    /// The body digest the chain hashes: the original's, for a pseudonymised entry.
+    var chainedBodyDigest: [UInt8] {
+        bodyDigest ?? body.withUnsafeBytes { Array(ChainHash.bodyDigest($0)) }
+    }
 
     /// The line's canonical JSON, newline included.
     func line() -> [UInt8] {
@@ -47,6 +55,11 @@ struct ArchivedEntry: Sendable {
         out.reserveCapacity(body.count + 220)
         out.append(contentsOf: #"{"body":"#.utf8)
         CanonicalJSON.appendString(String(decoding: body, as: UTF8.self), to: &out)
+        if let bodyDigest {
+            out.append(contentsOf: #","body_sha256":""#.utf8)
+            out.append(contentsOf: Hex.encode(bodyDigest).utf8)
+            out.append(UInt8(ascii: "\""))
+        }
         out.append(contentsOf: #","hash":""#.utf8)
         out.append(contentsOf: Hex.encode(hash).utf8)
         out.append(contentsOf: #"","level":"#.utf8)
@@ -78,8 +91,11 @@ struct ArchivedEntry: Sendable {
         } catch {
             return .failure(ArchiveProblem(reason: "not JSON (\(error))"))
         }
-        guard case .object(let fields) = value, fields.count == 5 || (fields.count == 6 && fields["proof"] != nil) else {
-            return .failure(ArchiveProblem(reason: "not an object of body, hash, level, prev_hash, seq and (in a slice) proof"))
+        guard case .object(let fields) = value,
+            fields.count == 5 + (fields["proof"] != nil ? 1 : 0) + (fields["body_sha256"] != nil ? 1 : 0)
+        else {
+            return .failure(
+                ArchiveProblem(reason: "not an object of body, hash, level, prev_hash, seq, and optionally proof and body_sha256"))
         }
         guard let body = fields["body"]?.stringValue else { return .failure(ArchiveProblem(reason: "\"body\" is not a string")) }
         guard let seq = fields["seq"]?.numberValue, seq >= 1, seq == seq.rounded() else {
@@ -106,6 +122,16 @@ struct ArchivedEntry: Sendable {
             }
             proof = hashes
         }
-        return .success(ArchivedEntry(seq: Int64(seq), level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof))
+        var bodyDigest: [UInt8]?
+        if let digest = fields["body_sha256"] {
+            guard let bytes = digest.stringValue.flatMap(Hex.decode), bytes.count == 32 else {
+                return .failure(ArchiveProblem(reason: "\"body_sha256\" is not 64 hex digits"))
+            }
+            bodyDigest = bytes
+        }
+        return .success(
+            ArchivedEntry(
+                seq: Int64(seq), level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof, bodyDigest: bodyDigest
+            ))
     }
 }

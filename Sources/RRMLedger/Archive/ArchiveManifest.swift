@@ -53,6 +53,16 @@ public struct ArchiveManifest: Sendable, Equatable {
     public let checkpoint: CheckpointFacts?
     /// For an incremental archive, what it continues.
     public let base: Base?
+    /// When person ids were pseudonymised: which fields, and how many entries.
+    public let pseudonymised: Pseudonymisation?
+
+    /// What `export --pseudonymise` replaced.
+    public struct Pseudonymisation: Sendable, Equatable {
+        /// The body fields whose person ids (`human:…`) were replaced.
+        public let fields: [String]
+        /// Entries whose body was changed (and which carry the original body's digest).
+        public let entries: Int
+    }
 
     public var hasCheckpoint: Bool { checkpoint != nil }
 
@@ -83,13 +93,18 @@ public struct ArchiveManifest: Sendable, Equatable {
                 "consistency": .array(base.consistency.map { .string(Hex.encode($0)) }),
             ]
         }
+        if let pseudonymised {
+            object["pseudonymised"] = [
+                "fields": .array(pseudonymised.fields.map { .string($0) }), "entries": .number(Double(pseudonymised.entries)),
+            ]
+        }
         return .object(object)
     }
 
     init(
         created: String, selection: Selection, note: String?, entries: Int, firstSeq: Int64, lastSeq: Int64,
         counts: [Int: [EventKind: Int]], head: ChainHead, origin: String?, sliceDescription: String? = nil,
-        checkpoint: CheckpointFacts?, base: Base? = nil
+        checkpoint: CheckpointFacts?, base: Base? = nil, pseudonymised: Pseudonymisation? = nil
     ) {
         self.format = ArchiveFormat.name
         self.created = created
@@ -105,6 +120,7 @@ public struct ArchiveManifest: Sendable, Equatable {
         self.sliceDescription = sliceDescription
         self.checkpoint = checkpoint
         self.base = base
+        self.pseudonymised = pseudonymised
     }
 
     /// Parses a manifest, or says what is wrong with it.
@@ -168,6 +184,16 @@ public struct ArchiveManifest: Sendable, Equatable {
                 frontier: frontierHashes, consistency: consistencyHashes)
         } else {
             base = nil
+        }
+        if let object = fields["pseudonymised"]?.objectValue {
+            guard let names = object["fields"]?.arrayValue?.compactMap(\.stringValue), let count = object["entries"]?.numberValue,
+                count >= 0
+            else {
+                throw ArchiveProblem(reason: "the manifest's \"pseudonymised\" is malformed")
+            }
+            pseudonymised = Pseudonymisation(fields: names, entries: Int(count))
+        } else {
+            pseudonymised = nil
         }
         if selection == .incremental && (base == nil || checkpoint == nil) {
             throw ArchiveProblem(reason: "an incremental archive's manifest needs its base and checkpoint")

@@ -30,6 +30,8 @@ final class ArchiveStream {
     private(set) var counts: [Int: [EventKind: Int]] = [:]
     private(set) var lastHash = ChainHash.genesis
     private(set) var lastSeq: Int64 = 0
+    /// Entries whose body was pseudonymised (verified through the original body's digest).
+    private(set) var pseudonymised = 0
     private var lines: [UInt8] = []
     private var lineStart = 0
     private var finished = false
@@ -169,8 +171,17 @@ final class ArchiveStream {
         } else if entry.prevHash != lastHash {
             try fault("entry \(entry.seq): prev_hash does not match the hash of entry \(entry.seq - 1)")
         }
-        let digest = entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) }
-        let computed = entry.prevHash.withUnsafeBytes { Array(ChainHash.entryHash(previous: $0, seq: entry.seq, bodyDigest: digest)) }
+        if entry.bodyDigest != nil {
+            pseudonymised += 1
+            if manifest.pseudonymised == nil {
+                try fault("entry \(entry.seq): pseudonymised, but the manifest does not say the archive is")
+            } else if !Pseudonyms.isPseudonymised(entry.body) {
+                try fault("entry \(entry.seq): carries the digest of an original body, but its body is not a pseudonymised one")
+            }
+        }
+        let computed = entry.prevHash.withUnsafeBytes { previous in
+            entry.chainedBodyDigest.withUnsafeBytes { Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigestBytes: $0)) }
+        }
         if computed != entry.hash {
             try fault("entry \(entry.seq): its hash does not match its fields: the body or hash was altered")
         }
@@ -239,6 +250,9 @@ final class ArchiveStream {
             }
         } else if checkpointNote != nil {
             throw ArchiveError.malformed(path: path, detail: "the archive has a checkpoint the manifest does not describe")
+        }
+        if let stated = manifest.pseudonymised, stated.entries != pseudonymised {
+            try fault("the manifest says \(stated.entries) entries are pseudonymised, the archive holds \(pseudonymised)")
         }
         if entries != manifest.entries {
             try fault("the manifest says \(manifest.entries) entries, the archive holds \(entries)")

@@ -48,6 +48,13 @@ extension Ledger {
     {
         let stream = try ArchiveStream(path: archivePath, verifier: verifier, stopAtFirstFault: true)
         let manifest = stream.manifest!
+        if let pseudonymised = manifest.pseudonymised {
+            throw ArchiveError.notImportable(
+                path: archivePath,
+                detail:
+                    "its \(pseudonymised.fields.joined(separator: ", ")) ids are pseudonymised, so its bodies are not the ones the chain hashes"
+            )
+        }
         switch manifest.selection {
         case .slice:
             throw ArchiveError.notImportable(

@@ -20,11 +20,17 @@ public enum ChainHash {
 
     /// The entry hash from the previous hash, the sequence number and the body's digest.
     public static func entryHash(previous: UnsafeRawBufferPointer, seq: Int64, bodyDigest: SHA256.Digest) -> SHA256.Digest {
+        bodyDigest.withUnsafeBytes { entryHash(previous: previous, seq: seq, bodyDigestBytes: $0) }
+    }
+
+    /// The entry hash from the previous hash, the sequence number and the body's digest given as
+    /// 32 bytes (an archive's pseudonymised entries carry the original body's digest this way).
+    public static func entryHash(previous: UnsafeRawBufferPointer, seq: Int64, bodyDigestBytes: UnsafeRawBufferPointer) -> SHA256.Digest {
         var hasher = SHA256()
         hasher.update(bufferPointer: previous)
         var bigEndianSeq = UInt64(seq).bigEndian
         withUnsafeBytes(of: &bigEndianSeq) { hasher.update(bufferPointer: $0) }
-        bodyDigest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: bodyDigestBytes)
         return hasher.finalize()
     }
 

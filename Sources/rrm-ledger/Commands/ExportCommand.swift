@@ -43,6 +43,12 @@ struct ExportCommand: LedgerCommand {
     @Option(help: ArgumentHelp("Export only what came after the checkpoint of this size, which the receiver holds.", valueName: "size"))
     var since: UInt64?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Replace person ids (human:… raters and auditors) with pseudonyms, consistent within this archive only; the archive still verifies."
+        ))
+    var pseudonymise = false
+
     func validate() throws {
         if since != nil && (lineage != nil || level != nil) {
             throw ValidationError("--since makes an incremental archive; it cannot be combined with --lineage or --level")
@@ -66,7 +72,7 @@ struct ExportCommand: LedgerCommand {
     func execute() throws {
         let source = try openLedger(ledger, readOnly: true)
         let started = Date()
-        let summary = try source.exportArchive(to: out, ExportOptions(selection: try selection, note: note))
+        let summary = try source.exportArchive(to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise))
         let seconds = Date().timeIntervalSince(started)
         switch output.format {
         case .text:
@@ -76,6 +82,11 @@ struct ExportCommand: LedgerCommand {
             Output.line(
                 "exported \(grouped(summary.manifest.entries)) entries\(what) of \(source.path) to \(out) (\(grouped(summary.bytes)) bytes, \(String(format: "%.1f", seconds)) s)"
             )
+            if let pseudonymised = summary.manifest.pseudonymised {
+                Output.line(
+                    "person ids pseudonymised in \(grouped(pseudonymised.entries)) entries (\(pseudonymised.fields.joined(separator: ", "))); the key was used once and kept nowhere"
+                )
+            }
             if let checkpoint = summary.manifest.checkpoint {
                 Output.line("checkpoint of \(grouped(checkpoint.size)) entries included: the archive verifies against it")
             } else {
@@ -84,7 +95,8 @@ struct ExportCommand: LedgerCommand {
         case .json:
             Output.json([
                 "archive": .string(out), "entries": .number(Double(summary.manifest.entries)), "bytes": .number(Double(summary.bytes)),
-                "head": summary.manifest.head.json, "seconds": .number((seconds * 1000).rounded() / 1000),
+                "head": summary.manifest.head.json, "pseudonymised": .number(Double(summary.manifest.pseudonymised?.entries ?? 0)),
+                "seconds": .number((seconds * 1000).rounded() / 1000),
             ])
         }
     }

@@ -43,6 +43,11 @@ struct VerifyArchiveCommand: LedgerCommand {
                 Output.line(
                     "ok: \(grouped(report.entries)) entries verified (\(manifest.selection.rawValue) archive: hashes, \(checks), manifest); last entry \(report.head)"
                 )
+                if let pseudonymised = manifest.pseudonymised {
+                    Output.line(
+                        "pseudonymised: \(grouped(pseudonymised.entries)) entries name persons by pseudonym; each is chained through its original body's digest, so only its position and hash are proven, not its other fields"
+                    )
+                }
                 if let checkpoint = manifest.checkpoint {
                     let signature = report.verifiedCheckpoint.map { "signed by \($0.signer.name)" } ?? "signature NOT checked (give --key)"
                     Output.line(
@@ -56,6 +61,7 @@ struct VerifyArchiveCommand: LedgerCommand {
             Output.json([
                 "intact": .bool(report.isIntact), "entries": .number(Double(report.entries)), "head": report.head.json,
                 "fault_count": .number(Double(report.faultCount)), "faults": .array(report.faults.map { .string($0) }),
+                "pseudonymised": .number(Double(report.manifest.pseudonymised?.entries ?? 0)),
             ])
         }
         if !report.isIntact { throw ExitCode(1) }
