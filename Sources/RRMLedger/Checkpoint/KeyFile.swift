@@ -14,6 +14,9 @@ public enum KeyFile {
     /// The largest key file read; key texts are about a hundred bytes.
     public static let maxFileBytes = 64 * 1024
 
+    /// Whether a text is a private key's (`PRIVATE+KEY+…`), so that it is never echoed in a message.
+    public static func isPrivateKeyText(_ text: String) -> Bool { text.hasPrefix(NoteKey.privateKeyPrefix) }
+
     /// Writes a private key text to a new file of mode 0600, followed by a newline.
     ///
     /// - Throws: `KeyFileError.alreadyExists` if anything exists at `path` (a symbolic link
@@ -53,6 +56,7 @@ public enum KeyFile {
     ///
     /// - Throws: `KeyFileError`, as `readPrivateKey`, or `.malformedKey`.
     public static func readSigner(at path: String) throws(KeyFileError) -> NoteSigner {
+        if isPrivateKeyText(path) { throw .privateKeyTextGiven }
         let text = try readPrivateKey(at: path)
         do {
             return try NoteSigner(parsing: text)
@@ -66,6 +70,7 @@ public enum KeyFile {
     /// - Throws: `KeyFileError.notFound`, `.notARegularFile`, `.tooLarge`, `.malformedKey` or `.system`.
     public static func readVerifier(at path: String) throws(KeyFileError) -> NoteVerifier {
         let text = try read(path, requireOwnerOnly: false)
+        if isPrivateKeyText(text) { throw .privateKeyGiven(source: "'\(path)'") }
         do {
             return try NoteVerifier(parsing: text)
         } catch {
@@ -156,6 +161,12 @@ public enum KeyFileError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedKey(path: String, NoteKeyError)
     /// A system call failed.
     case system(path: String, operation: String, errno: Int32)
+    /// A private key where a verifier key was expected: `source` is the file, quoted, or says
+    /// where the text was given. The key's text is never repeated.
+    case privateKeyGiven(source: String)
+    /// A private key's text where the path of its file was expected. The text is never repeated:
+    /// a key on a command line can be read by other users (`ps`) and lands in shell histories.
+    case privateKeyTextGiven
 
     public var description: String {
         switch self {
@@ -170,6 +181,12 @@ public enum KeyFileError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge(let path, let limit): return "'\(path)' is larger than \(limit) bytes; it is not a key file"
         case .malformedKey(let path, let error): return "'\(path)': \(error)"
         case .system(let path, let operation, let code): return "cannot \(operation) '\(path)': \(String(cString: strerror(code)))"
+        case .privateKeyGiven(let source):
+            return "\(source) is a private key, where a verifier key (PREFIX.pub) is expected; the private key is not printed, "
+                + "and auditors never need it"
+        case .privateKeyTextGiven:
+            return "a private key's text was given where the path of its file is expected; it is not printed, "
+                + "but it may now be in your shell's history: give the .key file's path"
         }
     }
 }

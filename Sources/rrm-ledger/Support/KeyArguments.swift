@@ -6,6 +6,7 @@ import RRMLedger
 ///
 /// - Throws: `LedgerError.keyFile` (66 when there is no such file, 65 when it is not a verifier key).
 func readVerifierKey(_ argument: String) throws(LedgerError) -> NoteVerifier {
+    if KeyFile.isPrivateKeyText(argument) { throw .keyFile(.privateKeyGiven(source: "the key text given")) }
     if !FileManager.default.fileExists(atPath: argument), let key = try? NoteVerifier(parsing: argument) { return key }
     do {
         return try KeyFile.readVerifier(at: argument)
@@ -62,7 +63,8 @@ extension KeyFileError {
         switch self {
         case .alreadyExists: return 73  // EX_CANTCREAT
         case .notFound: return 66  // EX_NOINPUT
-        case .unprotected, .notARegularFile, .tooLarge, .malformedKey: return 65  // EX_DATAERR
+        case .unprotected, .notARegularFile, .tooLarge, .malformedKey, .privateKeyGiven: return 65  // EX_DATAERR
+        case .privateKeyTextGiven: return 64  // EX_USAGE
         case .system: return 74  // EX_IOERR
         }
     }
