@@ -100,10 +100,17 @@ import Testing
             VALUES (5, 'forged', 'model', 0, '2026-01-01T00:00:04Z', '\(forgedBody)', x'\(Hex.encode(prev))', x'\(Hex.encode(hash))');
             """)
         let report = try verifyAllSplits(temp)
-        #expect(report.firstDamagedSeq == 6)
-        let first = try #require(report.faults.first { $0.seq == 6 && $0.kind == .hashMismatch })
-        #expect(first.message.contains("renumbered"))
-        #expect(first.message.contains("inserted"))
+        #expect(report.firstDamagedSeq == 5)
+        #expect(
+            report.faults.first
+                == ChainFault(
+                    seq: 5, lastSeq: 5, kind: .insertedEntries,
+                    message: "entry 5 was inserted: the next entry, now 6, has the hash of sequence number 5"))
+        let renumbered = try #require(report.faults.first { $0.seq == 6 && $0.kind == .hashMismatch })
+        #expect(renumbered.message.contains("renumbered"))
+        #expect(renumbered.message.contains("inserted"))
+        // The entries after the first renumbered one link to each other: no more insertions.
+        #expect(report.faults.filter { $0.kind == .insertedEntries }.count == 1)
     }
 
     @Test func detectsSwappedEntries() throws {

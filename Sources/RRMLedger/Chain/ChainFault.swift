@@ -8,6 +8,8 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         case brokenLink = "broken-link"
         /// Sequence numbers jump: entries were deleted.
         case missingEntries = "missing-entries"
+        /// Entries were inserted, the later ones renumbered: reported at the inserted entries.
+        case insertedEntries = "inserted-entries"
         /// A column (id, kind, time) disagrees with the hashed body.
         case columnMismatch = "column-mismatch"
         /// The body is not a valid event.
@@ -24,7 +26,7 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
 
     /// The entry concerned, when the fault is about one.
     public let seq: Int64?
-    /// For a fault about a run of entries (missing entries), the last one.
+    /// For a fault about a run of entries (missing or inserted entries), the last one.
     public let lastSeq: Int64?
     public let kind: Kind
     public let message: String

@@ -59,7 +59,8 @@ struct ChainScan {
             let prev = rows.bytes(5)
             let hash = rows.bytes(6)
             let body = rows.bytes(4)
-            if let expected = previousHash, !expected.withUnsafeBytes({ bytesEqual(prev, $0) }) {
+            let linkBroken = previousHash.map { expected in !expected.withUnsafeBytes { bytesEqual(prev, $0) } } ?? false
+            if linkBroken {
                 let message =
                     seq == 1
                     ? "prev_hash is not 32 zero bytes, as the first entry's must be"
@@ -68,9 +69,7 @@ struct ChainScan {
             }
             let digest = ChainHash.bodyDigest(body)
             if !ChainHash.entryHash(previous: prev, seq: seq, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
-                record(
-                    ChainFault(
-                        seq: seq, kind: .hashMismatch, message: hashMismatchMessage(seq: seq, prev: prev, digest: digest, hash: hash)))
+                recordHashMismatch(seq: seq, prev: prev, digest: digest, hash: hash, linkBroken: linkBroken)
             }
             if checkColumns {
                 checkColumnsAgree(seq: seq, id: rows.bytes(1), kind: rows.bytes(2), time: rows.bytes(3), body: body)
@@ -95,18 +94,43 @@ struct ChainScan {
         }
     }
 
-    /// Says what the mismatch most likely is: a renumbered row (an entry inserted or deleted
-    /// before it, hashes left as they were) or an edited body or hash.
-    private func hashMismatchMessage(seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer)
-        -> String
-    {
-        for (candidate, cause) in [(seq - 1, "an entry was inserted before it"), (seq + 1, "an entry before it was deleted")]
-        where candidate >= 1 {
-            if ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
-                return "its hash is that of sequence number \(candidate): entries were renumbered (\(cause))"
-            }
+    /// How far renumbering is looked for: an entry whose hash is that of a sequence number up to
+    /// this far away was moved there by inserting or deleting entries before it.
+    static let renumberingReach: Int64 = 8
+
+    /// Records a hash mismatch, saying what it most likely is: a renumbered row (entries inserted
+    /// or deleted before it, hashes left as they were) or an edited body or hash. The first row
+    /// renumbered by an insertion (its link broken too) also reports the inserted entries, at
+    /// their own sequence numbers.
+    private mutating func recordHashMismatch(
+        seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer, linkBroken: Bool
+    ) {
+        let original = (1...Self.renumberingReach).lazy.flatMap { [seq - $0, seq + $0] }.first { candidate in
+            candidate >= 1
+                && ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes { bytesEqual($0, hash) }
         }
-        return "stored hash does not match the hash of its fields: its body or hash was altered"
+        guard let original else {
+            record(
+                ChainFault(
+                    seq: seq, kind: .hashMismatch,
+                    message: "stored hash does not match the hash of its fields: its body or hash was altered"))
+            return
+        }
+        let count = abs(seq - original)
+        let entries = count == 1 ? "an entry was" : "\(count) entries were"
+        if original < seq && linkBroken {
+            let what = count == 1 ? "entry \(original) was" : "entries \(original) to \(seq - 1) were"
+            record(
+                ChainFault(
+                    seq: original, lastSeq: seq - 1, kind: .insertedEntries,
+                    message: "\(what) inserted: the next entry, now \(seq), has the hash of sequence number \(original)"))
+        }
+        record(
+            ChainFault(
+                seq: seq, kind: .hashMismatch,
+                message:
+                    "its hash is that of sequence number \(original): entries were renumbered (\(entries) \(original < seq ? "inserted" : "deleted") before it)"
+            ))
     }
 
     /// The id, kind and time columns are copies of the body's fields, kept for indexing; a copy
