@@ -43,9 +43,13 @@ import Testing
                 + String(format: " %6d  %8d  %9d\n", row.tried, row.detected, row.rightSeq)
         }
         let total = table.reduce(0) { $0 + $1.tried }
-        report += "  all \(table.count) kinds: \(total) cases, \(table.reduce(0) { $0 + $1.detected }) detected, "
-        report += "\(table.reduce(0) { $0 + $1.rightSeq }) at the right sequence number"
+        let (detected, right) = (table.reduce(0) { $0 + $1.detected }, table.reduce(0) { $0 + $1.rightSeq })
+        report += "  all \(table.count) kinds: \(total) cases, \(detected) detected, \(right) at the right sequence number\n"
         print(report)
+        // One line of figures for tools/reliability, in the form the reliability tests share.
+        print(
+            "reliability: tampering seed=\(Self.seed) kinds=\(table.count) cases=\(total) injected=\(total) detected=\(detected) right-seq=\(right)"
+        )
     }
 
     /// Whether the case's evidence catches it, the sequence number reported first, and the report.
