@@ -564,6 +564,22 @@ private func noncanonicalText(_ value: JSONValue, _ rng: inout SeededGenerator) 
         }
     }
 
+    /// The same property over more spellings (Support/RandomEvents.swift): members in any order,
+    /// short escapes, `\/` and `\u` in either case, and numbers as other literals of the same
+    /// decimal (moved points, exponents with signs and leading zeros, trailing zeros, "-0").
+    @Test func canonicalizesEverySpellingOfRandomValuesAlike() throws {
+        var rng = PropertyRandom(seed: 0xCA_F0)
+        for _ in 0..<2000 {
+            let value = RandomJSON.value(&rng, depth: 4)
+            let encoded = CanonicalJSON.encode(value)
+            let spelling = JSONSpelling.text(value, &rng)
+            let parsed = try JSONParser.parse(spelling)
+            #expect(parsed == value, "\(spelling)")
+            #expect(CanonicalJSON.encode(parsed) == encoded, "\(spelling)")
+            #expect(try canonical(CanonicalJSON.string(parsed)) == encoded)
+        }
+    }
+
     /// Every canonical body must parse again (verify re-parses stored bodies): doubles in
     /// (2^53, 1e21) print as plain integer literals, which the parser must read back.
     @Test func canonicalFormOfLargeIntegralDoublesParsesBack() throws {
