@@ -87,7 +87,9 @@ public struct JSONLReader {
         if count == 0 { atEnd = true }
         end += count
         if !checkedBOM && (end >= 3 || atEnd) {
-            if end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
+            // Only the input's first bytes can be a BOM: after a short first read that held a
+            // whole line, the buffer starts with a later line.
+            if lineNumber == 0 && end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
             checkedBOM = true
         }
     }
