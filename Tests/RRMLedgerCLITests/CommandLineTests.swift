@@ -222,34 +222,7 @@ import Testing
         #expect(fromEnvironment.stdout == "created ledger env.sqlite (schema version 1)\n")
     }
 
-    @Test func concurrentAppendersKeepOneChainWithEveryBatchOnce() throws {
-        let cli = try CLIProcess()
-        try cli.run(["init", "--ledger", "l.sqlite"])
-        try cli.run(["append", "--ledger", "l.sqlite", "-"], stdin: #"{"kind":"model","id":"m","level":0,"role":"policy"}"#)
-        let writers = 8
-        let perBatch = 400  // 1 + 8 × 400 = 3,201 entries in the end
-        for writer in 0..<writers {
-            let lines = (0..<perBatch).map { #"{"kind":"output","id":"w\#(writer)-\#($0)","model":"m","task":"t"}"# }
-            try cli.write(lines.joined(separator: "\n") + "\n", to: "batch\(writer).jsonl")
-        }
-        let processes = (0..<writers).map { cli.start(["append", "--ledger", "l.sqlite", "--wait", "60", "batch\($0).jsonl"]) }
-        for process in processes {
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-        }
-        for process in processes { process.waitUntilExit() }
-        #expect(processes.map(\.terminationStatus) == Array(repeating: 0, count: writers))
-
-        let verify = try cli.run(["verify", "--ledger", "l.sqlite", "--deep"])
-        #expect(verify.status == 0)
-        #expect(verify.stdout.hasPrefix("ok: 3,201 entries verified"))
-        // Each batch is contiguous: batches never interleave.
-        let log = try cli.run(["log", "--ledger", "l.sqlite", "--kind", "output"]).stdout
-        let writersInOrder = log.split(separator: "\n").map { $0.split(separator: "\t").last!.split(separator: "-").first! }
-        var runs = 0
-        for (index, writer) in writersInOrder.enumerated() where index == 0 || writersInOrder[index - 1] != writer { runs += 1 }
-        #expect(runs == writers)
-    }
+    // Several writers at once, with readers meanwhile: ConcurrencyTests.
 
     @Test func aWriterThatCannotGetTheLockGivesUpWithExit75() throws {
         let cli = try populated()
