@@ -14,6 +14,13 @@ static inline int rrm_sqlite3_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/// Lets SQLite read URI filenames ("file:PATH?immutable=1") on builds compiled without
+/// SQLITE_USE_URI. Must run before SQLite initializes; returns SQLITE_OK, or SQLITE_MISUSE when
+/// SQLite is already initialized. `sqlite3_config` is variadic, which Swift cannot call.
+static inline int rrm_sqlite3_enable_uri_filenames(void) {
+    return sqlite3_config(SQLITE_CONFIG_URI, 1);
+}
+
 /// Starts a deflate stream that writes gzip framing (RFC 1952): window bits 15 + 16.
 /// `deflateInit2` is a macro, which Swift cannot call.
 static inline int rrm_deflate_init_gzip(z_stream *stream, int level) {

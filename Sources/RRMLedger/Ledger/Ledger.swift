@@ -62,6 +62,8 @@ public final class Ledger: Sendable {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: readOnly, wait: wait))
+        } catch let error as DatabaseError where readOnly && [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) {
+            queue = try openImmutable(at: path, wait: wait)
         } catch {
             throw LedgerError(error, path: path)
         }
@@ -70,10 +72,38 @@ public final class Ledger: Sendable {
         return ledger
     }
 
+    /// Opens a ledger on read-only media (a read-only mount, a copied disk, a folder this user
+    /// cannot write), which the ordinary read-only open refused.
+    ///
+    /// A WAL-mode database needs its -shm file even to read: SQLite fails with SQLITE_CANTOPEN
+    /// or SQLITE_READONLY(_DIRECTORY) when the -shm file is absent and cannot be created (an
+    /// existing read-only -shm file is fine). SQLite's `immutable=1` URI parameter reads the
+    /// main file alone, without locks or -shm: right for a medium nobody can write, so it is
+    /// tried only after the ordinary open failed this way. (Should a user with more rights
+    /// append meanwhile, a read may fail; every entry read is still checked.) It ignores the
+    /// -wal file, so a -wal file holding frames (committed entries not yet copied into the main
+    /// file) is refused rather than silently showing an older ledger.
+    private static func openImmutable(at path: String, wait: Double) throws(LedgerError) -> DatabaseQueue {
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+        guard walSize == 0 else { throw .unreadableWAL(path: path) }
+        // A URI filename: the absolute path with "?", "#" and "%" (and all else not allowed in a
+        // URI path) percent-encoded, then the parameters.
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute
+        do {
+            return try DatabaseQueue(path: "file:\(encoded)?mode=ro&immutable=1", configuration: configuration(readOnly: true, wait: wait))
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+    }
+
     /// Process-wide SQLite settings, applied once before the first connection opens.
     private static let sqliteSetUp: Void = {
         // Memory statistics cost a global mutex per allocation: about 10% of append time.
         _ = rrm_sqlite3_disable_memory_statistics()
+        // URI filenames, for `openImmutable` on SQLite builds without SQLITE_USE_URI (Debian's
+        // has it). Plain paths are unaffected unless they start with "file:".
+        _ = rrm_sqlite3_enable_uri_filenames()
     }()
 
     private static func configuration(readOnly: Bool, wait: Double) -> Configuration {

@@ -38,7 +38,7 @@ extension LedgerError {
         case .badEvent, .emptyInput, .notALedger, .newerSchema: return 65  // EX_DATAERR
         case .notFound, .unreadableInput, .unknownEntry: return 66  // EX_NOINPUT
         case .alreadyExists: return 73  // EX_CANTCREAT
-        case .storage, .writeVerificationFailed: return 74  // EX_IOERR
+        case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
         case .busy: return 75  // EX_TEMPFAIL
         case .database: return 70  // EX_SOFTWARE
         case .damagedTree, .inconsistentLedger: return 1  // verification failed
