@@ -62,7 +62,10 @@ public final class Ledger: Sendable {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: readOnly, wait: wait))
-        } catch let error as DatabaseError where readOnly && [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) {
+        } catch let error as DatabaseError
+            where readOnly
+            && ([.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) || error.extendedResultCode == .SQLITE_IOERR_SHMSIZE)
+        {
             queue = try openImmutable(at: path, wait: wait)
         } catch {
             throw LedgerError(error, path: path)
@@ -73,16 +76,18 @@ public final class Ledger: Sendable {
     }
 
     /// Opens a ledger on read-only media (a read-only mount, a copied disk, a folder this user
-    /// cannot write), which the ordinary read-only open refused.
+    /// cannot write) or on a full disk, which the ordinary read-only open refused.
     ///
     /// A WAL-mode database needs its -shm file even to read: SQLite fails with SQLITE_CANTOPEN
     /// or SQLITE_READONLY(_DIRECTORY) when the -shm file is absent and cannot be created (an
-    /// existing read-only -shm file is fine). SQLite's `immutable=1` URI parameter reads the
-    /// main file alone, without locks or -shm: right for a medium nobody can write, so it is
-    /// tried only after the ordinary open failed this way. (Should a user with more rights
-    /// append meanwhile, a read may fail; every entry read is still checked.) It ignores the
-    /// -wal file, so a -wal file holding frames (committed entries not yet copied into the main
-    /// file) is refused rather than silently showing an older ledger.
+    /// existing read-only -shm file is fine), and with SQLITE_IOERR_SHMSIZE when there is no
+    /// room to grow it to its 32 KiB (a full disk, where an append just failed). SQLite's
+    /// `immutable=1` URI parameter reads the main file alone, without locks or -shm: right for a
+    /// medium nobody can write, so it is tried only after the ordinary open failed this way.
+    /// (Should a user with more rights append meanwhile, a read may fail; every entry read is
+    /// still checked.) It ignores the -wal file, so a -wal file holding frames (committed
+    /// entries not yet copied into the main file) is refused rather than silently showing an
+    /// older ledger.
     private static func openImmutable(at path: String, wait: Double) throws(LedgerError) -> DatabaseQueue {
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
         guard walSize == 0 else { throw .unreadableWAL(path: path) }
@@ -200,6 +205,11 @@ extension LedgerError {
             self = .storage(path: path, detail: "the disk is full")
         case .SQLITE_READONLY:
             self = .storage(path: path, detail: "the ledger or its folder is read-only")
+        case .SQLITE_IOERR where databaseError.extendedResultCode == .SQLITE_IOERR_SHMSIZE:
+            // SQLite could not grow the -shm file it needs beside the ledger, even to read; a
+            // full disk is the usual cause (a write to the ledger or its -wal file on a full
+            // disk is SQLITE_FULL instead). Seen on a full tmpfs: FullDiskTests.
+            self = .storage(path: path, detail: "the disk is full (no room for the ledger's -shm file)")
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_IOERR:
             self = .storage(path: path, detail: databaseError.message ?? "\(databaseError.resultCode)")
         case .SQLITE_CORRUPT:

@@ -21,8 +21,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownEntry(id: String)
     /// The disk or file system refused a write (full disk, read-only media, permissions).
     case storage(path: String, detail: String)
-    /// A ledger on read-only storage whose -wal file holds committed entries that SQLite can
-    /// read only with a -shm file beside it, which cannot be made (`Ledger.open`).
+    /// A ledger on read-only storage (or a full disk) whose -wal file holds committed entries
+    /// that SQLite can read only with a -shm file beside it, which cannot be made (`Ledger.open`).
     case unreadableWAL(path: String)
     /// The re-verification before commit found the written entries differ from what was meant
     /// to be written; the transaction was rolled back.
@@ -79,7 +79,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot write to \(path): \(detail); the ledger is unchanged"
         case .unreadableWAL(let path):
             return
-                "cannot read \(path): its -wal file holds entries that can be read only with its -shm file, which is missing and cannot be created here (read-only storage); copy the ledger with its -wal and -shm files, or into a folder you can write"
+                "cannot read \(path): its -wal file holds entries that can be read only with its -shm file, which cannot be created here (read-only storage, or a full disk); copy the ledger with its -wal and -shm files, or into a folder you can write"
         case .writeVerificationFailed(let seq, let detail):
             return "re-reading the batch before commit found entry \(seq) wrong (\(detail)); the batch was rolled back"
         case .database(let detail):
