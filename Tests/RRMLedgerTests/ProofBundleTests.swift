@@ -106,6 +106,35 @@ import Testing
         }
     }
 
+    /// Found by Fuzz/ (fuzz-notes: a consistency proof ending "— \n\r\n" parsed, and its text
+    /// lost the "\r\n"). Lines were split on the Character "\n", and "\r\n" is one Character,
+    /// so a CRLF at the very end was dropped with the empty piece after the final newline,
+    /// unseen: a trailing CRLF was accepted, and a CRLF ending the last signature line removed
+    /// that line silently. Lines are split on the byte 0x0A now, and CR is refused everywhere.
+    @Test func refusesACarriageReturnAtTheEndAsAnywhereElse() throws {
+        let fuzzerInput =
+            "rrm-ledger/consistency-proof@v1\nold_size 3\nold_root +iKwBnmDT8HnJgFXfEYpRs8ysDzzueE1j7NrooNkMzw=\n\nt\n\n\u{2014} \n\r\n"
+        #expect(throws: ProofError.malformed(line: 8, "a carriage return (CRLF line endings?)")) {
+            try ConsistencyProofBundle(parsing: fuzzerInput)
+        }
+
+        let (temp, signer) = try Self.ledger()
+        let bundle = try temp.ledger.inclusionProofBundle(id: "m-6")
+        let lineCount = bundle.text.utf8.filter { $0 == 0x0A }.count
+        #expect(throws: ProofError.malformed(line: lineCount + 1, "a carriage return (CRLF line endings?)")) {
+            try InclusionProofBundle(parsing: bundle.text + "\r\n")
+        }
+        // A note with two signatures whose last line ends in CRLF: the line was dropped and the
+        // proof verified with the first signature alone.
+        let cosigned = try SignedNote(parsing: bundle.note).cosigned(by: [TreeFixtures.signer("witness")])
+        let twoSignatures = InclusionProofBundle(
+            seq: bundle.seq, prevHash: bundle.prevHash, body: bundle.body, proof: bundle.proof, note: cosigned.serialized)
+        #expect(try InclusionProofBundle(parsing: twoSignatures.text).verify(with: signer.verifier, origin: nil).size == 21)
+        #expect(throws: ProofError.malformed(line: lineCount + 1, "a carriage return (CRLF line endings?)")) {
+            try InclusionProofBundle(parsing: String(twoSignatures.text.dropLast()) + "\r\n")
+        }
+    }
+
     @Test func malformedTextIsRefusedWithItsLine() throws {
         let (temp, _) = try Self.ledger()
         let text = try temp.ledger.inclusionProofBundle(id: "m-6").text

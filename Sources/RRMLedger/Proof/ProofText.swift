@@ -19,7 +19,9 @@ struct ProofText {
             throw .malformed(line: nil, "\(text.utf8.count) bytes, more than the limit of \(Self.maxBytes)")
         }
         guard text.utf8.last == 0x0A else { throw .malformed(line: nil, "it does not end in a newline") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the byte: "\r\n" is one Character, so splitting on the Character "\n" would
+        // hide a CRLF ending the text inside the piece after the last newline.
+        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { Substring($0) }
         lines.removeLast()
         for (offset, line) in lines.enumerated() where line.utf8.contains(0x0D) {
             throw .malformed(line: offset + 1, "a carriage return (CRLF line endings?)")
@@ -39,9 +41,9 @@ struct ProofText {
         guard position < lines.count else { throw .malformed(line: lineNumber, "missing the \"\(name)\" line") }
         let line = lines[position]
         let prefix = name + " "
-        guard line.hasPrefix(prefix) else { throw .malformed(line: lineNumber, "expected \"\(name) …\"") }
+        guard line.utf8.starts(with: prefix.utf8) else { throw .malformed(line: lineNumber, "expected \"\(name) …\"") }
         position += 1
-        return line.dropFirst(prefix.count)
+        return Substring(line.utf8.dropFirst(prefix.utf8.count))
     }
 
     /// A field holding a decimal number without sign or leading zero.
@@ -87,7 +89,7 @@ struct ProofText {
             guard position < lines.count else { throw .malformed(line: lineNumber, "the checkpoint has no signature lines") }
             position += 1
             let signaturesStart = position
-            while position < lines.count && lines[position].hasPrefix("\u{2014} ") { position += 1 }
+            while position < lines.count && lines[position].utf8.starts(with: "\u{2014} ".utf8) { position += 1 }
             guard position > signaturesStart else { throw .malformed(line: lineNumber, "the checkpoint has no signature lines") }
             notes.append(lines[start..<position].joined(separator: "\n") + "\n")
             if position < lines.count {
