@@ -39,8 +39,16 @@ extension Ledger {
         let path = self.path
         return try read { db in
             let entries = try Self.head(db).seq
+            let tree = MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: path))
             guard let recorded = try Self.newestRecordedCheckpoint(db, path: path) else {
-                throw LedgerError.noCheckpoint(size: nil, entries: entries)
+                // Checkpoints are append-only: none left where one was trusted is itself tampering.
+                guard let trusted else { throw LedgerError.noCheckpoint(size: nil, entries: entries) }
+                try Self.checkEntries(entries, give: trusted, tree)
+                throw LedgerError.inconsistentLedger(
+                    LedgerInconsistency(
+                        .rewrite,
+                        "the ledger holds no checkpoint, yet one of size \(trusted.size) was signed and trusted: "
+                            + "its checkpoints were deleted, or this is another ledger"))
             }
             let expectedOrigin = try origin ?? trusted?.checkpoint.origin ?? Self.origin(db)
             let newest: VerifiedCheckpoint
@@ -49,7 +57,6 @@ extension Ledger {
             } catch {
                 throw LedgerError.proofRefused(source: "the ledger's newest checkpoint (size \(recorded.size))", error)
             }
-            let tree = MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: path))
             var outcome = AuditResult.Outcome.trustedOnFirstUse
             var proofLength = 0
             if let trusted {
@@ -87,20 +94,26 @@ extension Ledger {
                     proofLength = proof.count
                 }
             }
-            if entries < Int64(newest.size) {
-                throw LedgerError.inconsistentLedger(
-                    LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than its checkpoint of size \(newest.size)"))
-            }
-            for checkpoint in [trusted, newest].compactMap({ $0 }) {
-                guard try Self.entriesGive(checkpoint, tree) else {
-                    throw LedgerError.inconsistentLedger(
-                        LedgerInconsistency(
-                            .rewrite,
-                            "the ledger's entries 1…\(checkpoint.size) no longer give the root signed at size \(checkpoint.size); "
-                                + "they were rewritten after signing"))
-                }
-            }
+            for checkpoint in [trusted, newest].compactMap({ $0 }) { try Self.checkEntries(entries, give: checkpoint, tree) }
             return AuditResult(outcome: outcome, checkpoint: newest, entries: entries, proofLength: proofLength)
+        }
+    }
+
+    /// Throws a shrink when the ledger holds fewer entries than `checkpoint` signed, a rewrite
+    /// when its entries no longer give the signed root.
+    private static func checkEntries(
+        _ entries: Int64, give checkpoint: VerifiedCheckpoint, _ tree: MerkleTreeMath<LedgerMerkleNodes>
+    ) throws {
+        let size = checkpoint.size
+        if entries < Int64(size) {
+            throw LedgerError.inconsistentLedger(
+                LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than its checkpoint of size \(size)"))
+        }
+        guard try entriesGive(checkpoint, tree) else {
+            throw LedgerError.inconsistentLedger(
+                LedgerInconsistency(
+                    .rewrite,
+                    "the ledger's entries 1…\(size) no longer give the root signed at size \(size); they were rewritten after signing"))
         }
     }
 

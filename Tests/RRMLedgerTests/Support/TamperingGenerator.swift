@@ -22,6 +22,7 @@ struct Tampering {
         case truncation = "truncate the tail"
         case rewriteFromEntry = "rewrite from an entry on, hashes recomputed"
         case wholeFileRewrite = "rewrite the whole file, old checkpoint kept"
+        case unsignedRewrite = "rewrite the whole file, checkpoints dropped"
         case resignedRewrite = "rewrite the whole file and re-sign with a stolen key"
     }
 
@@ -194,7 +195,7 @@ struct Tampering {
             }
             // A saved head can only say the head's entry changed: it holds no earlier hashes.
             return Tampering(kind: kind, evidence: savedHead, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote from \(s)")
-        case .wholeFileRewrite, .resignedRewrite:
+        case .wholeFileRewrite, .unsignedRewrite, .resignedRewrite:
             let s = seq(in: 1...n)
             try FileManager.default.removeItem(atPath: path)
             var bodies = template.bodies
@@ -215,6 +216,10 @@ struct Tampering {
                 _ = try Ledger.open(at: path).recordCheckpoint(signer: template.signer)
                 return Tampering(
                     kind: kind, evidence: .audit, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote \(s) and re-signed")
+            }
+            if kind == .unsignedRewrite {
+                return Tampering(
+                    kind: kind, evidence: .audit, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote \(s), no checkpoint")
             }
             return Tampering(
                 kind: kind, evidence: deep, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote \(s), old checkpoint kept")
