@@ -224,17 +224,25 @@ import Testing
 
     // Several writers at once, with readers meanwhile: ConcurrencyTests.
 
-    @Test func aWriterThatCannotGetTheLockGivesUpWithExit75() throws {
+    @Test func aWriterThatCannotGetTheLockWaitsThenGivesUpWithExit75() throws {
         let cli = try populated()
+        let head = try cli.run(["head", "--ledger", "l.sqlite"]).stdout
         let queue = try DatabaseQueue(path: cli.path("l.sqlite"))
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
             defer { try? db.execute(sql: "ROLLBACK") }
+            let started = ContinuousClock.now
             let result = try cli.run(
                 ["append", "--ledger", "l.sqlite", "--wait", "0.5", "-"], stdin: #"{"kind":"model","id":"m2","level":0,"role":"policy"}"#)
+            let waited = ContinuousClock.now - started
             #expect(result.status == 75)
-            #expect(result.stderr.contains("locked by another writer"))
+            #expect(result.stdout.isEmpty)
+            #expect(
+                result.stderr.contains(/l\.sqlite is locked by another writer; gave up after waiting (0\.[5-9]|[1-9][0-9.]*) s/),
+                "\(result.stderr)")
+            #expect(waited >= .milliseconds(450), "gave up after \(waited) instead of waiting")
         }
+        #expect(try cli.run(["head", "--ledger", "l.sqlite"]).stdout == head)
         #expect(try cli.run(["verify", "--ledger", "l.sqlite"]).status == 0)
     }
 }

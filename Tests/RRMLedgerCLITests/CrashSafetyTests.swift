@@ -153,8 +153,9 @@ import Testing
                     retriesRefused += retry.status == 65 ? 1 : 0
                 } else {
                     // How far the process had gone: not yet open the ledger; opened it (reading,
-                    // or building the batch in memory); begun writing (its -wal file changed).
-                    if walBefore != walAfter {
+                    // or building the batch in memory); begun writing (its -wal file changed and
+                    // holds frames: opening a closed ledger makes an empty one).
+                    if walBefore != walAfter && (walAfter?[1] ?? 0) > 0 {
                         killedWhileWriting += 1
                     } else if ledgerWasOpen {
                         killedWithLedgerOpen += 1

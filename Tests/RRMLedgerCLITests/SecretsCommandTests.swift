@@ -10,11 +10,8 @@ import Testing
         #expect(try cli.run(["simulate", "--ledger", "s.sqlite", "--outputs", "20", "--levels", "2"]).status == 0)
         let keygen = try cli.run(["keygen", "--ledger", "s.sqlite", "--out", "k"])
         #expect(keygen.status == 0)
-        let keyFile = try #require(cli.bytes("k.key"))
-        let keyText = String(decoding: keyFile, as: UTF8.self).trimmingCharacters(in: .newlines)
-        let keyData = try #require(keyText.split(separator: "+", maxSplits: 4).last.map(String.init))  // PRIVATE+KEY+name+hash+data
-        let seed = try #require(Data(base64Encoded: keyData)).dropFirst()
-        #expect(keyText.hasPrefix("PRIVATE+KEY+") && seed.count == 32)
+        let key = try PrivateKeyText(cli, "k.key")
+        let keyText = key.text
         let attributes = try FileManager.default.attributesOfItem(atPath: cli.path("k.key"))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
@@ -51,7 +48,9 @@ import Testing
             printed += result.stdout + result.stderr
             if status != 0 { #expect(!result.stderr.isEmpty, "\(arguments) failed without saying why") }
         }
-        #expect(!printed.contains(keyData), "the private key was printed")
+        // keygen --format json made a second key: it must not have printed it either.
+        let keys = [key, try PrivateKeyText(cli, "k2.key")]
+        for key in keys { #expect(!printed.contains(key.data), "the private key \(key.file) was printed") }
 
         // No file but k.key holds the key, as text or as raw bytes, the archives decompressed.
         let files = try FileManager.default.subpathsOfDirectory(atPath: cli.folder.path).filter {
@@ -65,8 +64,10 @@ import Testing
             }
             var contents = try #require(cli.bytes(file))
             if file.hasSuffix(".gz") { contents = try unzipped(cli.path(file)) }
-            #expect(contents.range(of: Data(keyData.utf8)) == nil, "\(file) holds the private key's text")
-            #expect(contents.range(of: seed) == nil, "\(file) holds the private key's bytes")
+            for key in keys {
+                #expect(contents.range(of: Data(key.data.utf8)) == nil, "\(file) holds the text of \(key.file)")
+                #expect(contents.range(of: key.seed) == nil, "\(file) holds the bytes of \(key.file)")
+            }
         }
     }
 
@@ -104,5 +105,22 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return data
+    }
+}
+
+/// A private key file's text (`PRIVATE+KEY+name+hash+data`), its base64 key data, and the
+/// 32-byte Ed25519 seed inside it: the three forms in which it must never be found elsewhere.
+private struct PrivateKeyText {
+    let file: String
+    let text: String
+    let data: String
+    let seed: Data
+
+    init(_ cli: CLIProcess, _ file: String) throws {
+        self.file = file
+        text = String(decoding: try #require(cli.bytes(file)), as: UTF8.self).trimmingCharacters(in: .newlines)
+        data = try #require(text.split(separator: "+", maxSplits: 4).last.map(String.init))
+        seed = try #require(Data(base64Encoded: data)).dropFirst()
+        #expect(text.hasPrefix("PRIVATE+KEY+") && seed.count == 32, "\(file) is not a private key file")
     }
 }
