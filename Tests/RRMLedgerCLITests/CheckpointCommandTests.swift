@@ -46,7 +46,10 @@ import Testing
         #expect(String(decoding: cli.bytes("log.pub") ?? Data(), as: UTF8.self) == verifierKey + "\n")
         let privateKey = String(decoding: cli.bytes("log.key") ?? Data(), as: UTF8.self)
         #expect(privateKey.hasPrefix("PRIVATE+KEY+"))
-        #expect(!result.stdout.contains(privateKey.dropFirst(12).split(separator: "+").last!))
+        // PRIVATE+KEY+name+hash+data, where the base64 data may itself hold "+".
+        let keyData = try #require(privateKey.split(separator: "+", maxSplits: 4).last).trimmingCharacters(in: .newlines)
+        #expect(keyData.count == 44)
+        #expect(!result.stdout.contains(keyData))
         let mode = try FileManager.default.attributesOfItem(atPath: cli.path("log.key"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
@@ -281,6 +284,30 @@ import Testing
         #expect(shrunk.status == 1)
         #expect(
             shrunk.stderr == "rrm-ledger: error: SHRINK: the ledger's newest checkpoint is of size 5, smaller than the trusted size 8\n")
+        #expect(cli.bytes("auditor/checkpoint") == trusted)
+    }
+
+    @Test func auditHoldsALedgerWithoutCheckpointsToTheTrustedRoot() throws {
+        let cli = try signed()
+        #expect(try cli.run(["audit", "--ledger", "l.sqlite", "--key", "log.pub", "--state", "auditor"]).status == 0)
+        let trusted = cli.bytes("auditor/checkpoint")
+        // An imported copy is a log of its own: the auditor's state for the original does not apply.
+        #expect(try cli.run(["export", "--ledger", "l.sqlite", "--out", "a.tar.gz"]).status == 0)
+        #expect(try cli.run(["import", "--ledger", "copy.sqlite", "a.tar.gz"]).status == 0)
+        let copy = try cli.run(["audit", "--ledger", "copy.sqlite", "--key", "log.pub", "--state", "auditor"])
+        #expect(copy.status == 1)
+        #expect(copy.stderr.contains("copy.sqlite is the log \"rrm-ledger/"), "\(copy.stderr)")
+        #expect(copy.stderr.hasSuffix("whose checkpoint was trusted; keep one --state folder per ledger\n"))
+        // The checkpoints deleted, entries intact: nothing to audit.
+        try tamper(cli, "DELETE FROM checkpoint")
+        let unsigned = try cli.run(["audit", "--ledger", "l.sqlite", "--key", "log.pub", "--state", "auditor"])
+        #expect(unsigned.status == 66)
+        #expect(unsigned.stderr.contains("no checkpoint has been recorded yet"))
+        // The checkpoints deleted to hide a rewrite: refused.
+        try tamper(cli, "UPDATE merkle_node SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
+        let hidden = try cli.run(["audit", "--ledger", "l.sqlite", "--key", "log.pub", "--state", "auditor"])
+        #expect(hidden.status == 1)
+        #expect(hidden.stderr.hasPrefix("rrm-ledger: error: REWRITE: the ledger's entries 1…"), "\(hidden.stderr)")
         #expect(cli.bytes("auditor/checkpoint") == trusted)
     }
 

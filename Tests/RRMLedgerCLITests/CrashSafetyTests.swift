@@ -258,6 +258,7 @@ import Testing
                 "lost-entries": copyDamage.lostEntries + damage.lostEntries,
             ])
         #expect(damage.isNone && copyDamage.isNone, "\(figures)")
-        #expect(copiesWithBatch > 0 && copiesWithoutBatch > 0, "\(figures)")
+        // Both kinds of copy, unless a short run (RRM_RELIABILITY_COPIES) leaves it to chance.
+        #expect(wantedCopies < 50 || (copiesWithBatch > 0 && copiesWithoutBatch > 0), "\(figures)")
     }
 }

@@ -74,25 +74,32 @@ import Testing
         #expect(smaller?.detail == "the ledger's newest checkpoint is of size 7, smaller than the trusted size 10")
     }
 
-    @Test func refusesALedgerWhoseCheckpointsWereDeleted() throws {
+    @Test func aLedgerWithoutCheckpointsIsHeldToTheTrustedRoot() throws {
         let temp = try TemporaryLedger()
         let signer = TreeFixtures.signer()
         try temp.append(TreeFixtures.models(10))
         let trusted = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: nil, recording: signer)
         try temp.tamper("DELETE FROM checkpoint")
-        let deleted = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
-        #expect(deleted?.kind == .rewrite)
-        #expect(deleted?.detail.hasPrefix("the ledger holds no checkpoint, yet one of size 10 was signed and trusted: ") == true)
-        #expect(deleted?.detail.hasSuffix("its checkpoints were deleted, or this is another ledger") == true)
-        // With the entries rewritten as well, the rewrite is what is reported.
+        // Intact entries without checkpoints (as `import` makes): nothing to audit, nothing wrong.
+        #expect(throws: LedgerError.noCheckpoint(size: nil, entries: 10)) {
+            _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted)
+        }
+        // Entries rewritten, the checkpoints deleted to hide it: the trusted root catches it.
         try temp.tamper(
             "UPDATE entry SET hash = zeroblob(32) WHERE seq = 10; UPDATE merkle_node SET hash = zeroblob(32) WHERE level = 1 AND idx = 4")
         let rewritten = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
         #expect(rewritten?.kind == .rewrite)
         #expect(rewritten?.detail.hasPrefix("the ledger's entries 1…10 no longer give the root signed at size 10") == true)
-        // An auditor who trusted nothing yet is told there is nothing to audit.
-        #expect(throws: LedgerError.noCheckpoint(size: nil, entries: 10)) {
-            _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: nil)
+        // Entries deleted as well.
+        try temp.tamper("DELETE FROM entry WHERE seq > 7")
+        let fewer = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(fewer?.kind == .shrink)
+        #expect(fewer?.detail == "the ledger holds 7 entries, fewer than the trusted checkpoint of size 10")
+        // Another ledger (another origin) without checkpoints is refused as such, not as a shrink.
+        let other = try TemporaryLedger()
+        let otherOrigin = try #require(try other.ledger.origin())
+        #expect(throws: LedgerError.otherLog(path: other.ledger.path, origin: otherOrigin, trustedOrigin: trusted.checkpoint.origin)) {
+            _ = try other.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted)
         }
     }
 

@@ -60,17 +60,19 @@ import Testing
             let report = try ledger.verify(VerificationOptions(expectedHead: expectedHead, deep: deep))
             let caught = !report.isIntact && report.faults.contains { $0.kind == tampering.faultKind }
             return (caught, report.firstDamagedSeq, report.faults.prefix(4).map(\.description).joined(separator: "; "))
-        case .audit:
+        case .audit(let finding):
             let result = Result { () throws(LedgerError) in
                 try ledger.audit(verifier: template.signer.verifier, origin: template.origin, trusted: template.checkpoint)
             }
             guard case .failure(let error) = result else { return (false, nil, "audit passed") }
-            // An audit speaks of tree sizes: the forked size is the first it can no longer vouch for.
-            let size = "size \(template.head.seq)"
-            var inconsistent = false
-            if case .inconsistentLedger = error { inconsistent = true }
-            let caught = inconsistent && error.description.contains(size)
-            return (caught, caught ? template.head.seq : nil, error.description)
+            guard case .inconsistentLedger(let inconsistency) = error, inconsistency.kind == finding else {
+                return (false, nil, "expected \(finding.rawValue), got: \(error)")
+            }
+            // An audit speaks of tree sizes: the size it can no longer vouch for is the
+            // trusted one, named in the finding.
+            let size = template.head.seq
+            let named = inconsistency.detail.contains("size \(size)")
+            return (true, named ? size : nil, error.description)
         }
     }
 

@@ -34,21 +34,25 @@ extension Ledger {
     ///
     /// - Throws: `LedgerError.inconsistentLedger` for a shrink, fork or rewrite;
     ///   `.proofRefused` for a checkpoint that is malformed, not signed by `verifier` or of
-    ///   another origin; `.noCheckpoint`; `.damagedTree`.
+    ///   another origin; `.otherLog` for a ledger of another origin with no checkpoint;
+    ///   `.noCheckpoint`; `.damagedTree`.
     public func audit(verifier: NoteVerifier, origin: String?, trusted: VerifiedCheckpoint?) throws(LedgerError) -> AuditResult {
         let path = self.path
         return try read { db in
             let entries = try Self.head(db).seq
             let tree = MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: path))
             guard let recorded = try Self.newestRecordedCheckpoint(db, path: path) else {
-                // Checkpoints are append-only: none left where one was trusted is itself tampering.
-                guard let trusted else { throw LedgerError.noCheckpoint(size: nil, entries: entries) }
-                try Self.checkEntries(entries, give: trusted, tree)
-                throw LedgerError.inconsistentLedger(
-                    LedgerInconsistency(
-                        .rewrite,
-                        "the ledger holds no checkpoint, yet one of size \(trusted.size) was signed and trusted: "
-                            + "its checkpoints were deleted, or this is another ledger"))
+                // Nothing new to trust; but the entries must still give the root already trusted,
+                // or a forger could hide a rewrite by deleting the checkpoints. Intact entries
+                // without checkpoints are a copy made by `import`, or a ledger not yet signed.
+                if let trusted {
+                    let expected = origin ?? trusted.checkpoint.origin
+                    if let own = try Self.origin(db), own != expected {
+                        throw LedgerError.otherLog(path: path, origin: own, trustedOrigin: expected)
+                    }
+                    try Self.checkEntries(entries, give: trusted, tree, named: "the trusted checkpoint")
+                }
+                throw LedgerError.noCheckpoint(size: nil, entries: entries)
             }
             let expectedOrigin = try origin ?? trusted?.checkpoint.origin ?? Self.origin(db)
             let newest: VerifiedCheckpoint
@@ -94,20 +98,22 @@ extension Ledger {
                     proofLength = proof.count
                 }
             }
-            for checkpoint in [trusted, newest].compactMap({ $0 }) { try Self.checkEntries(entries, give: checkpoint, tree) }
+            for checkpoint in [trusted, newest].compactMap({ $0 }) {
+                try Self.checkEntries(entries, give: checkpoint, tree, named: "its checkpoint")
+            }
             return AuditResult(outcome: outcome, checkpoint: newest, entries: entries, proofLength: proofLength)
         }
     }
 
     /// Throws a shrink when the ledger holds fewer entries than `checkpoint` signed, a rewrite
-    /// when its entries no longer give the signed root.
+    /// when its entries no longer give the signed root. `named` says whose checkpoint it is.
     private static func checkEntries(
-        _ entries: Int64, give checkpoint: VerifiedCheckpoint, _ tree: MerkleTreeMath<LedgerMerkleNodes>
+        _ entries: Int64, give checkpoint: VerifiedCheckpoint, _ tree: MerkleTreeMath<LedgerMerkleNodes>, named: String
     ) throws {
         let size = checkpoint.size
         if entries < Int64(size) {
             throw LedgerError.inconsistentLedger(
-                LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than its checkpoint of size \(size)"))
+                LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than \(named) of size \(size)"))
         }
         guard try entriesGive(checkpoint, tree) else {
             throw LedgerError.inconsistentLedger(

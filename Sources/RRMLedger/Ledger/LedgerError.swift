@@ -49,6 +49,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case noOrigin(path: String)
     /// The ledger contradicts a signed checkpoint: it shrank, forked or rewrote its past.
     case inconsistentLedger(LedgerInconsistency)
+    /// The auditor trusted a checkpoint of one log and was pointed at another (`audit` of a
+    /// ledger with no checkpoint of its own; with one, its checkpoint's origin is refused).
+    case otherLog(path: String, origin: String, trustedOrigin: String)
     /// A key file could not be written or read.
     case keyFile(KeyFileError)
     /// A proof, signed checkpoint or trusted state was refused: malformed, or it does not verify.
@@ -104,6 +107,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "a checkpoint of size \(size) is already recorded, signed by \(signer); append entries before signing another"
         case .noOrigin(let path):
             return "\(path) has no origin (it was not made by `rrm-ledger init`); give --name"
+        case .otherLog(let path, let origin, let trustedOrigin):
+            return "\(path) is the log \"\(origin)\", not \"\(trustedOrigin)\" whose checkpoint was trusted; "
+                + "keep one --state folder per ledger"
         case .inconsistentLedger(let inconsistency):
             return inconsistency.description
         case .keyFile(let error):

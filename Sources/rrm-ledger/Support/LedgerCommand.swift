@@ -41,7 +41,7 @@ extension LedgerError {
         case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
         case .busy: return 75  // EX_TEMPFAIL
         case .database: return 70  // EX_SOFTWARE
-        case .damagedTree, .inconsistentLedger: return 1  // verification failed
+        case .damagedTree, .inconsistentLedger, .otherLog: return 1  // verification failed
         case .proofRefused(_, let error): return error.isVerificationFailure ? 1 : 65
         case .emptyLedger, .noOrigin: return 65
         case .noCheckpoint, .entryAfterCheckpoint, .treeSizeBeyondLedger: return 66

@@ -30,8 +30,9 @@ struct Tampering {
     enum Evidence {
         /// `verify`, with `deep` for derived data and the head saved before the tampering.
         case verify(deep: Bool, expectedHead: ChainHead?)
-        /// `audit` against the checkpoint the auditor saved before the tampering.
-        case audit
+        /// `audit` against the checkpoint the auditor saved before the tampering, which must
+        /// refuse the ledger with this finding.
+        case audit(LedgerInconsistency.Kind)
     }
 
     let kind: Kind
@@ -215,11 +216,13 @@ struct Tampering {
             if kind == .resignedRewrite {
                 _ = try Ledger.open(at: path).recordCheckpoint(signer: template.signer)
                 return Tampering(
-                    kind: kind, evidence: .audit, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote \(s) and re-signed")
+                    kind: kind, evidence: .audit(.fork), firstDamagedSeq: n, faultKind: .rewritten,
+                    description: "rewrote \(s) and re-signed")
             }
             if kind == .unsignedRewrite {
                 return Tampering(
-                    kind: kind, evidence: .audit, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote \(s), no checkpoint")
+                    kind: kind, evidence: .audit(.rewrite), firstDamagedSeq: n, faultKind: .rewritten,
+                    description: "rewrote \(s), no checkpoint")
             }
             return Tampering(
                 kind: kind, evidence: deep, firstDamagedSeq: n, faultKind: .rewritten, description: "rewrote \(s), old checkpoint kept")
