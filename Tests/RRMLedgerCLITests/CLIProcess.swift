@@ -34,7 +34,12 @@ final class CLIProcess {
     /// Runs `rrm-ledger arguments…` with `stdin` as standard input; waits for it to end.
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = start(arguments, environment: environment)
+        try Self.collect(start(arguments, environment: environment), stdin: stdin)
+    }
+
+    /// Runs a configured process (from `start`, perhaps changed) to its end, with `stdin` as
+    /// standard input, and returns what it printed.
+    static func collect(_ process: Process, stdin: String? = nil) throws -> Result {
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()

@@ -131,17 +131,6 @@ enum Nobody {
         let process = cli.start(arguments)
         process.executableURL = URL(fileURLWithPath: setpriv)
         process.arguments = flags + [CLIProcess.binary.path] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIProcess.Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        return try CLIProcess.collect(process)
     }
 }

@@ -2,25 +2,14 @@ import Foundation
 
 @testable import RRMLedger
 
-/// SplitMix64 with the few draws the property tests need: seeded, so every failure reproduces.
-struct PropertyRandom: RandomNumberGenerator {
-    private var state: UInt64
+/// The property tests draw from the simulator's SplitMix64: seeded, so every failure reproduces.
+typealias PropertyRandom = SimulationRandom
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The few draws the property tests need, beyond the simulator's own.
+extension SimulationRandom {
     /// A number in `range`.
     mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+        integer(in: range)
     }
 
     /// True once in `n` draws.
@@ -29,7 +18,7 @@ struct PropertyRandom: RandomNumberGenerator {
     }
 
     mutating func pick<T>(_ choices: [T]) -> T {
-        choices[int(0...(choices.count - 1))]
+        choices[integer(in: 0...(choices.count - 1))]
     }
 }
 

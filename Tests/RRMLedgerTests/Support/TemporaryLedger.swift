@@ -28,14 +28,7 @@ final class TemporaryLedger {
 
     /// Runs raw SQL as a forger would: with the append-only triggers dropped.
     func tamper(_ sql: String) throws {
-        let queue = try DatabaseQueue(path: path)
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "DROP TRIGGER IF EXISTS entry_is_append_only_update; DROP TRIGGER IF EXISTS entry_is_append_only_delete")
-            try db.execute(
-                sql: "DROP TRIGGER IF EXISTS checkpoint_is_append_only_update; DROP TRIGGER IF EXISTS checkpoint_is_append_only_delete")
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: sql)
-        }
+        try Tampering.forge(path) { db in try db.execute(sql: sql) }
     }
 
     /// A digest of every row of every table: equal digests mean equal ledgers.

@@ -83,17 +83,7 @@ var recording: [Double] = [try time { _ = try ledger.recordCheckpoint(signer: si
 log("first checkpoint at size \(size): \(ms(recording[0])) ms")
 
 // 3. Proofs against the checkpoint of 1M entries: random entries and old sizes, fixed seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-var random = SplitMix(state: 1)
+var random = SimulationRandom(seed: 1)
 let seqs = (0..<samples).map { _ in Int64.random(in: 1...entries, using: &random) }
 var ids: [String] = []
 for seq in seqs {
