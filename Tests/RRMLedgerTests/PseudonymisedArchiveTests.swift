@@ -142,6 +142,13 @@ import Testing
         forged.replaceSubrange(pseudonym..<forged.index(pseudonym, offsetBy: "human:p-".count + 16), with: "human:mallory")
         let named = try crafted("named.tar.gz", line: forged)
         ArchiveTests().expectRefused(named, in: temp, mentioning: "entry \(seq): carries the digest of an original body")
+        // A pseudonym of the wrong form: upper-case digits, or too few.
+        for (name, fake) in [("upper.tar.gz", "human:p-" + String(repeating: "A", count: 16)), ("short.tar.gz", "human:p-0123abcd")] {
+            forged = lines[index]
+            forged.replaceSubrange(pseudonym..<forged.index(pseudonym, offsetBy: "human:p-".count + 16), with: fake)
+            ArchiveTests().expectRefused(
+                try crafted(name, line: forged), in: temp, mentioning: "entry \(seq): carries the digest of an original body")
+        }
         // Another digest: the chain breaks.
         let digest = try #require(lines[index].firstRange(of: #/"body_sha256":"[0-9a-f]/#)).upperBound
         forged = lines[index]

@@ -37,8 +37,7 @@ struct Pseudonyms {
         guard case .object(let members)? = try? JSONParser.parse(body), CanonicalJSON.encode(.object(members)) == body,
             let (_, person) = person(in: members), person.hasBytePrefix(pseudonymPrefix)
         else { return false }
-        let digits = person.utf8.dropFirst(pseudonymPrefix.utf8.count)
-        return digits.count == pseudonymHexDigits && digits.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        return Hex.isLowercaseDigest(String(person.dropFirst(pseudonymPrefix.count)), byteCount: pseudonymHexDigits / 2)
     }
 
     /// The field naming a person in this body, and the person's id as written.
