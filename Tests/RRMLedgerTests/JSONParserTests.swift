@@ -484,4 +484,16 @@ private func nestingDepth(of value: JSONValue) -> Int {
         let objects = Array(String(repeating: #"{"":"#, count: 100_000).utf8)
         #expect(refusal(objects) == JSONParseError(offset: 256 * 4, reason: reason))
     }
+
+    /// Counts, sizes and sequence numbers are read through `wholeNumberValue`, which must never
+    /// hand a number to `Int64(_:)` that would trap.
+    @Test func wholeNumberValueAcceptsOnlyWholeNumbersBelow10To15() throws {
+        let whole: [(String, Int64)] = [("0", 0), ("-0", 0), ("7", 7), ("1e3", 1_000), ("999999999999999", 999_999_999_999_999)]
+        for (text, expected) in whole {
+            #expect(try JSONParser.parse(text).wholeNumberValue == expected, "\(text)")
+        }
+        for text in ["-1", "0.5", "1e15", "1e19", "1e300", "\"7\"", "true", "null", "[7]"] {
+            #expect(try JSONParser.parse(text).wholeNumberValue == nil, "\(text)")
+        }
+    }
 }

@@ -98,10 +98,10 @@ struct ArchivedEntry: Sendable {
                 ArchiveProblem(reason: "not an object of body, hash, level, prev_hash, seq, and optionally proof and body_sha256"))
         }
         guard let body = fields["body"]?.stringValue else { return .failure(ArchiveProblem(reason: "\"body\" is not a string")) }
-        guard let seq = fields["seq"]?.numberValue, seq >= 1, seq == seq.rounded(), seq < 1e15 else {
+        guard let seq = fields["seq"]?.wholeNumberValue, seq >= 1 else {
             return .failure(ArchiveProblem(reason: "\"seq\" is not a positive integer"))
         }
-        guard let level = fields["level"]?.numberValue, level >= 0, level == level.rounded(), level < 1e15 else {
+        guard let level = fields["level"]?.wholeNumberValue else {
             return .failure(ArchiveProblem(reason: "\"level\" is not an integer"))
         }
         guard let hash = fields["hash"]?.stringValue.flatMap(Hex.decode), hash.count == 32 else {

@@ -135,7 +135,7 @@ public struct ArchiveManifest: Sendable, Equatable {
             return text
         }
         func integer(_ key: String) throws(ArchiveProblem) -> Int {
-            guard let number = fields[key]?.numberValue, number >= 0, number == number.rounded(), number < 1e15 else {
+            guard let number = fields[key]?.wholeNumberValue else {
                 throw ArchiveProblem(reason: "the manifest's \"\(key)\" is missing or not a whole number")
             }
             return Int(number)
@@ -163,7 +163,7 @@ public struct ArchiveManifest: Sendable, Equatable {
             return bytes
         }
         if let object = fields["checkpoint"]?.objectValue {
-            guard let size = object["size"]?.numberValue, size >= 1, size == size.rounded(), size < 1e15 else {
+            guard let size = object["size"]?.wholeNumberValue, size >= 1 else {
                 throw ArchiveProblem(reason: "the manifest's checkpoint size is not a positive whole number")
             }
             checkpoint = CheckpointFacts(size: UInt64(size), rootHash: try digest(object["root"], "checkpoint root"))
@@ -171,7 +171,7 @@ public struct ArchiveManifest: Sendable, Equatable {
             checkpoint = nil
         }
         if let object = fields["base"]?.objectValue {
-            guard let size = object["size"]?.numberValue, size >= 1, size == size.rounded(), size < 1e15,
+            guard let size = object["size"]?.wholeNumberValue, size >= 1,
                 let frontier = object["frontier"]?.arrayValue, let consistency = object["consistency"]?.arrayValue
             else { throw ArchiveProblem(reason: "the manifest's base is malformed") }
             var frontierHashes: [[UInt8]] = []
@@ -186,8 +186,7 @@ public struct ArchiveManifest: Sendable, Equatable {
             base = nil
         }
         if let object = fields["pseudonymised"]?.objectValue {
-            guard let names = object["fields"]?.arrayValue?.compactMap(\.stringValue), let count = object["entries"]?.numberValue,
-                count >= 0, count == count.rounded(), count < 1e15
+            guard let names = object["fields"]?.arrayValue?.compactMap(\.stringValue), let count = object["entries"]?.wholeNumberValue
             else {
                 throw ArchiveProblem(reason: "the manifest's \"pseudonymised\" is malformed")
             }
@@ -199,23 +198,18 @@ public struct ArchiveManifest: Sendable, Equatable {
             throw ArchiveProblem(reason: "an incremental archive's manifest needs its base and checkpoint")
         }
         if selection == .slice && checkpoint == nil { throw ArchiveProblem(reason: "a slice's manifest needs its checkpoint") }
-        guard let headObject = fields["head"]?.objectValue, let headSeq = headObject["seq"]?.numberValue,
-            headSeq >= 0, headSeq == headSeq.rounded(), headSeq < 1e15,
+        guard let headObject = fields["head"]?.objectValue, let headSeq = headObject["seq"]?.wholeNumberValue,
             let headHash = headObject["hash"]?.stringValue.flatMap(Hex.decode), headHash.count == 32
         else { throw ArchiveProblem(reason: "the manifest's \"head\" is not {seq, hash}") }
         head = ChainHead(seq: Int64(headSeq), hash: headHash)
         guard let levels = fields["counts"]?.arrayValue else { throw ArchiveProblem(reason: "the manifest's \"counts\" is not a list") }
         var counts: [Int: [EventKind: Int]] = [:]
         for item in levels {
-            guard let level = item["level"]?.numberValue, level >= 0, level == level.rounded(), level < 1e15,
-                let byKind = item["by_kind"]?.objectValue
-            else {
+            guard let level = item["level"]?.wholeNumberValue, let byKind = item["by_kind"]?.objectValue else {
                 throw ArchiveProblem(reason: "the manifest's counts are malformed")
             }
             for member in byKind.members {
-                guard let kind = EventKind(rawValue: member.key), let count = member.value.numberValue, count >= 0,
-                    count == count.rounded(), count < 1e15
-                else {
+                guard let kind = EventKind(rawValue: member.key), let count = member.value.wholeNumberValue else {
                     throw ArchiveProblem(reason: "the manifest's counts are malformed")
                 }
                 counts[Int(level), default: [:]][kind] = Int(count)

@@ -152,9 +152,7 @@ private struct FieldReader {
 
     func level(_ name: String) throws(EventError) -> Int {
         guard let value = fields[name] else { throw EventError(field: name, "is missing") }
-        guard let number = value.numberValue, number == number.rounded(), number >= 0,
-            number <= Double(EventDecoder.maximumLevel)
-        else {
+        guard let number = value.wholeNumberValue, number <= EventDecoder.maximumLevel else {
             throw EventError(field: name, "must be an integer from 0 to \(EventDecoder.maximumLevel), not \(CanonicalJSON.string(value))")
         }
         return Int(number)

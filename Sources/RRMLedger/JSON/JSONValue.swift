@@ -35,6 +35,14 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The number, when it is a whole number from 0 to 10^15 − 1: the range of every count, size
+    /// and sequence number in rrm-ledger's formats, which converts to `Int64` or `Int` without a
+    /// trap whatever a hostile file says.
+    public var wholeNumberValue: Int64? {
+        guard case .number(let n) = self, n >= 0, n == n.rounded(), n < 1e15 else { return nil }
+        return Int64(n)
+    }
+
     /// The JSON type's name as error messages use it ("a string", "an object", …).
     public var typeDescription: String {
         switch self {
