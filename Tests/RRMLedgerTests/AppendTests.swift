@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 @Suite struct AppendTests {
     @Test func appendsAPipelineWithCountsHeadAndLevels() throws {
@@ -101,7 +104,7 @@ final class GeneratedLines: ByteSource {
         self.count = count
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LedgerError) -> Int {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while pending.count < buffer.count && next < count {
             let line =
                 next < 0

@@ -2,7 +2,11 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Archives: round trips of every kind, and every hostile archive refused with a clear message,
 /// nothing written (docs/ARCHIVES.md).

@@ -2,7 +2,10 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The auditor's check: accepts a ledger that grows, refuses one that shrank, forked or was rewritten.
 @Suite struct AuditTests {

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Every kind of bad batch is refused with the line and field at fault, and leaves the ledger
 /// exactly as it was.

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 private func canonical(_ text: String) throws -> [UInt8] {
     CanonicalJSON.encode(try JSONParser.parse(text))

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 /// `Ledger.recordCheckpoint`: signs what the tree holds, records it once, never signs a fork.
 @Suite struct CheckpointRecordingTests {

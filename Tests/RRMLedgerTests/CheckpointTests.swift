@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// The error a checkpoint text is refused with, or `nil` if it parses.
 private func refusal(_ text: String) -> CheckpointError? {

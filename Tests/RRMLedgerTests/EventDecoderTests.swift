@@ -1,6 +1,10 @@
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 private let appendTime = "2030-01-01T00:00:00Z"
 

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// Property tests of the promise that an event's meaning, not its spelling, is what the ledger
 /// keeps: random valid events of every kind (Support/RandomEvents.swift), sent in random

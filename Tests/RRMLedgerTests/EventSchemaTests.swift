@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Schema/event.schema.json says what `EventDecoder` does: every valid event below is accepted by
 /// both, every invalid one refused by both (the decoder naming the field the case is about). The

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// docs/FORMAT.md is precise enough to verify a ledger: the Python verifier it prints, written
 /// from the page alone, agrees with rrm-ledger on an intact ledger and on a tampered one.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// The test vectors published in docs/vectors/chain-v1.json (and quoted in docs/FORMAT.md) are
 /// what this implementation produces, byte for byte.

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 private let hash = String(repeating: "ab", count: 32)
 

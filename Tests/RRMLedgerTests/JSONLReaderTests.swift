@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// Bytes handed over in reads of the given sizes (then the rest), as a pipe may hand them over.
 private final class ChunkedByteSource: ByteSource {
@@ -15,7 +17,7 @@ private final class ChunkedByteSource: ByteSource {
         self.sizes = sizes
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LedgerError) -> Int {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         let wanted = sizes.isEmpty ? buffer.count : sizes.removeFirst()
         let count = min(wanted, buffer.count, bytes.count - offset)
         bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }

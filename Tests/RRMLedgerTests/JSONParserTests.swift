@@ -1,6 +1,10 @@
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The error a JSON text is refused with, or `nil` when it parses.
 private func refusal(_ bytes: [UInt8]) -> JSONParseError? {

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 /// A fresh temporary folder, removed when the value goes away.
 private final class TemporaryFolder {

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 /// The binary's schema is Schema/ledger.sql, and the schema's tables agree with the code.
 @Suite struct LedgerSchemaTests {

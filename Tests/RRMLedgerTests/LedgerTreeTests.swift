@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 /// The tree append keeps in the ledger: equal, node for node, to RFC 9162's recursive definition
 /// over the entry hashes; roots and proofs from it verify; damage is found and refused.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The graph walker: the same answers from the in-memory graph and from the edge indexes, the
 /// link classes followed as asked, and paths back to the start.

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import RRMLedger
+@testable import RRMFormat
+@testable import RRMStore
 
 @Suite struct MerkleFrontierTests {
     static let largestCheckedSize = 300

@@ -1,7 +1,9 @@
 import Crypto
 import Testing
 
-@testable import RRMLedger
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 @Suite struct MerkleHashTests {
     @Test func emptyRootIsSHA256OfNothing() {

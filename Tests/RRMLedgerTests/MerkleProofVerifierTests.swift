@@ -1,7 +1,10 @@
 import Crypto
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 @Suite struct MerkleProofVerifierTests {
     typealias Verifier = MerkleProofVerifier

@@ -1,6 +1,8 @@
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 @Suite struct MerkleTreeMathTests {
     /// Every size from 0 to this is cross-checked against the naive tree, with every index and

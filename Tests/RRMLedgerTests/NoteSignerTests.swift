@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The error a private key text is refused with, or `nil` if it is accepted.
 private func refusal(_ text: String) -> NoteKeyError? {

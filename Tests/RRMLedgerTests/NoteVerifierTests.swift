@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Published vectors of golang.org/x/mod/sumdb/note (note.go's package documentation and
 /// note_test.go), reused verbatim.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// Proof bundles: produced by the ledger, they verify offline from their text alone; every
 /// alteration is refused, malformed text as malformed and a sound text that lies as a failure.

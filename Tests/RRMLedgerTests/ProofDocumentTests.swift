@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMStore
 
 /// docs/FORMAT.md section 8 is precise enough to verify a proof: the Python verifier it prints,
 /// written from the page alone, accepts the published inclusion proof and one the ledger makes,

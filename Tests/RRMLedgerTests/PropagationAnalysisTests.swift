@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The analysis on a hand-built ledger, every figure computed by hand (docs/ANALYSIS.md), and on
 /// simulated ledgers, against the simulator's truth.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// `export --pseudonymise`: person ids replaced consistently within one archive and differently
 /// in the next, the archive still verifying, and a forged pseudonymised entry caught

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// The error a note is refused with when opened with `verifiers`, or `nil` if it opens.
 private func refusal(_ note: [UInt8], _ verifiers: [NoteVerifier], limits: NoteLimits = .standard) -> SignedNoteError? {

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The simulator: deterministic, well-formed, honest about its truth, and errors compound when
 /// (and only when) its parameters make them.

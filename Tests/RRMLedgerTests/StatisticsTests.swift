@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The estimators, against values computed by hand (and by R's prop.test / epitools for checks).
 @Suite struct StatisticsTests {

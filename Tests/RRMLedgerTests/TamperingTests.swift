@@ -2,7 +2,11 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Seeded tampering (Support/TamperingGenerator.swift): every case of every kind must be detected
 /// by the evidence it names and reported at the right sequence number. The counts are printed.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Why `text` is refused, or `nil` when it normalizes.
 private func refusal(_ text: String) -> String? {

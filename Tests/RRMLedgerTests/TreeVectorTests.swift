@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMFormat
+@testable import RRMStore
 
 /// docs/vectors/tree-v1.json: rrm-ledger reproduces every byte of the published tree, checkpoint
 /// and proof vectors (computed independently in Python when they were made), and the published

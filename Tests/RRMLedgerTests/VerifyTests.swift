@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 /// Every kind of tampering is detected, reported with the right sequence number, and an intact
 /// ledger is reported intact.

@@ -18,6 +18,9 @@ extension LedgerCommand {
         } catch let failure as ArchiveError {
             Output.error(failure.description)
             throw ExitCode(failure.exitCode)
+        } catch let failure as InputError {
+            Output.error(failure.description)
+            throw ExitCode(LedgerError(failure).exitCode)
         } catch let code as ExitCode {
             throw code
         } catch let usage as ValidationErrorExit {
@@ -48,7 +51,6 @@ extension LedgerError {
         case .treeSizeBeyondCheckpoint: return 64  // EX_USAGE
         case .checkpointExists: return 73
         case .keyFile(let error): return error.exitCode
-        case .archive(let error): return error.exitCode
         }
     }
 }
@@ -94,17 +96,6 @@ enum Output {
 /// Opens the ledger the options name.
 func openLedger(_ options: LedgerOptions, readOnly: Bool, wait: Double = Ledger.defaultWaitSeconds) throws -> Ledger {
     try Ledger.open(at: options.path, readOnly: readOnly, wait: wait)
-}
-
-/// Thousands separators for counts people read.
-func grouped(_ value: some BinaryInteger) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-        out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
 }
 
 extension ChainHead {

@@ -1,4 +1,6 @@
-@testable import RRMLedger
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The ledger's node table, stood in for by an array per level that counts reads, to show proofs read O(log n) nodes.
 ///

@@ -1,4 +1,6 @@
-@testable import RRMLedger
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMStore
 
 /// Published RFC 6962 / RFC 9162 test vectors, quoted verbatim from the Go code CT logs are checked against.
 enum MerkleTestVectors {

@@ -1,6 +1,10 @@
 import Foundation
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// The property tests draw from the simulator's SplitMix64: seeded, so every failure reproduces.
 typealias PropertyRandom = SimulationRandom

@@ -1,7 +1,11 @@
 import Foundation
 import GRDB
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// Seeded tampering of a copy of a ledger, as a forger with write access to the file would do it
 /// (append-only triggers dropped), each case with the evidence that must catch it and the

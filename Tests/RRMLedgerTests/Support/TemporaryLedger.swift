@@ -1,7 +1,11 @@
 import Foundation
 import GRDB
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
 
 /// A ledger in a fresh temporary folder, removed when the value goes away.
 final class TemporaryLedger {

@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 
-@testable import RRMLedger
+@testable import RRMAnalysis
+@testable import RRMFormat
+@testable import RRMStore
 
 /// Small ledgers for the tree, checkpoint and proof tests: entries of any count, and a
 /// forger's tools.

@@ -6,7 +6,9 @@
 //     rrm-ledger-tree-bench EVENTS.jsonl WORK_DIR [--repeat R] [--samples K]
 
 import Foundation
-@_spi(Benchmark) import RRMLedger
+import RRMFormat
+import RRMSimulation
+@_spi(Benchmark) import RRMStore
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("tree-bench: \(message)\n".utf8))

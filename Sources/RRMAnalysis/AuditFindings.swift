@@ -1,0 +1,63 @@
+import GRDB
+import RRMStore
+
+/// What the audits say, per entry: the verdict of the latest finding about it (later findings
+/// supersede earlier ones) and its error type. Also, for audited critiques, whether the critique
+/// claimed a flaw (it lists findings), which the assistance analysis needs.
+public struct AuditFindings: Sendable {
+    /// The verdict of the latest finding about each audited entry.
+    public enum Verdict: UInt8, Sendable {
+        case correct = 1
+        case erroneous = 2
+    }
+
+    /// Latest verdict per sequence number (0 = not audited), indexed by seq.
+    let verdicts: [UInt8]
+    /// Error types of entries whose latest finding says erroneous.
+    public let errorTypes: [Int32: String]
+    /// Audited critiques that claim at least one flaw.
+    public let critiquesClaimingFlaws: Set<Int32>
+
+    public func verdict(of seq: Int32) -> Verdict? { Verdict(rawValue: verdicts[Int(seq)]) }
+    public func isAudited(_ seq: Int32) -> Bool { verdicts[Int(seq)] != 0 }
+    public func isErroneous(_ seq: Int32) -> Bool { verdicts[Int(seq)] == Verdict.erroneous.rawValue }
+
+    /// Entries whose latest finding says erroneous, in sequence order.
+    public var erroneous: [Int32] {
+        verdicts.indices.filter { verdicts[$0] == Verdict.erroneous.rawValue }.map { Int32($0) }
+    }
+
+    /// Reads the findings of a ledger of `count` entries.
+    static func load(from ledger: Ledger, count: Int) throws(LedgerError) -> AuditFindings {
+        try ledger.read { db in
+            var verdicts = [UInt8](repeating: 0, count: count + 1)
+            var types: [Int32: String] = [:]
+            // Findings in sequence order, so the last one about an entry wins.
+            let rows = try RawStatement(
+                db,
+                """
+                SELECT e.parent, json_extract(f.body, '$.verdict'), json_extract(f.body, '$.error_type')
+                FROM edge e JOIN entry f ON f.seq = e.child WHERE e.role = 'about' ORDER BY e.child
+                """)
+            while try rows.step() {
+                let about = Int(rows.int64(0))
+                guard about <= count else { continue }
+                let erroneous = rows.string(1) == "erroneous"
+                verdicts[about] = erroneous ? Verdict.erroneous.rawValue : Verdict.correct.rawValue
+                types[Int32(about)] = erroneous ? (rows.isNull(2) ? "unspecified" : rows.string(2)) : nil
+            }
+            rows.reset()
+            var claiming = Set<Int32>()
+            let critiques = try RawStatement(
+                db,
+                """
+                SELECT c.seq FROM entry c WHERE c.kind = 'critique'
+                AND c.seq IN (SELECT parent FROM edge WHERE role = 'about')
+                AND coalesce(json_array_length(c.body, '$.findings'), 0) > 0
+                """)
+            while try critiques.step() { claiming.insert(Int32(critiques.int64(0))) }
+            critiques.reset()
+            return AuditFindings(verdicts: verdicts, errorTypes: types, critiquesClaimingFlaws: claiming)
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import GRDB
+import RRMFormat
+import RRMStore
+
+/// Computes the compounding-errors report (docs/ANALYSIS.md) from a ledger's lineage graph and
+/// its audit findings.
+public enum PropagationAnalysis {
+    /// What to analyse.
+    public struct Options: Sendable {
+        /// Analyse "what if this entry was wrong" instead of the known errors.
+        public var assumeErroneous: String?
+        /// Root errors to keep in the ranking.
+        public var topRootErrors: Int
+        /// Whether the caller verified the chain first.
+        public var verified: Bool
+
+        public init(assumeErroneous: String? = nil, topRootErrors: Int = 10, verified: Bool = true) {
+            self.assumeErroneous = assumeErroneous
+            self.topRootErrors = topRootErrors
+            self.verified = verified
+        }
+    }
+
+    /// Builds the report.
+    /// - Parameter progress: told what stage the analysis is in.
+    public static func run(_ ledger: Ledger, _ options: Options, progress: ((String) -> Void)? = nil) throws(LedgerError)
+        -> PropagationReport
+    {
+        progress?("loading the lineage graph")
+        let graph = try LineageGraph.load(from: ledger)
+        progress?("reading the audit findings")
+        let findings = try AuditFindings.load(from: ledger, count: graph.count)
+        let head = try ledger.head()
+        var seeds = findings.erroneous
+        var assumedSeq: Int32?
+        if let assumed = options.assumeErroneous {
+            let entry = try ledger.entry(id: assumed)
+            assumedSeq = Int32(entry.seq)
+            seeds = [Int32(entry.seq)]
+        }
+        progress?("tracing exposure from \(seeds.count) known errors")
+        let exposure = Exposure.compute(graph: graph, seeds: seeds)
+        let modelFacts = try ledger.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, id, coalesce(json_extract(body, '$.role'), '') FROM entry WHERE kind = 'model' ORDER BY seq"
+            ).map {
+                (seq: Int32($0[0] as Int64), id: $0[1] as String, role: $0[2] as String)
+            }
+        }
+        let levels = levelFindings(graph, findings, exposure)
+        var labelRates: [Int: Proportion] = [:]
+        var critiqueRates: [Int: Proportion] = [:]
+        for level in levels {
+            labelRates[level.level] = level.audits[.label]
+            critiqueRates[level.level] = level.audits[.critique]
+        }
+        progress?("measuring the blast radius of each root error")
+        let spread = TrainingSpread(graph: graph)
+        var roots = seeds.map { spread.rootError(of: $0, graph: graph, findings: findings) }
+        roots.sort { ($0.radius, -$0.seq) > ($1.radius, -$1.seq) }
+        let top = Array(roots.prefix(options.topRootErrors))
+        let names = try ledger.entries(seqs: top.map(\.seq) + top.flatMap { $0.models.map(\.seq) })
+        let rootErrors = top.map { root in
+            PropagationReport.RootError(
+                seq: root.seq, id: names[root.seq]?.id ?? "#\(root.seq)", kind: graph.kind(of: root.seq), level: graph.level(of: root.seq),
+                errorType: findings.errorTypes[root.seq] ?? (root.seq == assumedSeq ? "assumed" : nil),
+                direct: root.direct, weighted: root.weighted, reachable: root.reachable,
+                models: root.models.map { (id: names[$0.seq]?.id ?? "#\($0.seq)", share: $0.share) })
+        }
+        return PropagationReport(
+            basis: PropagationReport.Basis(
+                entries: graph.count, head: head, verified: options.verified,
+                audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int32($0)) }.count,
+                seeds: seeds.count, assumed: options.assumeErroneous),
+            levels: levels, labelTrend: Trend.of(labelRates), critiqueTrend: Trend.of(critiqueRates),
+            models: modelFindings(modelFacts, graph, findings, exposure),
+            rootErrors: rootErrors, rootErrorCount: roots.count,
+            assistance: assistanceFindings(graph, findings))
+    }
+
+    // MARK: - Per level
+
+    static func levelFindings(_ graph: LineageGraph, _ findings: AuditFindings, _ exposure: Exposure) -> [PropagationReport.Level] {
+        struct Tally {
+            var entries: [EventKind: Int] = [:]
+            var audits: [EventKind: Proportion] = [:]
+            var exposed = Proportion.none
+            var unexposed = Proportion.none
+            var inherited = 0.0
+            var inheritors = 0
+            var errorTypes: [String: Int] = [:]
+        }
+        var tallies: [Int: Tally] = [:]
+        for index in 1...max(1, graph.count) where index <= graph.count {
+            let seq = Int32(index)
+            let kind = graph.kind(of: seq)
+            let level = graph.level(of: seq)
+            var tally = tallies[level] ?? Tally()
+            tally.entries[kind, default: 0] += 1
+            if kind == .output || kind == .critique {
+                tally.inherited += exposure.share(of: seq)
+                tally.inheritors += 1
+            }
+            if let verdict = findings.verdict(of: seq) {
+                let erroneous = verdict == .erroneous
+                tally.audits[kind, default: .none] = tally.audits[kind, default: .none] + Proportion(events: erroneous ? 1 : 0, trials: 1)
+                if kind == .label || kind == .critique {
+                    let one = Proportion(events: erroneous ? 1 : 0, trials: 1)
+                    if exposure.isDirectlyExposed(seq) {
+                        tally.exposed = tally.exposed + one
+                    } else {
+                        tally.unexposed = tally.unexposed + one
+                    }
+                }
+                if erroneous, let type = findings.errorTypes[seq] { tally.errorTypes[type, default: 0] += 1 }
+            }
+            tallies[level] = tally
+        }
+        var result: [PropagationReport.Level] = []
+        for level in tallies.keys.sorted() {
+            let tally = tallies[level]!
+            let below = tallies[level - 1]?.audits[.label]
+            result.append(
+                PropagationReport.Level(
+                    level: level, entries: tally.entries, audits: tally.audits,
+                    evaluations: tally.audits[.label, default: .none] + tally.audits[.critique, default: .none],
+                    exposed: tally.exposed, unexposed: tally.unexposed, relativeRisk: RateRatio.of(tally.exposed, tally.unexposed),
+                    amplification: below.flatMap { RateRatio.of(tally.audits[.label, default: .none], $0) },
+                    inheritedShare: tally.inheritors == 0 ? 0 : tally.inherited / Double(tally.inheritors),
+                    errorTypes: tally.errorTypes))
+        }
+        return result
+    }
+
+    // MARK: - Per model version
+
+    static func modelFindings(
+        _ models: [(seq: Int32, id: String, role: String)], _ graph: LineageGraph, _ findings: AuditFindings, _ exposure: Exposure
+    ) -> [PropagationReport.Model] {
+        // Audits of training labels, accumulated like shares: a dataset counts its own members and
+        // the parts it extends; a model what it was trained on.
+        var audits = [Proportion](repeating: .none, count: graph.count + 1)
+        for index in 1...max(1, graph.count) where index <= graph.count {
+            let seq = Int32(index)
+            switch graph.kind(of: seq) {
+            case .dataset, .model:
+                var total = Proportion.none
+                graph.forEachParent(of: seq) { parent, role in
+                    switch role {
+                    case .member:
+                        if let verdict = findings.verdict(of: parent) {
+                            total = total + Proportion(events: verdict == .erroneous ? 1 : 0, trials: 1)
+                        }
+                    case .extends:
+                        total = total + audits[Int(parent)]
+                    case .trainedOn:
+                        if graph.kind(of: parent) == .label {
+                            if let verdict = findings.verdict(of: parent) {
+                                total = total + Proportion(events: verdict == .erroneous ? 1 : 0, trials: 1)
+                            }
+                        } else {
+                            total = total + audits[Int(parent)]
+                        }
+                    default: break
+                    }
+                }
+                audits[index] = total
+            default: break
+            }
+        }
+        return models.filter { graph.contains(Int64($0.seq)) }.map { model in
+            var produced = 0
+            var producedAudit = Proportion.none
+            var critiqued = 0
+            var critiquedAudit = Proportion.none
+            graph.forEachChild(of: model.seq) { child, role in
+                let audit = findings.verdict(of: child).map { Proportion(events: $0 == .erroneous ? 1 : 0, trials: 1) } ?? .none
+                switch role {
+                case .model:
+                    produced += 1
+                    producedAudit = producedAudit + audit
+                case .critic:
+                    critiqued += 1
+                    critiquedAudit = critiquedAudit + audit
+                default: break
+                }
+            }
+            return PropagationReport.Model(
+                seq: model.seq, id: model.id, role: model.role, level: graph.level(of: model.seq),
+                trainingLabels: exposure.trainingLabelCount(of: model.seq), knownShare: exposure.share(of: model.seq),
+                trainingAudit: audits[Int(model.seq)], produced: produced, producedAudit: producedAudit,
+                critiqued: critiqued, critiquedAudit: critiquedAudit)
+        }
+    }
+
+    // MARK: - Assistance
+
+    static func assistanceFindings(_ graph: LineageGraph, _ findings: AuditFindings) -> [PropagationReport.Assistance] {
+        struct Tally {
+            var assisted = Proportion.none
+            var unassisted = Proportion.none
+            var induced = 0
+            var caught = 0
+            var sycophancy = 0
+        }
+        var tallies: [Int: Tally] = [:]
+        var levelsWithCritiques = Set<Int>()
+        for index in 1...max(1, graph.count) where index <= graph.count {
+            let seq = Int32(index)
+            let kind = graph.kind(of: seq)
+            if kind == .critique { levelsWithCritiques.insert(graph.level(of: seq)) }
+            guard kind == .label, let verdict = findings.verdict(of: seq) else { continue }
+            let level = graph.level(of: seq)
+            var tally = tallies[level] ?? Tally()
+            let erroneous = verdict == .erroneous
+            var shown: [Int32] = []
+            graph.forEachParent(of: seq) { parent, role in if role == .assistedBy { shown.append(parent) } }
+            let one = Proportion(events: erroneous ? 1 : 0, trials: 1)
+            if shown.isEmpty { tally.unassisted = tally.unassisted + one } else { tally.assisted = tally.assisted + one }
+            if erroneous && shown.contains(where: { findings.isErroneous($0) }) { tally.induced += 1 }
+            if !erroneous && shown.contains(where: { findings.verdict(of: $0) == .correct && findings.critiquesClaimingFlaws.contains($0) })
+            {
+                tally.caught += 1
+            }
+            if erroneous && findings.errorTypes[seq] == "sycophancy" { tally.sycophancy += 1 }
+            tallies[level] = tally
+        }
+        return tallies.keys.sorted().filter { levelsWithCritiques.contains($0) }.map { level in
+            let tally = tallies[level]!
+            return PropagationReport.Assistance(
+                level: level, assisted: tally.assisted, unassisted: tally.unassisted, ratio: RateRatio.of(tally.assisted, tally.unassisted),
+                induced: tally.induced, caught: tally.caught, sycophancy: tally.sycophancy)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import RRMFormat
+
+/// The compounding-errors report: every figure docs/ANALYSIS.md defines, per level, per model
+/// version, per root error, and for assistance. Rates are estimates from audit samples, each with
+/// its 95% interval.
+public struct PropagationReport: Sendable {
+    /// What the report was computed from.
+    public struct Basis: Sendable {
+        public let entries: Int
+        public let head: ChainHead
+        /// Whether the chain was verified before the analysis (it is refused otherwise, unless asked).
+        public let verified: Bool
+        /// Entries with at least one finding.
+        public let audited: Int
+        /// The seeds: entries known (or assumed) erroneous.
+        public let seeds: Int
+        /// The entry assumed erroneous, for a "what if" report.
+        public let assumed: String?
+    }
+
+    /// One level of the recursion.
+    public struct Level: Sendable {
+        public let level: Int
+        public let entries: [EventKind: Int]
+        /// Audit results per kind: erroneous among audited.
+        public let audits: [EventKind: Proportion]
+        /// Labels and critiques together (the evaluations that feed training).
+        public let evaluations: Proportion
+        /// Audited evaluations that were directly exposed to a known error, and those that were not.
+        public let exposed: Proportion
+        public let unexposed: Proportion
+        public let relativeRisk: RateRatio?
+        /// This level's label error rate over the level below's.
+        public let amplification: RateRatio?
+        /// Mean training share inherited by this level's outputs and critiques.
+        public let inheritedShare: Double
+        /// Erroneous findings per error type.
+        public let errorTypes: [String: Int]
+    }
+
+    /// One model version.
+    public struct Model: Sendable {
+        public let seq: Int32
+        public let id: String
+        public let role: String
+        public let level: Int
+        /// Labels its training signal comes from (through datasets and reward models).
+        public let trainingLabels: Double
+        /// Share of its training signal that is known erroneous or directly exposed (a lower bound:
+        /// only audited errors are known).
+        public let knownShare: Double
+        /// Audits of its training labels: the estimated erroneous share, with its interval.
+        public let trainingAudit: Proportion
+        /// What it produced and what it critiqued: counts and audits.
+        public let produced: Int
+        public let producedAudit: Proportion
+        public let critiqued: Int
+        public let critiquedAudit: Proportion
+    }
+
+    /// One known error and how far it reaches.
+    public struct RootError: Sendable {
+        public let seq: Int32
+        public let id: String
+        public let kind: EventKind
+        public let level: Int
+        public let errorType: String?
+        /// Entries it reaches along evaluation links, per level and kind (exact).
+        public let direct: [Int: [EventKind: Int]]
+        /// Entries it reaches through training, weighted by its share of each model's signal, per level.
+        public let weighted: [Int: Double]
+        /// Entries reachable through training at all (the naive closure), for comparison.
+        public let reachable: Int
+        /// The models it reaches, with its share of each one's training signal.
+        public let models: [(id: String, share: Double)]
+
+        public var directTotal: Int { direct.values.flatMap(\.values).reduce(0, +) }
+        public var weightedTotal: Double { weighted.values.reduce(0, +) }
+        /// The blast radius it is ranked by: exact direct reach plus weighted training reach.
+        public var radius: Double { Double(directTotal) + weightedTotal }
+    }
+
+    /// Labels made with and without critiques, at one level.
+    public struct Assistance: Sendable {
+        public let level: Int
+        public let assisted: Proportion
+        public let unassisted: Proportion
+        public let ratio: RateRatio?
+        /// Audited erroneous labels whose rater was shown a critique audited erroneous.
+        public let induced: Int
+        /// Audited correct labels whose rater was shown an audited correct critique claiming a flaw.
+        public let caught: Int
+        /// Labels whose latest finding calls the error sycophancy.
+        public let sycophancy: Int
+    }
+
+    public let basis: Basis
+    public let levels: [Level]
+    public let labelTrend: Trend?
+    public let critiqueTrend: Trend?
+    public let models: [Model]
+    /// Root errors ranked by blast radius, largest first (at most the number asked for).
+    public let rootErrors: [RootError]
+    /// Root errors in all (before the ranking was cut).
+    public let rootErrorCount: Int
+    public let assistance: [Assistance]
+}

@@ -1,0 +1,284 @@
+import Foundation
+import GRDB
+import RRMFormat
+import RRMStore
+
+/// Which entries an archive holds.
+public enum ArchiveSelection: Sendable {
+    /// Every entry.
+    case full
+    /// The entries a lineage question reaches (with the entry itself), and/or those at one level;
+    /// each with its inclusion proof against the newest checkpoint.
+    case slice(lineageOf: String?, query: LineageQuery, level: Int?)
+    /// The entries after the checkpoint of `size`, which the receiver holds, up to the newest checkpoint.
+    case since(size: UInt64)
+}
+
+/// What to export.
+public struct ExportOptions: Sendable {
+    public var selection: ArchiveSelection
+    /// Why the archive is made (kept in the manifest).
+    public var note: String?
+    /// Replace person ids (`human:…` raters and auditors) with pseudonyms, consistent within the
+    /// archive and unlinkable across archives (see `Pseudonyms`).
+    public var pseudonymise: Bool
+
+    public init(selection: ArchiveSelection = .full, note: String? = nil, pseudonymise: Bool = false) {
+        self.selection = selection
+        self.note = note
+        self.pseudonymise = pseudonymise
+    }
+}
+
+/// What an export wrote.
+public struct ExportSummary: Sendable {
+    public let manifest: ArchiveManifest
+    /// Size of the archive file in bytes.
+    public let bytes: Int
+}
+
+extension Ledger {
+    /// Writes an archive (docs/ARCHIVES.md), streamed from one read snapshot through zlib into a
+    /// temporary file beside `path` and renamed into place at the end: memory stays flat, and a
+    /// failed export leaves nothing behind. The entries are read and encoded on a thread of their
+    /// own while this thread compresses.
+    /// - Throws: `LedgerError.alreadyExists` if `path` exists; `.noCheckpoint` when a slice or an
+    ///   increment has no checkpoint to be verified against; `ArchiveError.io` when writing fails.
+    public func exportArchive(to path: String, _ options: ExportOptions = ExportOptions()) throws -> ExportSummary {
+        if FileManager.default.fileExists(atPath: path) { throw LedgerError.alreadyExists(path: path) }
+        // A slice's lineage is walked before the snapshot: it may load the whole graph.
+        var lineage: Set<Int32>?
+        if case .slice(let id?, let query, _) = options.selection {
+            let answer = try self.lineage(of: id, query, listing: LineageListing(limit: nil))
+            lineage = Set(answer.closure.steps.map(\.seq))
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
+            .path
+        let descriptor = Foundation.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw ArchiveError.io(path: path, detail: String(cString: strerror(errno))) }
+        var success = false
+        defer {
+            close(descriptor)
+            if !success { unlink(temporary) }
+        }
+        let gzip = try GzipWriter(descriptor: descriptor, path: path)
+        let writer = ArchiveWriter(ledgerPath: self.path, options: options, lineage: lineage)
+        let manifest = try writer.write(to: gzip)
+        try gzip.finish()
+        guard fsync(descriptor) == 0, rename(temporary, path) == 0 else {
+            throw ArchiveError.io(path: path, detail: String(cString: strerror(errno)))
+        }
+        success = true
+        return ExportSummary(manifest: manifest, bytes: gzip.compressedBytes)
+    }
+}
+
+/// Produces an archive's members from one read snapshot on a thread of its own and hands them,
+/// in pieces, to the compressing thread.
+private final class ArchiveWriter: @unchecked Sendable {
+    private enum Piece: Sendable {
+        case manifest(ArchiveManifest, [UInt8])
+        case member(name: String, bytes: [UInt8])
+        case end
+    }
+
+    private let ledgerPath: String
+    private let options: ExportOptions
+    private let lineage: Set<Int32>?
+    private let channel = BoundedChannel<Result<Piece, any Error>>(capacity: 4)
+
+    init(ledgerPath: String, options: ExportOptions, lineage: Set<Int32>?) {
+        self.ledgerPath = ledgerPath
+        self.options = options
+        self.lineage = lineage
+    }
+
+    /// Writes every member through `gzip`; returns the manifest written.
+    func write(to gzip: GzipWriter) throws -> ArchiveManifest {
+        let done = DispatchGroup()
+        done.enter()
+        Thread { [self] in
+            do {
+                try produce()
+            } catch {
+                channel.send(.failure(error))
+            }
+            channel.close()
+            done.leave()
+        }.start()
+        defer {
+            channel.close()
+            done.wait()
+        }
+        let modified = Int(Date().timeIntervalSince1970)
+        var manifest: ArchiveManifest?
+        while let message = channel.receive() {
+            switch try message.get() {
+            case .manifest(let value, let bytes):
+                manifest = value
+                try Self.writeMember(ArchiveFormat.manifestMember, bytes, modified: modified, to: gzip)
+            case .member(let name, let bytes):
+                try Self.writeMember(name, bytes, modified: modified, to: gzip)
+            case .end:
+                try gzip.write(TarWriter.end)
+                return manifest!
+            }
+        }
+        throw ArchiveError.io(path: ledgerPath, detail: "the export stopped before its end")
+    }
+
+    private static func writeMember(_ name: String, _ data: [UInt8], modified: Int, to gzip: GzipWriter) throws {
+        try gzip.write(TarWriter.header(name: name, size: data.count, modified: modified))
+        try gzip.write(data)
+        try gzip.write(TarWriter.padding(after: data.count))
+    }
+
+    private func send(_ piece: Piece) throws {
+        guard channel.send(.success(piece)) else { throw ArchiveError.io(path: ledgerPath, detail: "the export was abandoned") }
+    }
+
+    /// Reads the snapshot: decides the entries, counts them, then sends the manifest, the
+    /// entries in members and the checkpoint.
+    private func produce() throws {
+        let ledger = try Ledger.open(at: ledgerPath, readOnly: true)
+        try ledger.readPassingThrough { db in
+            let head = try Ledger.head(db)
+            let origin = try Ledger.origin(db)
+            let checkpoint = try Row.fetchOne(
+                db, sql: "SELECT size, root, note FROM checkpoint WHERE size <= ? ORDER BY size DESC LIMIT 1", arguments: [head.seq])
+            let checkpointSize: UInt64? = checkpoint.map { UInt64($0[0] as Int64) }
+            let tree = MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: ledgerPath))
+
+            // Which entries, and how each line is completed.
+            var first: Int64 = 1
+            var last = head.seq
+            var filter: ((Int64, Int) -> Bool)?
+            var proofs = false
+            var base: ArchiveManifest.Base?
+            var sliceDescription: String?
+            let selection: ArchiveManifest.Selection
+            switch options.selection {
+            case .full:
+                selection = .full
+            case .slice(let id, let query, let level):
+                guard let size = checkpointSize else {
+                    throw ArchiveError.notImportable(
+                        path: ledgerPath,
+                        detail: "a slice is proved against a signed checkpoint, and the ledger has none: run rrm-ledger checkpoint first")
+                }
+                selection = .slice
+                last = Int64(size)
+                proofs = true
+                let lineage = self.lineage
+                if let lineage, let outside = lineage.first(where: { Int64($0) > last }) {
+                    throw ArchiveError.notImportable(
+                        path: ledgerPath,
+                        detail:
+                            "the slice reaches entry \(outside), after the newest checkpoint (\(size) entries): sign a checkpoint first (rrm-ledger checkpoint)"
+                    )
+                }
+                filter = { seq, entryLevel in (lineage?.contains(Int32(seq)) ?? true) && (level.map { $0 == entryLevel } ?? true) }
+                var words: [String] = []
+                if let id {
+                    words.append(
+                        "lineage of \(id), \(query.direction.rawValue), via \(LinkClass.allCases.filter { query.via.contains($0) }.map(\.rawValue).joined(separator: ","))\(query.maxDepth.map { ", depth \($0)" } ?? "")"
+                    )
+                }
+                if let level { words.append("level \(level)") }
+                sliceDescription = words.joined(separator: "; ")
+            case .since(let size):
+                guard let newest = checkpointSize else {
+                    throw ArchiveError.notImportable(
+                        path: ledgerPath,
+                        detail:
+                            "an incremental archive ends at a signed checkpoint, and the ledger has none: run rrm-ledger checkpoint first")
+                }
+                guard size >= 1, size < newest else {
+                    throw ArchiveError.notImportable(
+                        path: ledgerPath, detail: "--since \(size) must be between 1 and the newest checkpoint's size, \(newest), exclusive"
+                    )
+                }
+                selection = .incremental
+                first = Int64(size) + 1
+                last = Int64(newest)
+                let frontier = try MerkleFrontier(size: size, nodes: try LedgerMerkleNodes(db, path: ledgerPath))
+                guard let entryHash = try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [Int64(size)]) else {
+                    throw LedgerError.treeSizeBeyondLedger(size: size, entries: head.seq)
+                }
+                base = ArchiveManifest.Base(
+                    size: size, rootHash: try tree.rootHash(size: size).bytes, entryHash: Array(entryHash),
+                    frontier: frontier.hashes.map(\.bytes),
+                    consistency: try tree.consistencyProof(oldSize: size, newSize: newest).map(\.bytes))
+            }
+
+            // Counts first: the manifest comes before the entries.
+            var counts: [Int: [EventKind: Int]] = [:]
+            var total = 0
+            var firstSelected: Int64 = 0
+            var lastSelected: Int64 = 0
+            var pseudonymised = 0
+            let namesPerson = options.pseudonymise ? Pseudonyms.sqlCondition : "0"
+            let census = try RawStatement(db, "SELECT seq, level, kind, \(namesPerson) FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            census.bind(1, first)
+            census.bind(2, last)
+            while try census.step() {
+                let level = Int(census.int64(1))
+                guard filter?(census.int64(0), level) ?? true, let kind = EventKind(rawValue: census.string(2)) else { continue }
+                counts[level, default: [:]][kind, default: 0] += 1
+                total += 1
+                if firstSelected == 0 { firstSelected = census.int64(0) }
+                lastSelected = census.int64(0)
+                if census.int64(3) != 0 { pseudonymised += 1 }
+            }
+            census.reset()
+            let facts = checkpoint.map { ArchiveManifest.CheckpointFacts(size: UInt64($0[0] as Int64), rootHash: Array($0[1] as Data)) }
+            let manifest = ArchiveManifest(
+                created: Timestamp.now(), selection: selection, note: options.note, entries: total, firstSeq: firstSelected,
+                lastSeq: lastSelected, counts: counts, head: head, origin: origin, sliceDescription: sliceDescription,
+                checkpoint: selection == .full && (checkpointSize ?? 0) > UInt64(head.seq) ? nil : facts, base: base,
+                pseudonymised: options.pseudonymise
+                    ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil)
+            try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]))
+
+            let rows = try RawStatement(db, "SELECT seq, level, body, prev_hash, hash FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            rows.bind(1, first)
+            rows.bind(2, last)
+            defer { rows.reset() }
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(ArchiveFormat.chunkBytes)
+            var number = 0
+            let pseudonyms = options.pseudonymise ? Pseudonyms() : nil
+            while try rows.step() {
+                let seq = rows.int64(0)
+                let level = Int(rows.int64(1))
+                guard filter?(seq, level) ?? true else { continue }
+                var entry = ArchivedEntry(
+                    seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: Array(rows.bytes(3)), hash: Array(rows.bytes(4)))
+                if proofs, let size = checkpointSize {
+                    entry.proof = try tree.inclusionProof(index: UInt64(seq - 1), size: size).map(\.bytes)
+                }
+                if let pseudonyms, let replaced = pseudonyms.pseudonymised(entry.body) {
+                    entry.bodyDigest = entry.body.withUnsafeBytes { Array(ChainHash.bodyDigest($0)) }
+                    entry.body = replaced
+                }
+                let line = entry.line()
+                if !chunk.isEmpty && chunk.count + line.count > ArchiveFormat.chunkBytes {
+                    number += 1
+                    try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk))
+                    chunk = []
+                    chunk.reserveCapacity(ArchiveFormat.chunkBytes)
+                }
+                chunk.append(contentsOf: line)
+            }
+            if !chunk.isEmpty {
+                number += 1
+                try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk))
+            }
+            if manifest.checkpoint != nil, let note = checkpoint?[2] as String? {
+                try send(.member(name: ArchiveFormat.checkpointMember, bytes: Array(note.utf8)))
+            }
+            try send(.end)
+        }
+    }
+}

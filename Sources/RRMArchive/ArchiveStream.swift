@@ -1,0 +1,277 @@
+import Crypto
+import Foundation
+import RRMFormat
+
+/// Reads an archive from first byte to last, checking everything that can be checked offline
+/// with nothing but the file: gzip and tar integrity, the members' names and order, every line,
+/// every entry's hash, the chain from the first entry to the last, and the manifest's figures.
+/// Structural problems (a corrupt stream, a hostile member) stop it with `ArchiveError.malformed`;
+/// faults in the contents are collected, one line each, or stop it at once when asked to.
+final class ArchiveStream {
+    /// Most faults kept in detail; the rest are counted.
+    static let faultLimit = 1000
+
+    let path: String
+    private let members: ArchiveMemberReader
+    private let stopAtFirstFault: Bool
+    /// The key the checkpoint must be signed with; without it the signature is not checked.
+    private let verifier: NoteVerifier?
+    /// The tree's right edge, for full and incremental archives with a checkpoint.
+    private var frontier: MerkleFrontier?
+    /// Whether the archive's entries were shown to lead to the checkpoint's root.
+    private(set) var checkpointRootChecked = false
+    /// The checkpoint, once its signature was verified with `verifier`.
+    private(set) var verifiedCheckpoint: VerifiedCheckpoint?
+    /// The manifest, read when the stream opens.
+    private(set) var manifest: ArchiveManifest!
+    private(set) var faults: [String] = []
+    private(set) var faultCount = 0
+    /// Entries read, and their counts per level and kind.
+    private(set) var entries = 0
+    private(set) var counts: [Int: [EventKind: Int]] = [:]
+    private(set) var lastHash = ChainHash.genesis
+    private(set) var lastSeq: Int64 = 0
+    /// Entries whose body was pseudonymised (verified through the original body's digest).
+    private(set) var pseudonymised = 0
+    private var lines: [UInt8] = []
+    private var lineStart = 0
+    private var finished = false
+    private(set) var checkpointNote: [UInt8]?
+
+    /// Opens an archive and reads its manifest. Decompression and the tar structure are handled
+    /// by a thread of its own, a few members ahead, so checking the entries runs alongside.
+    init(path: String, verifier: NoteVerifier? = nil, stopAtFirstFault: Bool = false, limits: GzipReader.Limits = .standard) throws {
+        self.path = path
+        self.verifier = verifier
+        self.stopAtFirstFault = stopAtFirstFault
+        members = try ArchiveMemberReader(path: path, limits: limits)
+        guard case .manifest(let bytes) = try members.next() else {
+            throw ArchiveError.malformed(path: path, detail: "the archive does not start with \(ArchiveFormat.manifestMember)")
+        }
+        let parsed: Result<ArchiveManifest, ArchiveProblem> = Result { () throws(ArchiveProblem) in try ArchiveManifest(parsing: bytes) }
+        switch parsed {
+        case .success(let value): manifest = value
+        case .failure(let problem): throw ArchiveError.malformed(path: path, detail: problem.reason)
+        }
+        lastSeq = manifest.firstSeq - 1
+        if let base = manifest.base {
+            lastSeq = Int64(base.size)
+            lastHash = base.entryHash
+            guard let edge = MerkleFrontier(size: base.size, hashes: base.frontier.compactMap { MerkleDigest(bytes: $0) }),
+                edge.hashes.count == base.frontier.count
+            else {
+                throw ArchiveError.malformed(path: path, detail: "the base frontier does not fit a tree of \(base.size) entries")
+            }
+            frontier = edge
+            if edge.rootHash.bytes != base.rootHash {
+                try fault("the base frontier does not lead to the base root: the base is not the tree it claims")
+            }
+            if let checkpoint = manifest.checkpoint, let oldRoot = MerkleDigest(bytes: base.rootHash),
+                let newRoot = MerkleDigest(bytes: checkpoint.rootHash)
+            {
+                do {
+                    try MerkleProofVerifier.verifyConsistency(
+                        oldSize: base.size, newSize: checkpoint.size, oldRoot: oldRoot, newRoot: newRoot,
+                        proof: base.consistency.compactMap { MerkleDigest(bytes: $0) })
+                } catch {
+                    try fault("the consistency proof from \(base.size) to \(checkpoint.size) entries fails: \(error)")
+                }
+            }
+        } else if manifest.selection == .full && manifest.checkpoint != nil {
+            frontier = MerkleFrontier()
+        }
+    }
+
+    deinit {
+        members.stop()
+    }
+
+    private func fault(_ text: String) throws {
+        faultCount += 1
+        if faults.count < Self.faultLimit { faults.append(text) }
+        if stopAtFirstFault { throw ArchiveError.verificationFailed(path: path, faults: [text]) }
+    }
+
+    /// The next entry, checked against the chain; `nil` after the last (when the archive's end
+    /// and the manifest have been checked too).
+    func next() throws -> ArchivedEntry? {
+        while true {
+            if let newline = Self.indexOfNewline(in: lines, from: lineStart) {
+                let parsed = lines.withUnsafeBufferPointer { ArchivedEntry.parse(UnsafeBufferPointer(rebasing: $0[lineStart..<newline])) }
+                lineStart = newline + 1
+                switch parsed {
+                case .success(let entry):
+                    try check(entry)
+                    return entry
+                case .failure(let problem):
+                    throw ArchiveError.malformed(path: path, detail: "line \(entries + 1) of the entries: \(problem.reason)")
+                }
+            }
+            guard try loadMore() else {
+                try finish()
+                return nil
+            }
+        }
+    }
+
+    /// Appends the next piece of entries to `lines` (keeping an unfinished line); `false` at the end.
+    private func loadMore() throws -> Bool {
+        guard !finished else { return false }
+        switch try members.next() {
+        case .entries(let piece):
+            if lineStart > 0 {
+                lines.removeFirst(lineStart)
+                lineStart = 0
+            }
+            lines.append(contentsOf: piece)
+            return true
+        case .entriesEnd:
+            if lineStart < lines.count {
+                throw ArchiveError.malformed(path: path, detail: "an entries member does not end with a whole line")
+            }
+            return try loadMore()
+        case .checkpoint(let bytes):
+            checkpointNote = bytes
+            return try loadMore()
+        case .manifest:
+            throw ArchiveError.malformed(path: path, detail: "the manifest appears twice")
+        case .end:
+            finished = true
+            return false
+        }
+    }
+
+    private static func indexOfNewline(in bytes: [UInt8], from start: Int) -> Int? {
+        guard start < bytes.count else { return nil }
+        return bytes.withUnsafeBytes { raw -> Int? in
+            guard let found = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) else { return nil }
+            return raw.baseAddress!.distance(to: UnsafeRawPointer(found))
+        }
+    }
+
+    private func check(_ entry: ArchivedEntry) throws {
+        entries += 1
+        if manifest.selection == .slice {
+            // A slice: increasing sequence numbers, each entry proved against the checkpoint.
+            if entry.seq <= lastSeq { try fault("entry \(entry.seq): out of order (after entry \(lastSeq))") }
+            if let checkpoint = manifest.checkpoint {
+                if UInt64(entry.seq) > checkpoint.size {
+                    try fault("entry \(entry.seq): beyond the checkpoint's \(checkpoint.size) entries")
+                } else if let root = MerkleDigest(bytes: checkpoint.rootHash) {
+                    do {
+                        try MerkleProofVerifier.verifyInclusion(
+                            leafHash: MerkleHash.leafHash(entry.hash).bytes, index: UInt64(entry.seq - 1), size: checkpoint.size,
+                            proof: entry.proof ?? [], root: root.bytes)
+                    } catch {
+                        try fault("entry \(entry.seq): its inclusion proof fails (\(error))")
+                    }
+                }
+            }
+        } else if entry.seq != lastSeq + 1 {
+            try fault("entry \(entry.seq): out of sequence (expected \(lastSeq + 1)): entries are missing or reordered")
+        } else if entry.prevHash != lastHash {
+            try fault("entry \(entry.seq): prev_hash does not match the hash of entry \(entry.seq - 1)")
+        }
+        if entry.bodyDigest != nil {
+            pseudonymised += 1
+            if manifest.pseudonymised == nil {
+                try fault("entry \(entry.seq): pseudonymised, but the manifest does not say the archive is")
+            } else if !Pseudonyms.isPseudonymised(entry.body) {
+                try fault("entry \(entry.seq): carries the digest of an original body, but its body is not a pseudonymised one")
+            }
+        }
+        let computed = entry.prevHash.withUnsafeBytes { previous in
+            entry.chainedBodyDigest.withUnsafeBytes { Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigestBytes: $0)) }
+        }
+        if computed != entry.hash {
+            try fault("entry \(entry.seq): its hash does not match its fields: the body or hash was altered")
+        }
+        if var edge = frontier, let checkpoint = manifest.checkpoint, edge.size < checkpoint.size {
+            edge.append(leafHash: MerkleHash.leafHash(entry.hash))
+            if edge.size == checkpoint.size {
+                checkpointRootChecked = true
+                if edge.rootHash.bytes != checkpoint.rootHash {
+                    try fault(
+                        "the entries up to \(checkpoint.size) do not lead to the checkpoint's root: the archive is not what was signed")
+                }
+            }
+            frontier = edge
+        }
+        var kind: EventKind?
+        entry.body.withUnsafeBytes { body in
+            _ = JSONMemberScanner.forEachMember(body) { key, value in
+                if bytesEqual(key, "kind") {
+                    kind = JSONMemberScanner.withStringContent(value) { EventKind(rawValue: String(decoding: $0, as: UTF8.self)) } ?? nil
+                }
+            }
+        }
+        if let kind {
+            counts[entry.level, default: [:]][kind, default: 0] += 1
+        } else {
+            try fault("entry \(entry.seq): its body has no valid kind")
+        }
+        lastSeq = entry.seq
+        lastHash = entry.hash
+    }
+
+    /// The checkpoint note must state the manifest's size and root, and, given a key, be signed by it.
+    private func checkNote(_ note: String, against facts: ArchiveManifest.CheckpointFacts) throws {
+        let checkpoint: Checkpoint
+        if let verifier {
+            do {
+                let verified = try VerifiedCheckpoint.open(note, verifier: verifier, origin: manifest.origin)
+                verifiedCheckpoint = verified
+                checkpoint = verified.checkpoint
+            } catch {
+                try fault("the checkpoint does not verify with the key \(verifier.name): \(error)")
+                return
+            }
+        } else {
+            do {
+                checkpoint = try Checkpoint(parsing: try SignedNote(parsing: note).text)
+            } catch {
+                throw ArchiveError.malformed(path: path, detail: "the checkpoint member is not a signed checkpoint (\(error))")
+            }
+        }
+        if checkpoint.size != facts.size || checkpoint.rootHash != facts.rootHash {
+            try fault("the signed checkpoint (\(checkpoint.size) entries) is not the one the manifest describes (\(facts.size))")
+        }
+    }
+
+    /// After the last member (the member reader has checked that nothing follows the tar's
+    /// end): the manifest must agree with what was read.
+    private func finish() throws {
+        if let checkpoint = manifest.checkpoint {
+            guard let note = checkpointNote else {
+                throw ArchiveError.malformed(path: path, detail: "the manifest promises a checkpoint, but the archive has none")
+            }
+            try checkNote(String(decoding: note, as: UTF8.self), against: checkpoint)
+            if manifest.selection != .slice && !checkpointRootChecked {
+                try fault("the archive ends before the checkpoint's \(checkpoint.size) entries")
+            }
+        } else if checkpointNote != nil {
+            throw ArchiveError.malformed(path: path, detail: "the archive has a checkpoint the manifest does not describe")
+        }
+        if let stated = manifest.pseudonymised, stated.entries != pseudonymised {
+            try fault("the manifest says \(stated.entries) entries are pseudonymised, the archive holds \(pseudonymised)")
+        }
+        if entries != manifest.entries {
+            try fault("the manifest says \(manifest.entries) entries, the archive holds \(entries)")
+        }
+        if lastSeq != manifest.lastSeq {
+            try fault("the manifest says the last entry is \(manifest.lastSeq), the archive's is \(lastSeq)")
+        }
+        if manifest.head.seq == lastSeq && manifest.head.hash != lastHash {
+            try fault("the manifest's head hash is not the last entry's hash")
+        }
+        for level in Set(counts.keys).union(manifest.counts.keys).sorted() {
+            for kind in EventKind.allCases {
+                let found = counts[level]?[kind] ?? 0
+                let stated = manifest.counts[level]?[kind] ?? 0
+                if found != stated {
+                    try fault("the manifest counts \(stated) \(kind.rawValue) entries at level \(level), the archive holds \(found)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import RRMAnalysis
+import RRMFormat
+
+extension Proportion {
+    /// `{"events", "trials", "rate", "ci95": [low, high]}`.
+    public var json: JSONValue {
+        [
+            "events": .number(Double(events)), "trials": .number(Double(trials)), "rate": .number(rounded(rate)),
+            "ci95": [.number(rounded(interval.lowerBound)), .number(rounded(interval.upperBound))],
+        ]
+    }
+}
+
+extension RateRatio {
+    public var json: JSONValue {
+        [
+            "value": .number(rounded(value)), "ci95": [.number(rounded(interval.lowerBound)), .number(rounded(interval.upperBound))],
+            "corrected": .bool(corrected),
+        ]
+    }
+}
+
+extension Trend {
+    public var json: JSONValue {
+        [
+            "slope_per_level": .number(rounded(slope)),
+            "ci95": [.number(rounded(interval.lowerBound)), .number(rounded(interval.upperBound))],
+            "p_value": .number(rounded(pValue)), "levels": .number(Double(levels)), "verdict": .string(verdict),
+        ]
+    }
+}
+
+/// Six significant decimals: enough for every figure, stable in output.
+func rounded(_ value: Double) -> Double {
+    (value * 1_000_000).rounded() / 1_000_000
+}
+
+private func byKind<Value>(_ values: [EventKind: Value], _ encode: (Value) -> JSONValue) -> JSONValue {
+    var object = JSONObject()
+    for (kind, value) in values { object[kind.rawValue] = encode(value) }
+    return .object(object)
+}
+
+extension PropagationReport {
+    /// Every figure of the report.
+    public var json: JSONValue {
+        let levels: [JSONValue] = self.levels.map { level in
+            var errorTypes = JSONObject()
+            for (type, count) in level.errorTypes { errorTypes[type] = .number(Double(count)) }
+            return [
+                "level": .number(Double(level.level)),
+                "entries": byKind(level.entries) { .number(Double($0)) },
+                "audits": byKind(level.audits) { $0.json },
+                "evaluations": level.evaluations.json,
+                "exposed": level.exposed.json, "unexposed": level.unexposed.json,
+                "relative_risk": level.relativeRisk?.json ?? .null,
+                "amplification": level.amplification?.json ?? .null,
+                "inherited_share": .number(rounded(level.inheritedShare)),
+                "error_types": .object(errorTypes),
+            ]
+        }
+        let models: [JSONValue] = self.models.map { model in
+            [
+                "id": .string(model.id), "seq": .number(Double(model.seq)), "role": .string(model.role),
+                "level": .number(Double(model.level)),
+                "training_labels": .number(model.trainingLabels), "known_share": .number(rounded(model.knownShare)),
+                "training_audit": model.trainingAudit.json, "produced": .number(Double(model.produced)),
+                "produced_audit": model.producedAudit.json, "critiqued": .number(Double(model.critiqued)),
+                "critiqued_audit": model.critiquedAudit.json,
+            ]
+        }
+        let roots: [JSONValue] = rootErrors.map { root in
+            var direct: [JSONValue] = []
+            for level in root.direct.keys.sorted() {
+                direct.append(["level": .number(Double(level)), "by_kind": byKind(root.direct[level] ?? [:]) { .number(Double($0)) }])
+            }
+            var weighted = JSONObject()
+            for (level, value) in root.weighted { weighted[String(level)] = .number(rounded(value)) }
+            return [
+                "id": .string(root.id), "seq": .number(Double(root.seq)), "kind": .string(root.kind.rawValue),
+                "level": .number(Double(root.level)),
+                "error_type": root.errorType.map { .string($0) } ?? .null,
+                "direct": .array(direct), "direct_total": .number(Double(root.directTotal)),
+                "weighted_by_level": .object(weighted), "weighted_total": .number(rounded(root.weightedTotal)),
+                "reachable_through_training": .number(Double(root.reachable)), "radius": .number(rounded(root.radius)),
+                "models": .array(root.models.map { ["id": .string($0.id), "share": .number(rounded($0.share))] }),
+            ]
+        }
+        let assistance: [JSONValue] = self.assistance.map { row in
+            [
+                "level": .number(Double(row.level)), "assisted": row.assisted.json, "unassisted": row.unassisted.json,
+                "ratio": row.ratio?.json ?? .null, "induced": .number(Double(row.induced)), "caught": .number(Double(row.caught)),
+                "sycophancy_findings": .number(Double(row.sycophancy)),
+            ]
+        }
+        return [
+            "basis": [
+                "entries": .number(Double(basis.entries)),
+                "head": ["seq": .number(Double(basis.head.seq)), "hash": .string(Hex.encode(basis.head.hash))],
+                "verified": .bool(basis.verified), "audited": .number(Double(basis.audited)), "seeds": .number(Double(basis.seeds)),
+                "assumed_erroneous": basis.assumed.map { .string($0) } ?? .null,
+            ],
+            "levels": .array(levels),
+            "trend": ["labels": labelTrend?.json ?? .null, "critiques": critiqueTrend?.json ?? .null],
+            "models": .array(models),
+            "root_errors": .array(roots), "root_error_count": .number(Double(rootErrorCount)),
+            "assistance": .array(assistance),
+        ]
+    }
+}

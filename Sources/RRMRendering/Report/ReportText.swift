@@ -1,0 +1,189 @@
+import Foundation
+import RRMAnalysis
+
+/// The compounding-errors report for a terminal: plain text within 100 columns.
+package enum ReportText {
+    package static func render(_ report: PropagationReport, ledger: String) -> String {
+        var out: [String] = []
+        let basis = report.basis
+        let levels = report.levels.map(\.level)
+        out.append("rrm-ledger report: how errors propagate in \(ledger)")
+        out.append(
+            "\(grouped(basis.entries)) entries, levels \(levels.first ?? 0) to \(levels.last ?? 0); head \(String(basis.head.description.prefix(28)))…"
+        )
+        out.append(
+            basis.verified
+                ? "chain verified (rrm-ledger verify --deep also checks the lineage tables this report reads)"
+                : "WARNING: THE CHAIN WAS NOT VERIFIED: these figures may rest on altered data")
+        if let assumed = basis.assumed {
+            out.append("what if \"\(assumed)\" was wrong: it is the only seed; known findings are ignored for exposure")
+        } else {
+            out.append(
+                "\(grouped(basis.audited)) entries audited; \(grouped(basis.seeds)) known errors (latest finding: erroneous) are the seeds")
+        }
+        out.append("Audits are samples: every rate is an estimate, shown with its 95% Wilson interval.")
+
+        out.append("")
+        out.append("ERROR RATES BY LEVEL (audited entries)")
+        out.append(
+            row(
+                ["level", "outputs", "critiques", "labels", "critique errors", "95% CI", "label errors", "95% CI"],
+                [5, 8, 9, 8, 16, 13, 14, 13]))
+        for level in report.levels {
+            let critique = level.audits[.critique]
+            let label = level.audits[.label]
+            out.append(
+                row(
+                    [
+                        String(level.level), grouped(level.entries[.output] ?? 0), grouped(level.entries[.critique] ?? 0),
+                        grouped(level.entries[.label] ?? 0),
+                        critique.map(fraction) ?? "—", critique.map(interval) ?? "", label.map(fraction) ?? "—", label.map(interval) ?? "",
+                    ], [5, 8, 9, 8, 16, 13, 14, 13]))
+        }
+        if let trend = report.labelTrend { out += wrapped("labels: \(trend.verdict)") }
+        if let trend = report.critiqueTrend { out += wrapped("critiques: \(trend.verdict)") }
+        let amplification = report.levels.compactMap { level in level.amplification.map { "level \(level.level): \(ratio($0))" } }
+        if !amplification.isEmpty {
+            out += wrapped("amplification (label error rate over the level below): " + amplification.joined(separator: "; "))
+        }
+
+        out.append("")
+        out.append("EXPOSURE (audited labels and critiques; exposed = reached by a known error along evaluation links)")
+        out.append(row(["level", "exposed errors", "rate", "unexposed errors", "rate", "relative risk (95% CI)"], [5, 15, 7, 17, 7, 24]))
+        for level in report.levels where level.evaluations.trials > 0 {
+            out.append(
+                row(
+                    [
+                        String(level.level), "\(level.exposed.events)/\(level.exposed.trials)", percent(level.exposed),
+                        "\(level.unexposed.events)/\(level.unexposed.trials)",
+                        percent(level.unexposed), level.relativeRisk.map(ratio) ?? "— (no exposed entries audited)",
+                    ], [5, 15, 7, 17, 7, 24]))
+        }
+        let inherited = report.levels.filter { $0.inheritedShare > 0 }.map {
+            "level \($0.level): \(String(format: "%.2f%%", $0.inheritedShare * 100))"
+        }
+        if !inherited.isEmpty {
+            out += wrapped("training share inherited by outputs and critiques (mean): " + inherited.joined(separator: "; "))
+        }
+
+        out.append("")
+        out.append("MODEL VERSIONS")
+        out += wrapped(
+            "trained on: training labels; known: share of them known erroneous or exposed (a lower bound); audited training labels: the estimated error rate"
+        )
+        let modelWidths = [16, 12, 3, 10, 6, 24, 8, 9]
+        out.append(row(["model", "role", "lvl", "trained on", "known", "audited training labels", "produced", "critiqued"], modelWidths))
+        for model in report.models {
+            out.append(
+                row(
+                    [
+                        String(model.id.prefix(16)), String(model.role.prefix(12)), String(model.level), grouped(Int(model.trainingLabels)),
+                        String(format: "%.1f%%", model.knownShare * 100),
+                        model.trainingAudit.trials > 0 ? "\(fraction(model.trainingAudit)) \(interval(model.trainingAudit))" : "—",
+                        grouped(model.produced), grouped(model.critiqued),
+                    ], modelWidths))
+        }
+        let critics = report.models.filter { $0.critiquedAudit.trials > 0 }
+        for critic in critics {
+            out.append("  critiques by \(critic.id): \(fraction(critic.critiquedAudit)) wrong \(interval(critic.critiquedAudit))")
+        }
+
+        out.append("")
+        out.append("ROOT ERRORS BY BLAST RADIUS (top \(report.rootErrors.count) of \(grouped(report.rootErrorCount)))")
+        out += wrapped(
+            "direct: entries reached along evaluation links (exact); training: entries reached through training, weighted by the error's share of each model's signal; naive: entries reachable through training at all"
+        )
+        for (rank, root) in report.rootErrors.enumerated() {
+            let type = root.errorType.map { ", \($0)" } ?? ""
+            out.append(
+                "\(String(format: "%2d", rank + 1)). \(root.kind.rawValue) \"\(root.id)\" (level \(root.level)\(type)): radius \(String(format: "%.2f", root.radius))"
+            )
+            let direct = root.direct.keys.sorted().map { level in
+                (root.direct[level] ?? [:]).sorted { $0.key < $1.key }.map {
+                    "\($0.value) \($0.key.rawValue)\($0.value == 1 ? "" : "s") at level \(level)"
+                }.joined(separator: ", ")
+            }
+            out.append("    direct: \(direct.isEmpty ? "none" : direct.joined(separator: "; "))")
+            let weighted = root.weighted.keys.sorted().map { "L\($0) \(String(format: "%.3g", root.weighted[$0] ?? 0))" }.joined(
+                separator: ", ")
+            out.append(
+                "    training: \(String(format: "%.3g", root.weightedTotal)) weighted entries\(weighted.isEmpty ? "" : " (\(weighted))"); naive: \(grouped(root.reachable))"
+            )
+            if !root.models.isEmpty {
+                let shown = root.models.prefix(4).map { "\($0.id) \(share($0.share))" }.joined(separator: ", ")
+                out.append("    models: \(shown)\(root.models.count > 4 ? ", … \(root.models.count - 4) more" : "")")
+            }
+        }
+
+        if !report.assistance.isEmpty {
+            out.append("")
+            out.append("ASSISTANCE (audited labels made with and without a critique shown)")
+            out.append(
+                row(
+                    ["level", "with critique", "95% CI", "without", "95% CI", "ratio (95% CI)", "induced", "caught", "syc."],
+                    [5, 13, 13, 11, 13, 20, 7, 6, 4]))
+            for row_ in report.assistance {
+                out.append(
+                    row(
+                        [
+                            String(row_.level), fraction(row_.assisted), interval(row_.assisted), fraction(row_.unassisted),
+                            interval(row_.unassisted),
+                            row_.ratio.map(ratio) ?? "—", String(row_.induced), String(row_.caught), String(row_.sycophancy),
+                        ], [5, 13, 13, 11, 13, 20, 7, 6, 4]))
+            }
+            out += wrapped(
+                "induced: wrong labels whose rater saw a critique audited wrong; caught: right labels whose rater saw an audited right critique claiming a flaw; syc.: labels whose finding says sycophancy"
+            )
+        }
+
+        let types = Set(report.levels.flatMap { $0.errorTypes.keys }).sorted()
+        if !types.isEmpty {
+            out.append("")
+            out.append("ERROR TYPES BY LEVEL (latest findings saying erroneous)")
+            let widths = [5] + types.map { max(8, $0.count) }
+            out.append(row(["level"] + types, widths))
+            for level in report.levels {
+                out.append(row([String(level.level)] + types.map { String(level.errorTypes[$0] ?? 0) }, widths))
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Prose broken into lines of at most `width` characters, continuation lines indented.
+    static func wrapped(_ text: String, width: Int = 100, indent: String = "  ") -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if candidate.count > width && !current.isEmpty {
+                lines.append(current)
+                current = indent + word
+            } else {
+                current = candidate
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    private static func row(_ cells: [String], _ widths: [Int]) -> String {
+        zip(cells, widths).map { cell, width in cell.count >= width ? cell : cell + String(repeating: " ", count: width - cell.count) }
+            .joined(separator: " ").trimmingCharacters(in: .whitespaces)
+    }
+
+    static func percent(_ p: Proportion) -> String { p.trials == 0 ? "—" : String(format: "%.1f%%", p.rate * 100) }
+
+    static func fraction(_ p: Proportion) -> String { p.trials == 0 ? "—" : "\(percent(p)) of \(grouped(p.trials))" }
+
+    static func interval(_ p: Proportion) -> String {
+        p.trials == 0 ? "" : String(format: "(%.1f–%.1f)", p.interval.lowerBound * 100, p.interval.upperBound * 100)
+    }
+
+    static func ratio(_ r: RateRatio) -> String {
+        String(format: "%.2f× (%.2f–%.2f)", r.value, r.interval.lowerBound, r.interval.upperBound)
+    }
+
+    package static func share(_ value: Double) -> String {
+        value >= 0.01 ? String(format: "%.1f%%", value * 100) : String(format: "%.3g%%", value * 100)
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import RRMFormat
+import RRMStore
+
+/// Runs a simulation into a ledger through the public append path (JSONL batches, each one
+/// atomic append), or into a JSONL file; and writes the hidden truth to a file on request.
+public enum SimulationRun {
+    /// What a run did.
+    public struct Result: Sendable {
+        public let summary: SimulationSummary
+        /// Appends performed (one per batch); 0 when writing a file.
+        public let batches: Int
+        /// The ledger's head afterwards, when appending.
+        public let head: ChainHead?
+    }
+
+    /// Simulates into `ledger`. The generator runs on a thread of its own and hands batches of
+    /// JSONL bytes to `Ledger.append(from:)`, the same path a pipeline's `rrm-ledger append` takes.
+    /// - Parameters:
+    ///   - truthPath: where to write the hidden truth (JSONL), if anywhere.
+    public static func intoLedger(_ ledger: Ledger, parameters: SimulationParameters, truthPath: String? = nil) throws -> Result {
+        let truth = try truthPath.map { try TruthFile(path: $0) }
+        let stream = BatchStream()
+        let generator = GeneratorThread(parameters: parameters, output: stream, truth: truth)
+        generator.start()
+        var batches = 0
+        var head: ChainHead?
+        do {
+            while try stream.beginBatch() {
+                head = try ledger.append(from: stream).head
+                batches += 1
+            }
+        } catch {
+            stream.abandon()
+            generator.wait()
+            throw error
+        }
+        let summary = try generator.result()
+        try truth?.finish(summary)
+        return Result(summary: summary, batches: batches, head: head)
+    }
+
+    /// Simulates into a JSONL file (for benchmarks, and for feeding other tools).
+    public static func intoFile(path: String, parameters: SimulationParameters, truthPath: String? = nil) throws -> Result {
+        let truth = try truthPath.map { try TruthFile(path: $0) }
+        let file = try BufferedFileWriter(path: path)
+        let simulator = PipelineSimulator(parameters: parameters, output: FileOutput(file), truth: truth.map { t in { try t.write($0) } })
+        let summary = try simulator.run()
+        try file.close()
+        try truth?.finish(summary)
+        return Result(summary: summary, batches: 0, head: nil)
+    }
+}
+
+/// Appends buffered bytes to a file, creating or truncating it.
+final class BufferedFileWriter {
+    let path: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        self.path = path
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw LedgerError.storage(path: path, detail: "cannot create the file")
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw LedgerError.storage(path: path, detail: "\(error.localizedDescription)")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        try flush()
+        try handle.close()
+    }
+}
+
+/// The `--truth` file: one JSON object per output, critique and label, then one summary per level.
+final class TruthFile: @unchecked Sendable {
+    private let writer: BufferedFileWriter
+
+    init(path: String) throws {
+        writer = try BufferedFileWriter(path: path)
+    }
+
+    func write(_ record: TruthRecord) throws {
+        var line = CanonicalJSON.encode(record.json)
+        line.append(0x0A)
+        try writer.write(line)
+    }
+
+    func finish(_ summary: SimulationSummary) throws {
+        for level in summary.levels {
+            var line = CanonicalJSON.encode(level.json)
+            line.append(0x0A)
+            try writer.write(line)
+        }
+        try writer.close()
+    }
+}
+
+/// Event lines written straight to a file.
+private final class FileOutput: SimulationOutput {
+    private let file: BufferedFileWriter
+
+    init(_ file: BufferedFileWriter) {
+        self.file = file
+    }
+
+    func write(event line: [UInt8]) throws { try file.write(line) }
+    func endBatch() throws {}
+}
+
+/// The generator's side of a batch stream, and the appender's `ByteSource`: chunks of JSONL
+/// bytes with batch boundaries, through a bounded channel so memory stays flat.
+private final class BatchStream: SimulationOutput, ByteSource, @unchecked Sendable {
+    enum Message: Sendable {
+        case bytes([UInt8])
+        case endOfBatch
+    }
+
+    let name = "simulation"
+    private let channel = BoundedChannel<Message>(capacity: 32)
+    private var pending: [UInt8] = []
+    private var readable: [UInt8] = []
+    private var readOffset = 0
+    private var batchEnded = false
+    private var finished = false
+
+    // Generator side.
+
+    func write(event line: [UInt8]) throws {
+        pending.append(contentsOf: line)
+        if pending.count >= 256 * 1024 { try send(.bytes(pending)); pending.removeAll(keepingCapacity: true) }
+    }
+
+    func endBatch() throws {
+        if !pending.isEmpty { try send(.bytes(pending)); pending.removeAll(keepingCapacity: true) }
+        try send(.endOfBatch)
+    }
+
+    private func send(_ message: Message) throws {
+        guard channel.send(message) else { throw LedgerError.database(detail: "the simulation was abandoned") }
+    }
+
+    func close() {
+        channel.close()
+    }
+
+    /// Stops the generator early: its next send fails.
+    func abandon() {
+        channel.close()
+    }
+
+    // Appender side.
+
+    /// Whether another batch follows; waits for its first bytes.
+    func beginBatch() throws -> Bool {
+        batchEnded = false
+        if finished { return false }
+        guard let message = channel.receive() else {
+            finished = true
+            return false
+        }
+        switch message {
+        case .bytes(let bytes):
+            readable = bytes
+            readOffset = 0
+            return true
+        case .endOfBatch:
+            return try beginBatch()
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        while readOffset == readable.count {
+            if batchEnded { return 0 }
+            guard let message = channel.receive() else {
+                finished = true
+                return 0
+            }
+            switch message {
+            case .bytes(let bytes):
+                readable = bytes
+                readOffset = 0
+            case .endOfBatch:
+                batchEnded = true
+                return 0
+            }
+        }
+        let count = min(buffer.count, readable.count - readOffset)
+        readable.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[readOffset..<(readOffset + count)]))
+        }
+        readOffset += count
+        return count
+    }
+}
+
+/// Runs the simulator on a thread of its own, feeding a `BatchStream`.
+private final class GeneratorThread: @unchecked Sendable {
+    private let parameters: SimulationParameters
+    private let output: BatchStream
+    private let truth: TruthFile?
+    private let running = DispatchGroup()
+    private var outcome: Result<SimulationSummary, any Error>?
+
+    init(parameters: SimulationParameters, output: BatchStream, truth: TruthFile?) {
+        self.parameters = parameters
+        self.output = output
+        self.truth = truth
+    }
+
+    func start() {
+        running.enter()
+        Thread { [self] in
+            let simulator = PipelineSimulator(parameters: parameters, output: output, truth: truth.map { t in { try t.write($0) } })
+            outcome = Result { try simulator.run() }
+            output.close()
+            running.leave()
+        }.start()
+    }
+
+    /// Waits for the generator to end; safe to call more than once.
+    func wait() {
+        running.wait()
+    }
+
+    func result() throws -> SimulationSummary {
+        wait()
+        return try outcome!.get()
+    }
+}

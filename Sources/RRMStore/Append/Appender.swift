@@ -1,0 +1,194 @@
+import Crypto
+import Foundation
+import GRDB
+import RRMFormat
+
+/// What an append did: entries per kind, where they start, and the new head.
+public struct AppendSummary: Sendable, Equatable {
+    /// Entries appended, per kind.
+    public let countsByKind: [EventKind: Int]
+    /// Sequence number of the first appended entry.
+    public let firstSeq: Int64
+    /// The head after the append. For a dry run, the head the batch produced before it was
+    /// rolled back; a real append of the same batch differs if events without `time` get the
+    /// time of that later append.
+    public let head: ChainHead
+    /// Whether the batch was checked and rolled back rather than committed.
+    public let dryRun: Bool
+
+    /// Entries appended in all.
+    public var total: Int { countsByKind.values.reduce(0, +) }
+}
+
+extension Ledger {
+    /// Appends a JSONL batch atomically: every event lands, chained after the current head, or
+    /// none does. The input is streamed; memory does not grow with its size.
+    ///
+    /// Before committing, the written range is re-read and re-verified (Fossil's habit), so a
+    /// fault between this code and the disk cannot commit silently.
+    /// - Parameters:
+    ///   - source: the JSONL bytes.
+    ///   - dryRun: check everything, then roll back instead of committing.
+    /// - Throws: `LedgerError.badEvent` for the first line at fault; `.emptyInput`, `.busy`,
+    ///   `.storage` and others as their names say. On any error the ledger is unchanged.
+    public func append(from source: ByteSource, dryRun: Bool = false) throws(LedgerError) -> AppendSummary {
+        try append(from: source, dryRun: dryRun, maintainingTree: true)
+    }
+
+    /// `append(from:dryRun:)`, optionally without maintaining the Merkle tree: for the benchmark
+    /// that measures what the tree costs (tools/bench/tree), never for a ledger anyone keeps:
+    /// without its nodes, the ledger can be neither checkpointed nor appended to again.
+    @_spi(Benchmark)
+    public func append(from source: ByteSource, dryRun: Bool = false, maintainingTree: Bool) throws(LedgerError) -> AppendSummary {
+        let decoder = EventDecodingThread(source: source)
+        decoder.start()
+        let waitStart = Date()
+        do {
+            let summary = try queue.writeWithoutTransaction { db -> AppendSummary in
+                var summary: AppendSummary?
+                try db.inTransaction(.immediate) {
+                    summary = try BatchWriter(db: db, path: path, sourceName: source.name, maintainsTree: maintainingTree)
+                        .write(decoder.chunks, dryRun: dryRun)
+                    return dryRun ? .rollback : .commit
+                }
+                return summary!
+            }
+            decoder.wait()
+            return summary
+        } catch {
+            decoder.cancelAndWait()
+            var failure = LedgerError(error, path: path)
+            if case .busy = failure {
+                failure = .busy(path: path, waitedSeconds: (Date().timeIntervalSince(waitStart) * 10).rounded() / 10)
+            }
+            throw failure
+        }
+    }
+
+    /// Appends events given as JSON values, through the same path as a JSONL batch.
+    public func append(events: [JSONValue], dryRun: Bool = false) throws(LedgerError) -> AppendSummary {
+        var text: [UInt8] = []
+        for event in events {
+            CanonicalJSON.encode(event, into: &text)
+            text.append(0x0A)
+        }
+        return try append(from: MemoryByteSource(bytes: text, name: "events"), dryRun: dryRun)
+    }
+}
+
+/// The writer's half of an append, inside the write transaction: resolve references, derive
+/// levels, chain, insert, extend the Merkle tree, then re-verify what was written.
+private struct BatchWriter {
+    let db: Database
+    let path: String
+    let sourceName: String
+    let maintainsTree: Bool
+
+    func write(_ chunks: BoundedChannel<DecodedChunk>, dryRun: Bool) throws -> AppendSummary {
+        let start = try Ledger.head(db)
+        var previous = start.hash
+        var seq = start.seq
+        var counts = [Int](repeating: 0, count: EventKind.allCases.count)
+        let resolver = try ReferenceResolver(db)
+        let insertEntry = try RawStatement(
+            db, "INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
+        let insertSearch = try RawStatement(db, "INSERT INTO critique_search (rowid, text, claims) VALUES (?, ?, ?)")
+        // The tree's right edge, read from O(log n) stored nodes: each entry then costs its leaf
+        // hash and, on average, one node hash and one stored node (levels 1 and up).
+        var tree = maintainsTree ? try MerkleFrontier(size: UInt64(start.seq), nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
+        let insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
+
+        while let chunk = chunks.receive() {
+            guard case .events(let events) = chunk else {
+                if case .failure(let error) = chunk { throw error }
+                continue
+            }
+            for decoded in events {
+                let event = decoded.event
+                let resolved: [ResolvedEntry]
+                do {
+                    resolved = try resolver.resolveReferences(of: event)
+                } catch let error as EventError {
+                    throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
+                }
+                let level = LevelRule.level(of: event, referenced: resolved)
+                seq += 1
+                let hash = previous.withUnsafeBytes { ChainHash.entryHash(previous: $0, seq: seq, bodyDigest: decoded.bodyDigest) }
+
+                insertEntry.bind(1, seq)
+                insertEntry.bind(2, event.id)
+                insertEntry.bind(3, event.kind.rawValue)
+                insertEntry.bind(4, Int64(level))
+                insertEntry.bind(5, event.time)
+                event.body.withUnsafeBytes { insertEntry.bindText(6, $0) }
+                previous.withUnsafeBytes { insertEntry.bindBlob(7, $0) }
+                hash.withUnsafeBytes { insertEntry.bindBlob(8, $0) }
+                do {
+                    try insertEntry.run()
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    if let existing = try resolver.resolve(event.id) {
+                        throw LedgerError.badEvent(
+                            line: decoded.line, id: event.id,
+                            problem: "field \"id\": \"\(event.id)\" is already taken by entry \(existing.seq), \(existing.kind.withArticle)"
+                        )
+                    }
+                    throw error
+                }
+                for (reference, parent) in zip(event.references, resolved) {
+                    insertEdge.bind(1, seq)
+                    insertEdge.bind(2, reference.role.rawValue)
+                    insertEdge.bind(3, parent.seq)
+                    try insertEdge.run()
+                }
+                if let search = event.searchText {
+                    insertSearch.bind(1, seq)
+                    insertSearch.bind(2, search.text)
+                    insertSearch.bind(3, search.claims)
+                    try insertSearch.run()
+                }
+                if maintainsTree {
+                    try tree.append(leafHash: hash.withUnsafeBytes { MerkleHash.leafHash($0) }) { node in
+                        guard node.level > 0 else { return }
+                        insertNode.bind(1, Int64(node.level))
+                        insertNode.bind(2, Int64(node.index))
+                        node.hash.withUnsafeBytes { insertNode.bindBlob(3, $0) }
+                        try insertNode.run()
+                    }
+                }
+                resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
+                counts[event.kind.ordinal] += 1
+                previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
+            }
+        }
+        guard seq > start.seq else { throw LedgerError.emptyInput(source: sourceName) }
+        try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
+        if maintainsTree { try reverifyTree(tree) }
+        var countsByKind: [EventKind: Int] = [:]
+        for kind in EventKind.allCases where counts[kind.ordinal] > 0 { countsByKind[kind] = counts[kind.ordinal] }
+        return AppendSummary(countsByKind: countsByKind, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous), dryRun: dryRun)
+    }
+
+    /// Re-reads the entries just written and re-checks their chain against the head they must
+    /// produce; any difference aborts the transaction.
+    private func reverify(from start: ChainHead, through head: ChainHead) throws {
+        var scan = ChainScan(previousHash: start.hash, nextSeq: start.seq + 1, checkColumns: false)
+        try scan.run(db, from: start.seq + 1, through: head.seq)
+        if let fault = scan.faults.first {
+            throw LedgerError.writeVerificationFailed(seq: fault.seq ?? head.seq, detail: fault.message)
+        }
+        guard scan.nextSeq == head.seq + 1, scan.previousHash == head.hash else {
+            throw LedgerError.writeVerificationFailed(seq: head.seq, detail: "the re-read chain ends at a different head")
+        }
+    }
+
+    /// Re-reads the tree's root from the stored nodes and checks it is the root the appended
+    /// entries gave.
+    private func reverifyTree(_ tree: MerkleFrontier) throws {
+        let stored = try MerkleTreeMath(nodes: LedgerMerkleNodes(db, path: path)).rootHash(size: tree.size)
+        guard stored == tree.rootHash else {
+            throw LedgerError.writeVerificationFailed(
+                seq: Int64(tree.size), detail: "the Merkle tree's root from the stored nodes is not the root the entries give")
+        }
+    }
+}

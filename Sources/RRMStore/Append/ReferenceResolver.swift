@@ -1,0 +1,66 @@
+import GRDB
+import RRMFormat
+
+/// Finds the entries that ids name, on the writer's own connection so that entries appended
+/// earlier in the same uncommitted batch are found too. A bounded cache of recent ids spares
+/// SQLite most lookups, since pipelines mostly reference what they recorded moments ago.
+final class ReferenceResolver {
+    /// Most ids kept in the cache; beyond it the cache starts over, keeping memory flat.
+    static let cacheLimit = 1 << 18
+
+    private var cache: [ExactString: ResolvedEntry] = [:]
+    private let lookup: RawStatement
+
+    init(_ db: Database) throws {
+        lookup = try RawStatement(
+            db,
+            """
+            SELECT seq, kind, level, CASE kind WHEN 'model' THEN json_extract(body, '$.role') END
+            FROM entry WHERE id = ?
+            """)
+    }
+
+    /// The entry with this id, or `nil` if there is none.
+    func resolve(_ id: String) throws -> ResolvedEntry? {
+        if let hit = cache[ExactString(id)] { return hit }
+        lookup.bind(1, id)
+        defer { lookup.reset() }
+        guard try lookup.step() else { return nil }
+        let entry = ResolvedEntry(
+            seq: lookup.int64(0), kind: EventKind(rawValue: lookup.string(1)) ?? .model,
+            level: Int(lookup.int64(2)), modelRole: lookup.isNull(3) ? nil : lookup.string(3))
+        remember(id, entry)
+        return entry
+    }
+
+    /// Records an entry just written, so references to it later in the batch are cache hits.
+    func remember(_ id: String, _ entry: ResolvedEntry) {
+        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[ExactString(id)] = entry
+    }
+
+    /// Resolves every reference of `event`, checking that each names an existing entry of an
+    /// acceptable kind.
+    /// - Throws: `EventError` naming the field of the first reference that fails.
+    func resolveReferences(of event: Event) throws -> [ResolvedEntry] {
+        var resolved: [ResolvedEntry] = []
+        resolved.reserveCapacity(event.references.count)
+        for reference in event.references {
+            guard let entry = try resolve(reference.id) else {
+                let hint =
+                    reference.role == .rater
+                    ? "a rater is a model version's id, or a person's id starting with \"\(EventDecoder.personPrefix)\""
+                    : "entries must be recorded before they are referenced"
+                throw EventError(field: reference.path, "no entry has the id \"\(reference.id)\" (\(hint))")
+            }
+            guard reference.role.accepts(kind: entry.kind, modelRole: entry.modelRole) else {
+                let actual = entry.kind == .model ? "a model with role \"\(entry.modelRole ?? "")\"" : entry.kind.withArticle
+                throw EventError(
+                    field: reference.path,
+                    "\"\(reference.id)\" is \(actual), but \(reference.role.field) must name \(reference.role.expectation)")
+            }
+            resolved.append(entry)
+        }
+        return resolved
+    }
+}

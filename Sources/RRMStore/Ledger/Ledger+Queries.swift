@@ -1,0 +1,159 @@
+import GRDB
+import RRMFormat
+
+/// Counts of entries per kind and level.
+public struct LedgerStatistics: Sendable, Equatable {
+    /// Entries per level, then per kind; levels that have no entries are absent.
+    public let counts: [Int: [EventKind: Int]]
+    public let head: ChainHead
+
+    public var total: Int { counts.values.flatMap(\.values).reduce(0, +) }
+    public var levels: [Int] { counts.keys.sorted() }
+
+    public func count(level: Int, kind: EventKind) -> Int { counts[level]?[kind] ?? 0 }
+    public func count(kind: EventKind) -> Int { counts.values.map { $0[kind] ?? 0 }.reduce(0, +) }
+    public func count(level: Int) -> Int { counts[level]?.values.reduce(0, +) ?? 0 }
+}
+
+/// A filter over the log of entries.
+public struct EntryFilter: Sendable {
+    public var kind: EventKind?
+    public var level: Int?
+    /// First sequence number to include.
+    public var fromSeq: Int64
+    /// Most entries to return; `nil` for all.
+    public var limit: Int?
+
+    public init(kind: EventKind? = nil, level: Int? = nil, fromSeq: Int64 = 1, limit: Int? = nil) {
+        self.kind = kind
+        self.level = level
+        self.fromSeq = fromSeq
+        self.limit = limit
+    }
+}
+
+extension Ledger {
+    /// The entry with this id.
+    /// - Throws: `LedgerError.unknownEntry` when there is none.
+    public func entry(id: String) throws(LedgerError) -> StoredEntry {
+        let entry = try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE id = ?", arguments: [id]).map(StoredEntry.init(row:))
+        }
+        guard let entry else { throw .unknownEntry(id: id) }
+        return entry
+    }
+
+    /// The entries this one references (its parents: what influenced it), in role order.
+    public func parents(of seq: Int64) throws(LedgerError) -> [LinkedEntry] {
+        try links(
+            sql:
+                "SELECT e.role, p.seq, p.id, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ? ORDER BY e.role, p.seq",
+            seq: seq, limit: nil)
+    }
+
+    /// The entries that reference this one (its children: what it influenced directly), oldest first.
+    public func children(of seq: Int64, limit: Int? = nil) throws(LedgerError) -> [LinkedEntry] {
+        try links(
+            sql:
+                "SELECT e.role, c.seq, c.id, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ? ORDER BY c.seq",
+            seq: seq, limit: limit)
+    }
+
+    /// How many entries reference this one, per role.
+    public func childCounts(of seq: Int64) throws(LedgerError) -> [LinkRole: Int] {
+        try read { db in
+            var counts: [LinkRole: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT role, count(*) FROM edge WHERE parent = ? GROUP BY role", arguments: [seq]) {
+                if let role = LinkRole(rawValue: row[0]) { counts[role] = row[1] }
+            }
+            return counts
+        }
+    }
+
+    private func links(sql: String, seq: Int64, limit: Int?) throws(LedgerError) -> [LinkedEntry] {
+        try read { db in
+            let limited = limit.map { sql + " LIMIT \($0)" } ?? sql
+            return try Row.fetchAll(db, sql: limited, arguments: [seq]).map { row in
+                LinkedEntry(
+                    role: LinkRole(rawValue: row[0]) ?? .about, seq: row[1], id: row[2], kind: EventKind(rawValue: row[3]) ?? .model,
+                    level: row[4])
+            }
+        }
+    }
+
+    /// The latest finding about an entry (later findings supersede earlier ones), if any.
+    public func latestFinding(about seq: Int64) throws(LedgerError) -> StoredEntry? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT \(StoredEntry.columns) FROM entry WHERE seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')",
+                arguments: [seq]
+            ).map(StoredEntry.init(row:))
+        }
+    }
+
+    /// Calls `visit` with each entry that passes the filter, in sequence order, streaming.
+    public func forEachEntry(_ filter: EntryFilter, _ visit: (StoredEntry) throws -> Void) throws(LedgerError) {
+        try read { db in
+            var conditions = ["seq >= ?"]
+            var arguments: StatementArguments = [filter.fromSeq]
+            if let kind = filter.kind {
+                conditions.append("kind = ?")
+                _ = arguments.append(contentsOf: [kind.rawValue])
+            }
+            if let level = filter.level {
+                conditions.append("level = ?")
+                _ = arguments.append(contentsOf: [level])
+            }
+            var sql = "SELECT \(StoredEntry.columns) FROM entry WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq"
+            if let limit = filter.limit { sql += " LIMIT \(limit)" }
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try cursor.next() { try visit(StoredEntry(row: row)) }
+        }
+    }
+
+    /// Entries per kind and level, and the head, from one snapshot.
+    public func statistics() throws(LedgerError) -> LedgerStatistics {
+        try read { db in
+            var counts: [Int: [EventKind: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT level, kind, count(*) FROM entry GROUP BY level, kind") {
+                let level: Int = row[0]
+                guard let kind = EventKind(rawValue: row[1]) else { continue }
+                counts[level, default: [:]][kind] = row[2]
+            }
+            return LedgerStatistics(counts: counts, head: try Self.head(db))
+        }
+    }
+}
+
+extension Ledger {
+    /// The entries with these sequence numbers (those that exist), by sequence number.
+    public func entries(seqs: some Sequence<Int32>) throws(LedgerError) -> [Int32: StoredEntry] {
+        let all = Array(seqs)
+        return try read { db in
+            var found: [Int32: StoredEntry] = [:]
+            var start = 0
+            while start < all.count {
+                let chunk = all[start..<min(start + 500, all.count)]
+                let list = chunk.map(String.init).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE seq IN (\(list))") {
+                    let entry = StoredEntry(row: row)
+                    found[Int32(entry.seq)] = entry
+                }
+                start += 500
+            }
+            return found
+        }
+    }
+
+    /// Walks a lineage query without loading the whole graph, through the edge indexes: fast
+    /// for closures of hundreds or thousands of entries, slow for most of a large ledger.
+    public func indexedClosure(of seq: Int64, _ query: LineageQuery) throws(LedgerError) -> (LineageClosure, [Int: [EventKind: Int]]) {
+        try read { db in
+            let source = try IndexedLineageSource(db)
+            let closure = try LineageWalker.closure(of: Int32(seq), in: source, query)
+            return (closure, try closure.counts(in: source))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import GRDB
+import RRMFormat
+
+/// The tree head: what a checkpoint signs.
+public struct TreeHead: Sendable, Equatable {
+    /// Leaves in the tree: the number of entries it covers.
+    public let size: UInt64
+    /// RFC 9162's MTH of the leaves.
+    public let rootHash: MerkleDigest
+}
+
+extension Ledger {
+    /// The ledger's origin (`LedgerOrigin`), or `nil` for a ledger made from the schema by hand.
+    public func origin() throws(LedgerError) -> String? {
+        try read { db in try Self.origin(db) }
+    }
+
+    package static func origin(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM ledger_info WHERE key = ?", arguments: [LedgerOrigin.infoKey])
+    }
+
+    /// The tree over every entry: its size and root, from one stored node per set bit of the size.
+    ///
+    /// - Throws: `LedgerError.damagedTree` when a stored node is missing.
+    public func treeHead() throws(LedgerError) -> TreeHead {
+        try withTree { _, tree, entries in
+            TreeHead(size: UInt64(entries), rootHash: try tree.rootHash(size: UInt64(entries)))
+        }
+    }
+
+    /// The root of the tree of the first `size` entries, from O(log n) stored nodes.
+    ///
+    /// - Throws: `LedgerError.treeSizeBeyondLedger`, or `.damagedTree` when a stored node is missing.
+    public func rootHash(size: UInt64) throws(LedgerError) -> MerkleDigest {
+        try withTree(size: size) { _, tree, _ in try tree.rootHash(size: size) }
+    }
+
+    /// The inclusion proof of entry `seq` (leaf `seq − 1`) in the tree of the first `size` entries.
+    ///
+    /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.database` when `seq`
+    ///   is not in `1...size`.
+    public func inclusionProof(seq: Int64, size: UInt64) throws(LedgerError) -> [MerkleDigest] {
+        try withTree(size: size) { _, tree, _ in
+            guard seq >= 1, UInt64(seq) <= size else {
+                throw LedgerError.database(detail: "entry \(seq) is not in a tree of size \(size)")
+            }
+            return try tree.inclusionProof(index: UInt64(seq - 1), size: size)
+        }
+    }
+
+    /// The consistency proof that the tree of `newSize` entries extends the tree of `oldSize`.
+    ///
+    /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.database` when
+    ///   `oldSize` is larger than `newSize`.
+    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws(LedgerError) -> [MerkleDigest] {
+        try withTree(size: newSize) { _, tree, _ in
+            guard oldSize <= newSize else { throw LedgerError.database(detail: "old tree size \(oldSize) exceeds new size \(newSize)") }
+            return try tree.consistencyProof(oldSize: oldSize, newSize: newSize)
+        }
+    }
+
+    /// Runs `body` in one read transaction with the tree over the stored nodes and the number of
+    /// entries, after checking that the ledger holds at least `size` entries.
+    func withTree<T>(size: UInt64 = 0, _ body: (Database, MerkleTreeMath<LedgerMerkleNodes>, _ entries: Int64) throws -> T)
+        throws(LedgerError) -> T
+    {
+        let path = self.path
+        return try read { db in
+            let entries = try Self.head(db).seq
+            guard size <= UInt64(entries) else { throw LedgerError.treeSizeBeyondLedger(size: size, entries: entries) }
+            return try body(db, MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: path)), entries)
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import CShims
+import Foundation
+import GRDB
+import RRMFormat
+
+/// A ledger file: the hash-chained entries of one RRM pipeline and the lineage derived from them.
+///
+/// A `Ledger` owns one SQLite connection, reached only through GRDB's serialized queue. Writers
+/// take SQLite's write lock (`BEGIN IMMEDIATE`) before they read the head, so several processes
+/// can append to one file and the chain stays one line.
+public final class Ledger: Sendable {
+    /// Where the ledger lives.
+    public let path: String
+    /// Whether the connection was opened read-only.
+    public let isReadOnly: Bool
+    let queue: DatabaseQueue
+
+    /// Default seconds a writer waits for another process's write lock before giving up.
+    public static let defaultWaitSeconds: Double = 30
+
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool) {
+        self.path = path
+        self.queue = queue
+        self.isReadOnly = readOnly
+    }
+
+    /// Creates a new, empty ledger file at `path`, with a new random origin (`LedgerOrigin`).
+    /// - Throws: `LedgerError.alreadyExists` if anything is at `path`; `.storage` if it cannot be written.
+    public static func create(at path: String) throws(LedgerError) -> Ledger {
+        if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path: path) }
+        do {
+            // The creating connection is closed afterwards: it sized its page cache before the
+            // schema set the page size, so a fresh connection serves the new ledger.
+            let queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
+            try queue.writeWithoutTransaction { db in
+                // The script sets the page size first (it applies only to an empty file), then
+                // creates the tables in a transaction of its own.
+                try db.execute(sql: LedgerSchema.sql)
+                try db.execute(
+                    sql: "INSERT INTO ledger_info (key, value) VALUES ('format', ?), ('created', ?), ('created_by', ?), ('origin', ?)",
+                    arguments: [
+                        LedgerSchema.formatName, Timestamp.now(), "rrm-ledger \(RRMLedgerVersion.current)", LedgerOrigin.generate(),
+                    ])
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try queue.close()
+        } catch {
+            // Leave nothing half-made behind.
+            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw LedgerError(error, path: path)
+        }
+        return try open(at: path)
+    }
+
+    /// Opens an existing ledger, checking that it is one and that its schema is not newer.
+    /// - Parameters:
+    ///   - readOnly: open without write access (verification, queries, read-only media).
+    ///   - wait: seconds to wait for another writer's lock before failing with `.busy`.
+    public static func open(at path: String, readOnly: Bool = false, wait: Double = defaultWaitSeconds) throws(LedgerError) -> Ledger {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path: path) }
+        if isDirectory.boolValue { throw .notALedger(path: path, detail: "it is a directory") }
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: readOnly, wait: wait))
+        } catch let error as DatabaseError
+            where readOnly
+            && ([.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) || error.extendedResultCode == .SQLITE_IOERR_SHMSIZE)
+        {
+            queue = try openImmutable(at: path, wait: wait)
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+        let ledger = Ledger(path: path, queue: queue, readOnly: readOnly)
+        try ledger.checkIdentity()
+        return ledger
+    }
+
+    /// Opens a ledger on read-only media (a read-only mount, a copied disk, a folder this user
+    /// cannot write) or on a full disk, which the ordinary read-only open refused.
+    ///
+    /// A WAL-mode database needs its -shm file even to read: SQLite fails with SQLITE_CANTOPEN
+    /// or SQLITE_READONLY(_DIRECTORY) when the -shm file is absent and cannot be created (an
+    /// existing read-only -shm file is fine), and with SQLITE_IOERR_SHMSIZE when there is no
+    /// room to grow it to its 32 KiB (a full disk, where an append just failed). SQLite's
+    /// `immutable=1` URI parameter reads the main file alone, without locks or -shm: right for a
+    /// medium nobody can write, so it is tried only after the ordinary open failed this way.
+    /// (Should a user with more rights append meanwhile, a read may fail; every entry read is
+    /// still checked.) It ignores the -wal file, so a -wal file holding frames (committed
+    /// entries not yet copied into the main file) is refused rather than silently showing an
+    /// older ledger.
+    private static func openImmutable(at path: String, wait: Double) throws(LedgerError) -> DatabaseQueue {
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+        guard walSize == 0 else { throw .unreadableWAL(path: path) }
+        // A URI filename: the absolute path with "?", "#" and "%" (and all else not allowed in a
+        // URI path) percent-encoded, then the parameters.
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute
+        do {
+            return try DatabaseQueue(path: "file:\(encoded)?mode=ro&immutable=1", configuration: configuration(readOnly: true, wait: wait))
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let sqliteSetUp: Void = {
+        // Memory statistics cost a global mutex per allocation: about 10% of append time.
+        _ = rrm_sqlite3_disable_memory_statistics()
+        // URI filenames, for `openImmutable` on SQLite builds without SQLITE_USE_URI (Debian's
+        // has it). Plain paths are unaffected unless they start with "file:".
+        _ = rrm_sqlite3_enable_uri_filenames()
+    }()
+
+    private static func configuration(readOnly: Bool, wait: Double) -> Configuration {
+        _ = sqliteSetUp
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(wait)
+        configuration.label = "rrm-ledger"
+        configuration.prepareDatabase { db in
+            if db.configuration.readonly {
+                // Readers stream; several run side by side in verify, so each keeps a small cache.
+                try db.execute(sql: "PRAGMA cache_size = -16384")
+            } else {
+                // A 64 MiB page cache keeps the id and edge indexes of a few million entries hot
+                // while staying inside the tool's memory budget.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                // FULL: a batch reported as committed survives power loss. It costs one fsync
+                // per batch, not per entry.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        }
+        return configuration
+    }
+
+    /// Refuses files that are not ledgers, or ledgers from a newer schema.
+    private func checkIdentity() throws(LedgerError) {
+        do {
+            let (applicationID, version) = try queue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
+            }
+            guard applicationID == LedgerSchema.applicationID else {
+                throw LedgerError.notALedger(path: path, detail: "it is a SQLite database of another application")
+            }
+            guard version <= LedgerSchema.version else {
+                throw LedgerError.newerSchema(path: path, found: version, supported: LedgerSchema.version)
+            }
+            guard version == LedgerSchema.version else {
+                throw LedgerError.notALedger(path: path, detail: "schema version \(version) is not one this tool can read")
+            }
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// Runs `body` in a read transaction: one consistent snapshot of the ledger.
+    package func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// Runs `body` in a read transaction, for the modules above the store (archives): SQLite's
+    /// failures become `LedgerError`s, the body's own errors pass through as they were thrown.
+    package func readPassingThrough<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as DatabaseError {
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// The newest entry's sequence number and hash.
+    public func head() throws(LedgerError) -> ChainHead {
+        try read { db in try Self.head(db) }
+    }
+
+    package static func head(_ db: Database) throws -> ChainHead {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1") else {
+            return .empty
+        }
+        let hash: Data = row["hash"]
+        return ChainHead(seq: row["seq"], hash: Array(hash))
+    }
+}
+
+extension LedgerError {
+    /// Classifies an error from GRDB or SQLite by what the user can do about it.
+    init(_ error: any Error, path: String) {
+        if let ledgerError = error as? LedgerError {
+            self = ledgerError
+            return
+        }
+        guard let databaseError = error as? DatabaseError else {
+            self = .database(detail: "\(error)")
+            return
+        }
+        switch databaseError.resultCode {
+        case .SQLITE_NOTADB:
+            self = .notALedger(path: path, detail: "it is not a SQLite database")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            self = .busy(path: path, waitedSeconds: 0)
+        case .SQLITE_FULL:
+            self = .storage(path: path, detail: "the disk is full")
+        case .SQLITE_READONLY:
+            self = .storage(path: path, detail: "the ledger or its folder is read-only")
+        case .SQLITE_IOERR where databaseError.extendedResultCode == .SQLITE_IOERR_SHMSIZE:
+            // SQLite could not grow the -shm file it needs beside the ledger, even to read; a
+            // full disk is the usual cause (a write to the ledger or its -wal file on a full
+            // disk is SQLITE_FULL instead). Seen on a full tmpfs: FullDiskTests.
+            self = .storage(path: path, detail: "the disk is full (no room for the ledger's -shm file)")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_IOERR:
+            self = .storage(path: path, detail: databaseError.message ?? "\(databaseError.resultCode)")
+        case .SQLITE_CORRUPT:
+            self = .notALedger(path: path, detail: "the SQLite file is corrupt: \(databaseError.message ?? "")")
+        default:
+            self = .database(detail: databaseError.message ?? "\(databaseError)")
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import RRMFormat
+
+/// Everything that can stop a ledger operation, each case with the facts its message needs.
+/// The command line maps every case to a documented exit code (docs/CLI.md).
+public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No ledger file at the path.
+    case notFound(path: String)
+    /// `init` on a path that already holds a file.
+    case alreadyExists(path: String)
+    /// The file is not an rrm-ledger ledger (not SQLite, or another application's database).
+    case notALedger(path: String, detail: String)
+    /// The ledger was written by a newer rrm-ledger.
+    case newerSchema(path: String, found: Int, supported: Int)
+    /// An input line was refused; nothing of its batch was written.
+    case badEvent(line: Int, id: String?, problem: String)
+    /// The input held no events at all.
+    case emptyInput(source: String)
+    /// An input file could not be read.
+    case unreadableInput(source: String, detail: String)
+    /// Another process held the write lock for longer than the wait allowed.
+    case busy(path: String, waitedSeconds: Double)
+    /// No entry has this id.
+    case unknownEntry(id: String)
+    /// The disk or file system refused a write (full disk, read-only media, permissions).
+    case storage(path: String, detail: String)
+    /// A ledger on read-only storage (or a full disk) whose -wal file holds committed entries
+    /// that SQLite can read only with a -shm file beside it, which cannot be made (`Ledger.open`).
+    case unreadableWAL(path: String)
+    /// The re-verification before commit found the written entries differ from what was meant
+    /// to be written; the transaction was rolled back.
+    case writeVerificationFailed(seq: Int64, detail: String)
+    /// SQLite reported something unexpected.
+    case database(detail: String)
+    /// The Merkle tree's stored nodes are missing or damaged; `verify --deep` says where.
+    case damagedTree(path: String, detail: String)
+    /// A tree size beyond the entries the ledger holds.
+    case treeSizeBeyondLedger(size: UInt64, entries: Int64)
+    /// An older tree size beyond the checkpoint a consistency proof was asked against (or 0).
+    case treeSizeBeyondCheckpoint(size: UInt64, checkpointSize: UInt64)
+    /// No checkpoint was recorded (`size` nil), or none of this size.
+    case noCheckpoint(size: UInt64?, entries: Int64)
+    /// A proof was asked for an entry against a checkpoint signed before it was appended.
+    case entryAfterCheckpoint(id: String, seq: Int64, size: UInt64)
+    /// `checkpoint` on a ledger without entries: there is no tree to sign.
+    case emptyLedger(path: String)
+    /// A checkpoint of this size is already recorded, signed by another key.
+    case checkpointExists(size: UInt64, signedBy: String)
+    /// A ledger without an origin (made from the schema by hand) asked for one.
+    case noOrigin(path: String)
+    /// The ledger contradicts a signed checkpoint: it shrank, forked or rewrote its past.
+    case inconsistentLedger(LedgerInconsistency)
+    /// The auditor trusted a checkpoint of one log and was pointed at another (`audit` of a
+    /// ledger with no checkpoint of its own; with one, its checkpoint's origin is refused).
+    case otherLog(path: String, origin: String, trustedOrigin: String)
+    /// A key file could not be written or read.
+    case keyFile(KeyFileError)
+    /// A proof, signed checkpoint or trusted state was refused: malformed, or it does not verify.
+    case proofRefused(source: String, ProofError)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path):
+            return "no ledger at \(path) (create one with `rrm-ledger init --ledger \(path)`)"
+        case .alreadyExists(let path):
+            return "\(path) already exists; refusing to overwrite it"
+        case .notALedger(let path, let detail):
+            return "\(path) is not an rrm-ledger ledger (\(detail))"
+        case .newerSchema(let path, let found, let supported):
+            return "\(path) has schema version \(found), newer than the \(supported) this rrm-ledger understands; upgrade rrm-ledger"
+        case .badEvent(let line, let id, let problem):
+            let entry = id.map { " (id \"\($0)\")" } ?? ""
+            return "line \(line)\(entry): \(problem); nothing was appended"
+        case .emptyInput(let source):
+            return "\(source) holds no events; nothing was appended"
+        case .unreadableInput(let source, let detail):
+            return "cannot read \(source): \(detail)"
+        case .busy(let path, let waited):
+            return "\(path) is locked by another writer; gave up after waiting \(waited) s (raise --wait to wait longer)"
+        case .unknownEntry(let id):
+            return "no entry has the id \"\(id)\""
+        case .storage(let path, let detail):
+            return "cannot write to \(path): \(detail); the ledger is unchanged"
+        case .unreadableWAL(let path):
+            return
+                "cannot read \(path): its -wal file holds entries that can be read only with its -shm file, which cannot be created here (read-only storage, or a full disk); copy the ledger with its -wal and -shm files, or into a folder you can write"
+        case .writeVerificationFailed(let seq, let detail):
+            return "re-reading the batch before commit found entry \(seq) wrong (\(detail)); the batch was rolled back"
+        case .database(let detail):
+            return "database error: \(detail)"
+        case .damagedTree(let path, let detail):
+            return "\(path): \(detail); the derived Merkle tree is damaged (`rrm-ledger verify --deep` lists every fault)"
+        case .treeSizeBeyondLedger(let size, let entries):
+            return "tree size \(size) is larger than the ledger, which holds \(entries) entries"
+        case .treeSizeBeyondCheckpoint(let size, let checkpointSize):
+            return "the old tree size must be from 1 to the checkpoint's size \(checkpointSize), not \(size)"
+        case .noCheckpoint(let size, let entries):
+            guard let size else { return "no checkpoint has been recorded yet (sign one with `rrm-ledger checkpoint --key KEY`)" }
+            let beyond = size > UInt64(max(0, entries)) ? ", and the ledger holds only \(entries) entries" : ""
+            return "no checkpoint of size \(size) has been recorded\(beyond)"
+        case .entryAfterCheckpoint(let id, let seq, let size):
+            return "entry \(seq) (\"\(id)\") was appended after the checkpoint of size \(size); sign a newer checkpoint to prove it"
+        case .emptyLedger(let path):
+            return "\(path) holds no entries: there is no tree to sign"
+        case .checkpointExists(let size, let signer):
+            return "a checkpoint of size \(size) is already recorded, signed by \(signer); append entries before signing another"
+        case .noOrigin(let path):
+            return "\(path) has no origin (it was not made by `rrm-ledger init`); give --name"
+        case .otherLog(let path, let origin, let trustedOrigin):
+            return "\(path) is the log \"\(origin)\", not \"\(trustedOrigin)\" whose checkpoint was trusted; "
+                + "keep one --state folder per ledger"
+        case .inconsistentLedger(let inconsistency):
+            return inconsistency.description
+        case .keyFile(let error):
+            return error.description
+        case .proofRefused(let source, let error):
+            return "\(source): \(error)"
+        }
+    }
+}
+
+/// How a ledger contradicts a signed checkpoint: what an auditor refuses loudly.
+public struct LedgerInconsistency: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Fewer entries, or a smaller newest checkpoint, than a checkpoint already signed.
+        case shrink = "SHRINK"
+        /// Two signed roots that cannot both be true: one size with two roots, or a newer
+        /// checkpoint that does not extend an older one. The key holder signed a rewritten past.
+        case fork = "FORK"
+        /// The entries no longer give the root a checkpoint signed: rewritten after signing.
+        case rewrite = "REWRITE"
+    }
+
+    public let kind: Kind
+    /// The sentence after the kind, with the sizes.
+    public let detail: String
+
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String { "\(kind.rawValue): \(detail)" }
+}
+
+extension LedgerError {
+    /// The store's words for input it could not read: the same message, the exit code of
+    /// unreadable input (66) or of a bad line (65).
+    public init(_ error: InputError) {
+        switch error {
+        case .unreadable(let source, let detail):
+            self = .unreadableInput(source: source, detail: detail)
+        case .lineTooLong(let line, let limit):
+            self = .badEvent(line: line, id: nil, problem: "line is longer than \(limit) bytes")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import GRDB
+import RRMFormat
+
+/// Where the walker reads links from: the whole graph in memory (`LineageGraph`, for closures
+/// that may reach most of the ledger and for the analysis), or the ledger's edge indexes one
+/// entry at a time (`IndexedLineageSource`, for small closures, answered in milliseconds
+/// without loading anything).
+public protocol LineageSource {
+    func kind(of seq: Int32) throws -> EventKind
+    func level(of seq: Int32) throws -> Int
+    /// Calls `body` with each entry `seq` references, and the link's role.
+    func forEachParent(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws
+    /// Calls `body` with each entry that references `seq`, and the link's role.
+    func forEachChild(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws
+}
+
+/// Links read through the `edge` table's two indexes, inside one read transaction.
+public final class IndexedLineageSource: LineageSource {
+    private let parents: RawStatement
+    private let children: RawStatement
+    private let entry: RawStatement
+    private var nodes: [Int32: (kind: EventKind, level: Int)] = [:]
+
+    init(_ db: Database) throws {
+        parents = try RawStatement(
+            db, "SELECT e.parent, e.role, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ?")
+        children = try RawStatement(
+            db, "SELECT e.child, e.role, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ?")
+        entry = try RawStatement(db, "SELECT kind, level FROM entry WHERE seq = ?")
+    }
+
+    private func node(_ seq: Int32) throws -> (kind: EventKind, level: Int) {
+        if let known = nodes[seq] { return known }
+        entry.bind(1, Int64(seq))
+        defer { entry.reset() }
+        guard try entry.step() else { throw LedgerError.database(detail: "entry \(seq) is missing") }
+        let node = (kind: EventKind(rawValue: entry.string(0)) ?? .model, level: Int(entry.int64(1)))
+        nodes[seq] = node
+        return node
+    }
+
+    public func kind(of seq: Int32) throws -> EventKind { try node(seq).kind }
+    public func level(of seq: Int32) throws -> Int { try node(seq).level }
+
+    public func forEachParent(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws {
+        try links(parents, seq, body)
+    }
+
+    public func forEachChild(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws {
+        try links(children, seq, body)
+    }
+
+    private func links(_ statement: RawStatement, _ seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws {
+        statement.bind(1, Int64(seq))
+        var found: [(Int32, LinkRole)] = []
+        while try statement.step() {
+            let other = Int32(statement.int64(0))
+            nodes[other] = (EventKind(rawValue: statement.string(2)) ?? .model, Int(statement.int64(3)))
+            found.append((other, LinkRole(rawValue: statement.string(1)) ?? .about))
+        }
+        statement.reset()
+        for (other, role) in found { try body(other, role) }
+    }
+}
