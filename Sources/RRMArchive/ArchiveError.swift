@@ -3,7 +3,7 @@
 /// well but does not verify is a verification failure (1).
 public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file is not a well-formed archive: gzip, tar or manifest problems, hostile members.
-    case malformed(path: String, detail: String)
+    case malformed(path: String, Malformation)
     /// The archive is well formed but its contents do not verify; one line per fault.
     case verificationFailed(path: String, faults: [String])
     /// The archive cannot be made or imported here: a slice without a checkpoint, a slice to
@@ -14,11 +14,102 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .malformed(let path, let detail): return "\(path) is not a valid rrm-ledger archive: \(detail)"
+        case .malformed(let path, let malformation): return "\(path) is not a valid rrm-ledger archive: \(malformation)"
         case .verificationFailed(let path, let faults):
             return "\(path) FAILED verification (\(faults.count) fault\(faults.count == 1 ? "" : "s")): " + (faults.first ?? "")
         case .notImportable(let path, let detail): return "\(path): \(detail)"
         case .io(let path, let detail): return "\(path): \(detail)"
+        }
+    }
+}
+
+extension ArchiveError {
+    /// What makes an archive malformed: one case per cause, so that callers and tests match the
+    /// cause, and the words are in one place.
+    public enum Malformation: Sendable, Equatable, CustomStringConvertible {
+        // The gzip layer (Gzip.swift).
+        case gzipTruncated
+        case gzipCorrupt(zlibMessage: String)
+        case inflateFailed(code: Int32)
+        case dataAfterGzip
+        /// A decompression bomb: more bytes, or a higher ratio, than `GzipReader.Limits` allow.
+        case expandsBeyond(bytes: Int)
+        case expandsMoreThan(ratio: Int)
+        // The tar layer (Tar.swift).
+        case tarEndsInside(String)
+        case tarChecksum
+        case notUstar
+        case refusedMember(name: String, MemberRefusal)
+        case duplicateMember(name: String)
+        case unreadableSize(name: String)
+        case tooLarge(name: String, bytes: Int, limit: Int)
+        case dataAfterTar
+        case empty
+        // The members and their order (ArchiveMemberReader.swift, ArchiveStream.swift).
+        case manifestNotFirst
+        case firstMember(name: String)
+        case outOfOrder(name: String, expected: String)
+        case manifestTwice
+        case unexpectedMember(name: String)
+        case endedUnexpectedly
+        case partialLine
+        case checkpointMissing
+        case checkpointUndescribed
+        case checkpointNotSigned(String)
+        // The contents (ArchiveFormat.swift, ArchiveManifest.swift).
+        /// A field of the manifest breaks its rule (ARCHIVES.md section 3).
+        case manifest(String)
+        /// Line `line` of the entries breaks a rule of ARCHIVES.md section 4.
+        case entry(line: Int, problem: String)
+        case baseFrontier(treeSize: UInt64)
+
+        /// Tar members an archive never holds, refused before anything is read from them.
+        public enum MemberRefusal: Sendable, Equatable {
+            case hardLink, symbolicLink, deviceOrFIFO, directory, absolutePath, climbsOut
+            /// Any other tar type flag than a regular file's.
+            case tarType(Character)
+        }
+
+        public var description: String {
+            switch self {
+            case .gzipTruncated: return "the gzip stream is truncated (it ends before its trailer)"
+            case .gzipCorrupt(let message): return "the gzip stream is corrupt (\(message))"
+            case .inflateFailed(let code): return "zlib inflate failed (code \(code))"
+            case .dataAfterGzip: return "there is data after the end of the gzip stream"
+            case .expandsBeyond(let bytes): return "it expands beyond \(bytes) bytes: refused as a decompression bomb"
+            case .expandsMoreThan(let ratio): return "it expands more than \(ratio) times: refused as a decompression bomb"
+            case .tarEndsInside(let what): return "the tar stream ends inside \(what)"
+            case .tarChecksum: return "a tar header's checksum is wrong (the archive is corrupt)"
+            case .notUstar: return "a member is not a POSIX ustar member"
+            case .refusedMember(let name, let refusal):
+                switch refusal {
+                case .hardLink: return "member \(name) is a hard link: refused"
+                case .symbolicLink: return "member \(name) is a symbolic link: refused"
+                case .deviceOrFIFO: return "member \(name) is a device or FIFO: refused"
+                case .directory: return "member \(name) is a directory: refused"
+                case .absolutePath: return "member \(name) has an absolute path: refused"
+                case .climbsOut: return "member \(name) climbs out with \"..\": refused"
+                case .tarType(let type): return "member \(name) has tar type '\(type)', not a regular file: refused"
+                }
+            case .duplicateMember(let name): return "member \(name) appears twice"
+            case .unreadableSize(let name): return "member \(name) has an unreadable size"
+            case .tooLarge(let name, let bytes, let limit): return "member \(name) is \(bytes) bytes, more than the \(limit) allowed"
+            case .dataAfterTar: return "there is data after the end of the tar archive"
+            case .empty: return "the archive is empty"
+            case .manifestNotFirst: return "the archive does not start with \(ArchiveFormat.manifestMember)"
+            case .firstMember(let name): return "the first member is \(name), not \(ArchiveFormat.manifestMember)"
+            case .outOfOrder(let name, let expected): return "member \(name) is out of order (expected \(expected))"
+            case .manifestTwice: return "the manifest appears twice"
+            case .unexpectedMember(let name): return "unexpected member \(name)"
+            case .endedUnexpectedly: return "the archive ended unexpectedly"
+            case .partialLine: return "an entries member does not end with a whole line"
+            case .checkpointMissing: return "the manifest promises a checkpoint, but the archive has none"
+            case .checkpointUndescribed: return "the archive has a checkpoint the manifest does not describe"
+            case .checkpointNotSigned(let error): return "the checkpoint member is not a signed checkpoint (\(error))"
+            case .manifest(let problem): return problem
+            case .entry(let line, let problem): return "line \(line) of the entries: \(problem)"
+            case .baseFrontier(let size): return "the base frontier does not fit a tree of \(size) entries"
+            }
         }
     }
 }

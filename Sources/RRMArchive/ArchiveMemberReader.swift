@@ -51,7 +51,7 @@ final class ArchiveMemberReader: @unchecked Sendable {
     /// The next member; `.end` once, then the channel is closed.
     func next() throws -> Member {
         guard let message = channel.receive() else {
-            throw ArchiveError.malformed(path: path, detail: "the archive ended unexpectedly")
+            throw ArchiveError.malformed(path: path, .endedUnexpectedly)
         }
         return try message.get()
     }
@@ -71,15 +71,14 @@ final class ArchiveMemberReader: @unchecked Sendable {
             let message: Member
             if first {
                 guard member.name == ArchiveFormat.manifestMember else {
-                    throw ArchiveError.malformed(
-                        path: path, detail: "the first member is \(member.name), not \(ArchiveFormat.manifestMember)")
+                    throw ArchiveError.malformed(path: path, .firstMember(name: member.name))
                 }
                 message = .manifest(try tar.contents(of: member, limit: ArchiveFormat.smallMemberBytes))
                 first = false
             } else if let number = ArchiveFormat.entriesMemberNumber(member.name) {
                 guard number == nextChunk, !sawCheckpoint else {
                     throw ArchiveError.malformed(
-                        path: path, detail: "member \(member.name) is out of order (expected \(ArchiveFormat.entriesMember(nextChunk)))")
+                        path: path, .outOfOrder(name: member.name, expected: ArchiveFormat.entriesMember(nextChunk)))
                 }
                 nextChunk += 1
                 var open = true
@@ -93,14 +92,14 @@ final class ArchiveMemberReader: @unchecked Sendable {
                 sawCheckpoint = true
                 message = .checkpoint(try tar.contents(of: member, limit: ArchiveFormat.smallMemberBytes))
             } else {
-                throw ArchiveError.malformed(path: path, detail: "unexpected member \(member.name)")
+                throw ArchiveError.malformed(path: path, .unexpectedMember(name: member.name))
             }
             guard channel.send(.success(message)) else { return }
         }
-        if first { throw ArchiveError.malformed(path: path, detail: "the archive is empty") }
+        if first { throw ArchiveError.malformed(path: path, .empty) }
         var probe = [UInt8](repeating: 0, count: 1)
         if try probe.withUnsafeMutableBytes({ try gzip.read(into: $0) }) > 0 {
-            throw ArchiveError.malformed(path: path, detail: "there is data after the end of the tar archive")
+            throw ArchiveError.malformed(path: path, .dataAfterTar)
         }
         channel.send(.success(.end))
     }

@@ -46,12 +46,12 @@ final class ArchiveStream {
         self.stopAtFirstFault = stopAtFirstFault
         members = try ArchiveMemberReader(path: path, limits: limits)
         guard case .manifest(let bytes) = try members.next() else {
-            throw ArchiveError.malformed(path: path, detail: "the archive does not start with \(ArchiveFormat.manifestMember)")
+            throw ArchiveError.malformed(path: path, .manifestNotFirst)
         }
         let parsed: Result<ArchiveManifest, ArchiveProblem> = Result { () throws(ArchiveProblem) in try ArchiveManifest(parsing: bytes) }
         switch parsed {
         case .success(let value): manifest = value
-        case .failure(let problem): throw ArchiveError.malformed(path: path, detail: problem.reason)
+        case .failure(let problem): throw ArchiveError.malformed(path: path, .manifest(problem.reason))
         }
         lastSeq = manifest.firstSeq - 1
         if let base = manifest.base {
@@ -60,7 +60,7 @@ final class ArchiveStream {
             guard let edge = MerkleFrontier(size: base.size, hashes: base.frontier.compactMap { MerkleDigest(bytes: $0) }),
                 edge.hashes.count == base.frontier.count
             else {
-                throw ArchiveError.malformed(path: path, detail: "the base frontier does not fit a tree of \(base.size) entries")
+                throw ArchiveError.malformed(path: path, .baseFrontier(treeSize: base.size))
             }
             frontier = edge
             if edge.rootHash.bytes != base.rootHash {
@@ -104,7 +104,7 @@ final class ArchiveStream {
                     try check(entry)
                     return entry
                 case .failure(let problem):
-                    throw ArchiveError.malformed(path: path, detail: "line \(entries + 1) of the entries: \(problem.reason)")
+                    throw ArchiveError.malformed(path: path, .entry(line: entries + 1, problem: problem.reason))
                 }
             }
             guard try loadMore() else {
@@ -127,14 +127,14 @@ final class ArchiveStream {
             return true
         case .entriesEnd:
             if lineStart < lines.count {
-                throw ArchiveError.malformed(path: path, detail: "an entries member does not end with a whole line")
+                throw ArchiveError.malformed(path: path, .partialLine)
             }
             return try loadMore()
         case .checkpoint(let bytes):
             checkpointNote = bytes
             return try loadMore()
         case .manifest:
-            throw ArchiveError.malformed(path: path, detail: "the manifest appears twice")
+            throw ArchiveError.malformed(path: path, .manifestTwice)
         case .end:
             finished = true
             return false
@@ -230,7 +230,7 @@ final class ArchiveStream {
             do {
                 checkpoint = try Checkpoint(parsing: try SignedNote(parsing: note).text)
             } catch {
-                throw ArchiveError.malformed(path: path, detail: "the checkpoint member is not a signed checkpoint (\(error))")
+                throw ArchiveError.malformed(path: path, .checkpointNotSigned("\(error)"))
             }
         }
         if checkpoint.size != facts.size || checkpoint.rootHash != facts.rootHash {
@@ -243,14 +243,14 @@ final class ArchiveStream {
     private func finish() throws {
         if let checkpoint = manifest.checkpoint {
             guard let note = checkpointNote else {
-                throw ArchiveError.malformed(path: path, detail: "the manifest promises a checkpoint, but the archive has none")
+                throw ArchiveError.malformed(path: path, .checkpointMissing)
             }
             try checkNote(String(decoding: note, as: UTF8.self), against: checkpoint)
             if manifest.selection != .slice && !checkpointRootChecked {
                 try fault("the archive ends before the checkpoint's \(checkpoint.size) entries")
             }
         } else if checkpointNote != nil {
-            throw ArchiveError.malformed(path: path, detail: "the archive has a checkpoint the manifest does not describe")
+            throw ArchiveError.malformed(path: path, .checkpointUndescribed)
         }
         if let stated = manifest.pseudonymised, stated.entries != pseudonymised {
             try fault("the manifest says \(stated.entries) entries are pseudonymised, the archive holds \(pseudonymised)")

@@ -133,7 +133,7 @@ final class GzipReader: @unchecked Sendable {
             if stream.pointee.avail_in == 0 {
                 try refill()
                 if inputEnded && stream.pointee.avail_in == 0 {
-                    throw ArchiveError.malformed(path: path, detail: "the gzip stream is truncated (it ends before its trailer)")
+                    throw ArchiveError.malformed(path: path, .gzipTruncated)
                 }
             }
             let code = inflate(stream, Z_NO_FLUSH)
@@ -145,20 +145,18 @@ final class GzipReader: @unchecked Sendable {
                 try checkNothingFollows()
             case Z_DATA_ERROR:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "corrupt data"
-                throw ArchiveError.malformed(path: path, detail: "the gzip stream is corrupt (\(message))")
+                throw ArchiveError.malformed(path: path, .gzipCorrupt(zlibMessage: message))
             default:
-                throw ArchiveError.malformed(path: path, detail: "zlib inflate failed (code \(code))")
+                throw ArchiveError.malformed(path: path, .inflateFailed(code: code))
             }
         }
         let produced = buffer.count - Int(stream.pointee.avail_out)
         decompressedBytes += produced
         if decompressedBytes > limits.maximumBytes {
-            throw ArchiveError.malformed(
-                path: path, detail: "it expands beyond \(limits.maximumBytes) bytes: refused as a decompression bomb")
+            throw ArchiveError.malformed(path: path, .expandsBeyond(bytes: limits.maximumBytes))
         }
         if decompressedBytes > 1 << 20 && decompressedBytes / max(1, compressedBytes - Int(stream.pointee.avail_in)) > limits.maximumRatio {
-            throw ArchiveError.malformed(
-                path: path, detail: "it expands more than \(limits.maximumRatio) times: refused as a decompression bomb")
+            throw ArchiveError.malformed(path: path, .expandsMoreThan(ratio: limits.maximumRatio))
         }
         return produced
     }
@@ -182,10 +180,10 @@ final class GzipReader: @unchecked Sendable {
     /// An archive is one gzip member: anything after it is refused.
     private func checkNothingFollows() throws {
         if stream.pointee.avail_in > 0 {
-            throw ArchiveError.malformed(path: path, detail: "there is data after the end of the gzip stream")
+            throw ArchiveError.malformed(path: path, .dataAfterGzip)
         }
         var probe = [UInt8](repeating: 0, count: 1)
         let count = probe.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, 1) }
-        if count > 0 { throw ArchiveError.malformed(path: path, detail: "there is data after the end of the gzip stream") }
+        if count > 0 { throw ArchiveError.malformed(path: path, .dataAfterGzip) }
     }
 }

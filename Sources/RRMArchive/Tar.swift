@@ -71,7 +71,7 @@ struct TarReader {
             let got = try bytes.withUnsafeMutableBytes { raw in
                 try read(UnsafeMutableRawBufferPointer(rebasing: raw[filled..<count]))
             }
-            if got == 0 { throw ArchiveError.malformed(path: path, detail: "the tar stream ends inside \(what)") }
+            if got == 0 { throw ArchiveError.malformed(path: path, .tarEndsInside(what)) }
             filled += got
         }
         return bytes
@@ -91,33 +91,31 @@ struct TarReader {
         var sum = block.reduce(0) { $0 + Int($1) }
         for index in 148..<156 { sum += Int(UInt8(ascii: " ")) - Int(block[index]) }
         guard let stored, stored == sum else {
-            throw ArchiveError.malformed(path: path, detail: "a tar header's checksum is wrong (the archive is corrupt)")
+            throw ArchiveError.malformed(path: path, .tarChecksum)
         }
         guard Array(block[257..<262]) == Array("ustar".utf8) else {
-            throw ArchiveError.malformed(path: path, detail: "a member is not a POSIX ustar member")
+            throw ArchiveError.malformed(path: path, .notUstar)
         }
         let name = Self.string(block[0..<100])
         let prefix = Self.string(block[345..<500])
         let fullName = prefix.isEmpty ? name : prefix + "/" + name
         switch block[156] {
         case UInt8(ascii: "0"), 0: break
-        case UInt8(ascii: "1"): throw ArchiveError.malformed(path: path, detail: "member \(fullName) is a hard link: refused")
-        case UInt8(ascii: "2"): throw ArchiveError.malformed(path: path, detail: "member \(fullName) is a symbolic link: refused")
+        case UInt8(ascii: "1"): throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .hardLink))
+        case UInt8(ascii: "2"): throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .symbolicLink))
         case UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "6"):
-            throw ArchiveError.malformed(path: path, detail: "member \(fullName) is a device or FIFO: refused")
-        case UInt8(ascii: "5"): throw ArchiveError.malformed(path: path, detail: "member \(fullName) is a directory: refused")
+            throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .deviceOrFIFO))
+        case UInt8(ascii: "5"): throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .directory))
         default:
-            throw ArchiveError.malformed(
-                path: path,
-                detail: "member \(fullName) has tar type '\(Character(Unicode.Scalar(block[156])))', not a regular file: refused")
+            throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .tarType(Character(Unicode.Scalar(block[156])))))
         }
-        if fullName.hasPrefix("/") { throw ArchiveError.malformed(path: path, detail: "member \(fullName) has an absolute path: refused") }
+        if fullName.hasPrefix("/") { throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .absolutePath)) }
         if fullName.split(separator: "/").contains("..") {
-            throw ArchiveError.malformed(path: path, detail: "member \(fullName) climbs out with \"..\": refused")
+            throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .climbsOut))
         }
-        guard seen.insert(fullName).inserted else { throw ArchiveError.malformed(path: path, detail: "member \(fullName) appears twice") }
+        guard seen.insert(fullName).inserted else { throw ArchiveError.malformed(path: path, .duplicateMember(name: fullName)) }
         guard let size = Self.octal(block[124..<136]) else {
-            throw ArchiveError.malformed(path: path, detail: "member \(fullName) has an unreadable size")
+            throw ArchiveError.malformed(path: path, .unreadableSize(name: fullName))
         }
         return Member(name: fullName, size: size)
     }
@@ -125,8 +123,7 @@ struct TarReader {
     /// The contents of the member just returned by `next()`, at most `limit` bytes.
     mutating func contents(of member: Member, limit: Int) throws -> [UInt8] {
         guard member.size <= limit else {
-            throw ArchiveError.malformed(
-                path: path, detail: "member \(member.name) is \(member.size) bytes, more than the \(limit) allowed")
+            throw ArchiveError.malformed(path: path, .tooLarge(name: member.name, bytes: member.size, limit: limit))
         }
         let data = try readExactly(member.size, "member \(member.name)")
         _ = try readExactly(TarWriter.padding(after: member.size).count, "the padding of \(member.name)")
@@ -137,8 +134,7 @@ struct TarReader {
     /// hold whole; then its padding is skipped.
     mutating func forEachPiece(of member: Member, limit: Int, pieceSize: Int = 1 << 20, _ body: ([UInt8]) throws -> Bool) throws {
         guard member.size <= limit else {
-            throw ArchiveError.malformed(
-                path: path, detail: "member \(member.name) is \(member.size) bytes, more than the \(limit) allowed")
+            throw ArchiveError.malformed(path: path, .tooLarge(name: member.name, bytes: member.size, limit: limit))
         }
         var remaining = member.size
         while remaining > 0 {
