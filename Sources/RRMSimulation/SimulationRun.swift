@@ -61,7 +61,7 @@ final class BufferedFileWriter {
     init(path: String) throws {
         self.path = path
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw LedgerError.storage(path: path, detail: "cannot create the file")
+            throw SimulationError.cannotWrite(path: path, detail: "cannot create the file")
         }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         buffer.reserveCapacity(1 << 20)
@@ -77,7 +77,7 @@ final class BufferedFileWriter {
         do {
             try handle.write(contentsOf: buffer)
         } catch {
-            throw LedgerError.storage(path: path, detail: "\(error.localizedDescription)")
+            throw SimulationError.cannotWrite(path: path, detail: "\(error.localizedDescription)")
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -153,7 +153,7 @@ private final class BatchStream: SimulationOutput, ByteSource, @unchecked Sendab
     }
 
     private func send(_ message: Message) throws {
-        guard channel.send(message) else { throw LedgerError.database(detail: "the simulation was abandoned") }
+        guard channel.send(message) else { throw SimulationError.abandoned }
     }
 
     func close() {

@@ -152,6 +152,30 @@ import Testing
         #expect((report?["faults"] as? [Any])?.count == 3)
     }
 
+    /// A ledger edited outside rrm-ledger to hold a kind, role or level the schema forbids: the
+    /// value is refused with the table, row and column (exit 65), never read as a default.
+    @Test func valuesTheSchemaForbidsAreRefusedNamingTheirRow() throws {
+        let cli = try populated()
+        func edit(_ sql: String) throws {
+            try DatabaseQueue(path: cli.path("l.sqlite")).writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON")
+                try db.execute(sql: sql)
+            }
+        }
+        try edit("UPDATE edge SET role = 'bogus' WHERE child = 4 AND role = 'assisted_by'")
+        let role = try cli.run(["show", "--ledger", "l.sqlite", "crit-1"])
+        #expect(role.status == 65)
+        #expect(role.stderr.contains("the ledger's edge row from entry 4, column role: unknown link role \"bogus\""))
+        try edit("DROP TRIGGER entry_is_append_only_update; UPDATE entry SET kind = 'poem' WHERE seq = 2")
+        try edit("UPDATE entry SET level = -7 WHERE seq = 1")
+        let kind = try cli.run(["show", "--ledger", "l.sqlite", "out-1"])
+        #expect(kind.status == 65)
+        #expect(kind.stderr.contains("the ledger's entry row 2, column kind: unknown kind \"poem\""))
+        let level = try cli.run(["show", "--ledger", "l.sqlite", "policy-0"])
+        #expect(level.status == 65)
+        #expect(level.stderr.contains("the ledger's entry row 1, column level: level -7 is outside 0…2147483647"))
+    }
+
     @Test func verifyDetectsTruncationAgainstASavedHead() throws {
         let cli = try populated()
         let saved = try cli.run(["head", "--ledger", "l.sqlite"]).stdout.trimmingCharacters(in: .newlines)

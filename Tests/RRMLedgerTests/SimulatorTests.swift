@@ -84,7 +84,7 @@ import Testing
             #expect(entry.kind.rawValue == record["kind"]?.stringValue)
             #expect(Double(entry.level) == record["level"]?.numberValue)
             if entry.kind == .label {
-                let shown = entry.bodyValue["assisted_by"]?.arrayValue?.first?.stringValue
+                let shown = (try entry.bodyValue())["assisted_by"]?.arrayValue?.first?.stringValue
                 #expect(shown == record["shown_critique"]?.stringValue)
             }
             let finding = try temp.ledger.latestFinding(about: entry.seq)
@@ -92,8 +92,8 @@ import Testing
             if let finding {
                 auditedCount += 1
                 let erroneous = record["erroneous"] == .bool(true)
-                #expect(finding.bodyValue["verdict"]?.stringValue == (erroneous ? "erroneous" : "correct"))
-                #expect(finding.bodyValue["error_type"]?.stringValue == record["error_type"]?.stringValue)
+                #expect((try finding.bodyValue())["verdict"]?.stringValue == (erroneous ? "erroneous" : "correct"))
+                #expect((try finding.bodyValue())["error_type"]?.stringValue == record["error_type"]?.stringValue)
             }
         }
         #expect(auditedCount == (try temp.ledger.statistics()).count(kind: .finding))
@@ -108,8 +108,8 @@ import Testing
             truth.first { $0["kind"]?.stringValue == "output" && $0["erroneous"] == .bool(true) && $0["category"]?.numberValue == 0 })
         let sound = try #require(
             truth.first { $0["kind"]?.stringValue == "output" && $0["erroneous"] == .bool(false) && $0["category"]?.numberValue == 0 })
-        let a = try temp.ledger.entry(id: try #require(flawed["id"]?.stringValue)).bodyValue
-        let b = try temp.ledger.entry(id: try #require(sound["id"]?.stringValue)).bodyValue
+        let a = try temp.ledger.entry(id: try #require(flawed["id"]?.stringValue)).bodyValue()
+        let b = try temp.ledger.entry(id: try #require(sound["id"]?.stringValue)).bodyValue()
         // Flawed and sound outputs carry the same fields, with text that does not depend on the flaw.
         #expect(a.objectValue?.keys == b.objectValue?.keys)
         let templateA = a["content"]?.stringValue?.replacingOccurrences(of: #"_\d+\("#, with: "(", options: .regularExpression)

@@ -25,7 +25,8 @@ extension Ledger {
     /// none does. The input is streamed; memory does not grow with its size.
     ///
     /// Before committing, the written range is re-read and re-verified (Fossil's habit), so a
-    /// fault between this code and the disk cannot commit silently.
+    /// fault between what this code meant to write and what SQLite holds cannot commit silently.
+    /// (The re-read goes through SQLite's page cache: a disk that loses writes is `verify`'s to find.)
     /// - Parameters:
     ///   - source: the JSONL bytes.
     ///   - dryRun: check everything, then roll back instead of committing.

@@ -76,7 +76,7 @@ final class EventDecodingThread: @unchecked Sendable {
             if !pending.isEmpty { chunks.send(.events(pending)) }
             chunks.send(.failure(LedgerError(error)))
         } catch {
-            chunks.send(.failure(.database(detail: "\(error)")))
+            chunks.send(.failure(.internalFailure(detail: "\(error)")))
         }
     }
 

@@ -26,9 +26,10 @@ final class ReferenceResolver {
         lookup.bind(1, id)
         defer { lookup.reset() }
         guard try lookup.step() else { return nil }
+        let seq = lookup.int64(0)
         let entry = ResolvedEntry(
-            seq: lookup.int64(0), kind: EventKind(rawValue: lookup.string(1)) ?? .model,
-            level: Int(lookup.int64(2)), modelRole: lookup.isNull(3) ? nil : lookup.string(3))
+            seq: seq, kind: try EventKind(stored: lookup.string(1), row: seq),
+            level: Int(try storedLevel(lookup.int64(2), row: seq)), modelRole: lookup.isNull(3) ? nil : lookup.string(3))
         remember(id, entry)
         return entry
     }

@@ -63,8 +63,12 @@ extension Ledger {
     public func childCounts(of seq: Int64) throws(LedgerError) -> [LinkRole: Int] {
         try read { db in
             var counts: [LinkRole: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT role, count(*) FROM edge WHERE parent = ? GROUP BY role", arguments: [seq]) {
-                if let role = LinkRole(rawValue: row[0]) { counts[role] = row[1] }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT role, count(*), max(child) FROM edge WHERE parent = ? GROUP BY role", arguments: [seq])
+            {
+                let child: Int64 = try row.stored(2, "child", table: "edge", row: seq)
+                counts[try LinkRole(stored: row.stored(0, "role", table: "edge", row: child), row: child)] = try row.stored(
+                    1, "count", table: "edge", row: child)
             }
             return counts
         }
@@ -73,10 +77,13 @@ extension Ledger {
     private func links(sql: String, seq: Int64, limit: Int?) throws(LedgerError) -> [LinkedEntry] {
         try read { db in
             let limited = limit.map { sql + " LIMIT \($0)" } ?? sql
-            return try Row.fetchAll(db, sql: limited, arguments: [seq]).map { row in
-                LinkedEntry(
-                    role: LinkRole(rawValue: row[0]) ?? .about, seq: row[1], id: row[2], kind: EventKind(rawValue: row[3]) ?? .model,
-                    level: row[4])
+            return try Row.fetchAll(db, sql: limited, arguments: [seq]).map { row throws(LedgerError) in
+                let other: Int64 = try row.stored(1, "seq", row: seq)
+                let child = max(seq, other)  // links point back: the child is the later entry
+                return LinkedEntry(
+                    role: try LinkRole(stored: row.stored(0, "role", table: "edge", row: child), row: child), seq: other,
+                    id: try row.stored(2, "id", row: other), kind: try EventKind(stored: row.stored(3, "kind", row: other), row: other),
+                    level: Int(try storedLevel(row.stored(4, "level", row: other), row: other)))
             }
         }
     }
@@ -138,7 +145,7 @@ extension Ledger {
                 let chunk = all[start..<min(start + 500, all.count)]
                 let list = chunk.map(String.init).joined(separator: ",")
                 for row in try Row.fetchAll(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE seq IN (\(list))") {
-                    let entry = StoredEntry(row: row)
+                    let entry = try StoredEntry(row: row)
                     found[Int32(entry.seq)] = entry
                 }
                 start += 500

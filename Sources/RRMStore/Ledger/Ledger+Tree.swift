@@ -37,12 +37,12 @@ extension Ledger {
 
     /// The inclusion proof of entry `seq` (leaf `seq − 1`) in the tree of the first `size` entries.
     ///
-    /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.database` when `seq`
+    /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.outOfRange` when `seq`
     ///   is not in `1...size`.
     public func inclusionProof(seq: Int64, size: UInt64) throws(LedgerError) -> [MerkleDigest] {
         try withTree(size: size) { _, tree, _ in
             guard seq >= 1, UInt64(seq) <= size else {
-                throw LedgerError.database(detail: "entry \(seq) is not in a tree of size \(size)")
+                throw LedgerError.outOfRange("entry \(seq) is not in a tree of size \(size)")
             }
             return try tree.inclusionProof(index: UInt64(seq - 1), size: size)
         }
@@ -50,11 +50,11 @@ extension Ledger {
 
     /// The consistency proof that the tree of `newSize` entries extends the tree of `oldSize`.
     ///
-    /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.database` when
+    /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.outOfRange` when
     ///   `oldSize` is larger than `newSize`.
     public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws(LedgerError) -> [MerkleDigest] {
         try withTree(size: newSize) { _, tree, _ in
-            guard oldSize <= newSize else { throw LedgerError.database(detail: "old tree size \(oldSize) exceeds new size \(newSize)") }
+            guard oldSize <= newSize else { throw LedgerError.outOfRange("old tree size \(oldSize) exceeds new size \(newSize)") }
             return try tree.consistencyProof(oldSize: oldSize, newSize: newSize)
         }
     }

@@ -199,8 +199,12 @@ extension LedgerError {
             self = ledgerError
             return
         }
+        if let inputError = error as? InputError {
+            self = LedgerError(inputError)
+            return
+        }
         guard let databaseError = error as? DatabaseError else {
-            self = .database(detail: "\(error)")
+            self = .internalFailure(detail: "\(error)")
             return
         }
         switch databaseError.resultCode {
@@ -222,7 +226,7 @@ extension LedgerError {
         case .SQLITE_CORRUPT:
             self = .notALedger(path: path, detail: "the SQLite file is corrupt: \(databaseError.message ?? "")")
         default:
-            self = .database(detail: databaseError.message ?? "\(databaseError)")
+            self = .database(code: databaseError.extendedResultCode.rawValue, message: databaseError.message ?? "\(databaseError)")
         }
     }
 }

@@ -29,8 +29,21 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The re-verification before commit found the written entries differ from what was meant
     /// to be written; the transaction was rolled back.
     case writeVerificationFailed(seq: Int64, detail: String)
-    /// SQLite reported something unexpected.
-    case database(detail: String)
+    /// SQLite reported an error that none of the cases above describes: its result code and
+    /// message, as GRDB's `DatabaseError` gives them.
+    case database(code: Int32, message: String)
+    /// A row of the ledger file holds a value its schema forbids or this rrm-ledger does not
+    /// know (the file was edited outside rrm-ledger, or is damaged): read back, it is refused,
+    /// never replaced by a plausible default. `row` is the entry's sequence number; for an `edge`
+    /// row, its child's.
+    case malformedRow(table: String, row: Int64, column: String, problem: String)
+    /// The lineage graph indexes entries with 32-bit integers.
+    case tooManyEntriesForLineage(entries: Int64, limit: Int64)
+    /// A request outside what the ledger can answer: an entry outside a tree, an old tree size
+    /// above the new one.
+    case outOfRange(String)
+    /// An error no layer describes: a defect in rrm-ledger, not in its input.
+    case internalFailure(detail: String)
     /// The Merkle tree's stored nodes are missing or damaged; `verify --deep` says where.
     case damagedTree(path: String, detail: String)
     /// A tree size beyond the entries the ledger holds.
@@ -85,8 +98,18 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 "cannot read \(path): its -wal file holds entries that can be read only with its -shm file, which cannot be created here (read-only storage, or a full disk); copy the ledger with its -wal and -shm files, or into a folder you can write"
         case .writeVerificationFailed(let seq, let detail):
             return "re-reading the batch before commit found entry \(seq) wrong (\(detail)); the batch was rolled back"
-        case .database(let detail):
-            return "database error: \(detail)"
+        case .database(let code, let message):
+            return "database error (SQLite result code \(code)): \(message)"
+        case .malformedRow(let table, let row, let column, let problem):
+            let where_ = table == "edge" ? "edge row from entry \(row)" : "\(table) row \(row)"
+            return
+                "the ledger's \(where_), column \(column): \(problem); the file was changed outside rrm-ledger or is damaged (`rrm-ledger verify` says more)"
+        case .tooManyEntriesForLineage(let entries, let limit):
+            return "the ledger holds \(entries) entries, more than the \(limit) the lineage graph can index"
+        case .outOfRange(let detail):
+            return detail
+        case .internalFailure(let detail):
+            return "internal error: \(detail)"
         case .damagedTree(let path, let detail):
             return "\(path): \(detail); the derived Merkle tree is damaged (`rrm-ledger verify --deep` lists every fault)"
         case .treeSizeBeyondLedger(let size, let entries):

@@ -17,20 +17,25 @@ public struct StoredEntry: Sendable, Equatable {
     /// The columns, in the order `init(row:)` reads them.
     static let columns = "seq, id, kind, level, time, body, prev_hash, hash"
 
-    init(row: Row) {
-        seq = row[0]
-        id = row[1]
-        kind = EventKind(rawValue: row[2]) ?? .model
-        level = row[3]
-        time = row[4]
-        body = row[5]
-        prevHash = Array(row[6] as Data)
-        hash = Array(row[7] as Data)
+    init(row: Row) throws(LedgerError) {
+        let seq: Int64 = try row.stored(0, "seq", row: 0)
+        self.seq = seq
+        id = try row.stored(1, "id", row: seq)
+        kind = try EventKind(stored: row.stored(2, "kind", row: seq), row: seq)
+        level = Int(try storedLevel(row.stored(3, "level", row: seq), row: seq))
+        time = try row.stored(4, "time", row: seq)
+        body = try row.stored(5, "body", row: seq)
+        prevHash = try row.storedDigest(6, "prev_hash", row: seq)
+        hash = try row.storedDigest(7, "hash", row: seq)
     }
 
-    /// The body parsed back into JSON.
-    public var bodyValue: JSONValue {
-        (try? JSONParser.parse(body)) ?? .string(body)
+    /// The body parsed back into JSON; a body that is not JSON (the file was edited) is refused.
+    public func bodyValue() throws(LedgerError) -> JSONValue {
+        do {
+            return try JSONParser.parse(body)
+        } catch {
+            throw .malformedRow(table: "entry", row: seq, column: "body", problem: "not JSON: \(error.reason) at byte \(error.offset)")
+        }
     }
 }
 

@@ -12,18 +12,20 @@ import RRMFormat
 public final class LineageGraph: LineageSource, Sendable {
     /// Entries 1…count; index 0 of every per-entry array is unused.
     public let count: Int
-    let kinds: [UInt8]
+    /// A Swift enum without payloads is one byte: kinds and roles are kept as themselves.
+    let kinds: [EventKind]
     let levels: [Int32]
     let parentOffsets: [Int32]
     let parentSeqs: [Int32]
-    let parentRoles: [UInt8]
+    let parentRoles: [LinkRole]
     let childOffsets: [Int32]
     let childSeqs: [Int32]
-    let childRoles: [UInt8]
+    let childRoles: [LinkRole]
 
-    /// Builds a graph from already-loaded columns (tests build small graphs this way).
-    /// - Parameter edges: (child, role code, parent) triples.
-    init(kinds: [UInt8], levels: [Int32], edges: [(Int32, UInt8, Int32)]) {
+    /// Builds a graph from already-loaded and checked columns: every entry 1…count present,
+    /// every link between two of them.
+    /// - Parameter edges: (child, role, parent) triples.
+    init(kinds: [EventKind], levels: [Int32], edges: [(Int32, LinkRole, Int32)]) {
         count = kinds.count - 1
         self.kinds = kinds
         self.levels = levels
@@ -32,13 +34,13 @@ public final class LineageGraph: LineageSource, Sendable {
     }
 
     /// Compressed sparse rows from (child, role, parent) triples: by child, or by parent when reversed.
-    private static func rows(count: Int, _ triples: [(Int32, UInt8, Int32)], reversed: Bool) -> ([Int32], [Int32], [UInt8]) {
+    private static func rows(count: Int, _ triples: [(Int32, LinkRole, Int32)], reversed: Bool) -> ([Int32], [Int32], [LinkRole]) {
         var offsets = [Int32](repeating: 0, count: count + 2)
         for (child, _, parent) in triples { offsets[Int(reversed ? parent : child) + 1] += 1 }
         for index in 1..<offsets.count { offsets[index] += offsets[index - 1] }
         var next = offsets
         var targets = [Int32](repeating: 0, count: triples.count)
-        var roles = [UInt8](repeating: 0, count: triples.count)
+        var roles = [LinkRole](repeating: .about, count: triples.count)
         for (child, role, parent) in triples {
             let from = Int(reversed ? parent : child)
             let slot = Int(next[from])
@@ -53,14 +55,15 @@ public final class LineageGraph: LineageSource, Sendable {
     public static func load(from ledger: Ledger) throws(LedgerError) -> LineageGraph {
         let path = ledger.path
         let lastSeq = try ledger.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0 }
+        guard lastSeq >= 0 else {
+            throw .malformedRow(table: "entry", row: lastSeq, column: "seq", problem: "sequence numbers start at 1")
+        }
         guard lastSeq < Int64(Int32.max) else {
-            throw .database(detail: "the ledger has more entries than the lineage graph can hold (2^31)")
+            throw .tooManyEntriesForLineage(entries: lastSeq, limit: Int64(Int32.max) - 1)
         }
         let count = Int(lastSeq)
-        let roleCodes = Dictionary(uniqueKeysWithValues: LinkRole.allCases.map { ($0.rawValue, $0.code) })
-
-        nonisolated(unsafe) var nodes: ([UInt8], [Int32]) = ([], [])
-        nonisolated(unsafe) var edges: [(Int32, UInt8, Int32)] = []
+        nonisolated(unsafe) var nodes: ([EventKind], [Int32]) = ([], [])
+        nonisolated(unsafe) var edges: [(Int32, LinkRole, Int32)] = []
         nonisolated(unsafe) var failure: LedgerError?
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 2) { part in
@@ -68,23 +71,39 @@ public final class LineageGraph: LineageSource, Sendable {
                 let reader = try Ledger.open(at: path, readOnly: true)
                 try reader.read { db in
                     if part == 0 {
-                        var kinds = [UInt8](repeating: 0, count: count + 1)
+                        var kinds = [EventKind](repeating: .model, count: count + 1)
                         var levels = [Int32](repeating: 0, count: count + 1)
-                        let rows = try RawStatement(db, "SELECT seq, kind, level FROM entry WHERE seq <= ?")
+                        let rows = try RawStatement(db, "SELECT seq, kind, level FROM entry WHERE seq <= ? ORDER BY seq")
                         rows.bind(1, lastSeq)
+                        var expected: Int64 = 1
                         while try rows.step() {
-                            let seq = Int(rows.int64(0))
-                            kinds[seq] = EventKind(rawValue: rows.string(1))?.code ?? 0
-                            levels[seq] = Int32(clamping: rows.int64(2))
+                            let seq = rows.int64(0)
+                            guard seq == expected else {
+                                throw LedgerError.malformedRow(
+                                    table: "entry", row: seq, column: "seq",
+                                    problem: "entries \(expected)…\(seq - 1) are missing: the lineage graph needs them all")
+                            }
+                            expected += 1
+                            kinds[Int(seq)] = try EventKind(stored: rows.string(1), row: seq)
+                            levels[Int(seq)] = try storedLevel(rows.int64(2), row: seq)
                         }
                         nodes = (kinds, levels)
                     } else {
-                        var loaded: [(Int32, UInt8, Int32)] = []
+                        var loaded: [(Int32, LinkRole, Int32)] = []
                         loaded.reserveCapacity(count * 3)
                         let rows = try RawStatement(db, "SELECT child, role, parent FROM edge WHERE child <= ?")
                         rows.bind(1, lastSeq)
                         while try rows.step() {
-                            loaded.append((Int32(rows.int64(0)), roleCodes[rows.string(1)] ?? 0, Int32(rows.int64(2))))
+                            let child = rows.int64(0)
+                            let parent = rows.int64(2)
+                            // A link points back to an earlier entry (FORMAT.md); anything else
+                            // would index outside the graph.
+                            guard child >= 1, parent >= 1, parent < child else {
+                                throw LedgerError.malformedRow(
+                                    table: "edge", row: child, column: "parent",
+                                    problem: "a link from entry \(child) to entry \(parent): links point from 1… to an earlier entry")
+                            }
+                            loaded.append((Int32(child), try LinkRole(stored: rows.string(1), row: child), Int32(parent)))
                         }
                         edges = loaded
                     }
@@ -100,16 +119,16 @@ public final class LineageGraph: LineageSource, Sendable {
     // MARK: - Reading
 
     /// Whether `seq` names an entry of this graph.
-    public func contains(_ seq: Int64) -> Bool { seq >= 1 && seq <= Int64(count) && kinds[Int(seq)] != 0 }
+    public func contains(_ seq: Int64) -> Bool { seq >= 1 && seq <= Int64(count) }
 
-    public func kind(of seq: Int32) -> EventKind { EventKind(code: kinds[Int(seq)]) ?? .model }
+    public func kind(of seq: Int32) -> EventKind { kinds[Int(seq)] }
     public func level(of seq: Int32) -> Int { Int(levels[Int(seq)]) }
 
     /// Calls `body` with each parent of `seq` (an entry it references) and the link's role.
     @inline(__always)
     public func forEachParent(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) rethrows {
         for slot in Int(parentOffsets[Int(seq)])..<Int(parentOffsets[Int(seq) + 1]) {
-            try body(parentSeqs[slot], LinkRole(code: parentRoles[slot]) ?? .about)
+            try body(parentSeqs[slot], parentRoles[slot])
         }
     }
 
@@ -117,7 +136,7 @@ public final class LineageGraph: LineageSource, Sendable {
     @inline(__always)
     public func forEachChild(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) rethrows {
         for slot in Int(childOffsets[Int(seq)])..<Int(childOffsets[Int(seq) + 1]) {
-            try body(childSeqs[slot], LinkRole(code: childRoles[slot]) ?? .about)
+            try body(childSeqs[slot], childRoles[slot])
         }
     }
 
@@ -137,29 +156,4 @@ public final class LineageGraph: LineageSource, Sendable {
 
     /// Number of links in the graph.
     public var linkCount: Int { parentSeqs.count }
-}
-
-extension EventKind {
-    /// A one-byte code for compact per-entry arrays (0 means "no entry").
-    var code: UInt8 { UInt8(ordinal + 1) }
-
-    private static let byCode: [EventKind] = allCases
-
-    init?(code: UInt8) {
-        guard code >= 1 && Int(code) <= Self.byCode.count else { return nil }
-        self = Self.byCode[Int(code) - 1]
-    }
-}
-
-extension LinkRole {
-    /// A one-byte code for compact link arrays.
-    var code: UInt8 { Self.codes[self]! }
-
-    private static let byCode: [LinkRole] = allCases
-    private static let codes: [LinkRole: UInt8] = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, UInt8($0 + 1)) })
-
-    init?(code: UInt8) {
-        guard code >= 1 && Int(code) <= Self.byCode.count else { return nil }
-        self = Self.byCode[Int(code) - 1]
-    }
 }

@@ -33,8 +33,12 @@ public final class IndexedLineageSource: LineageSource {
         if let known = nodes[seq] { return known }
         entry.bind(1, Int64(seq))
         defer { entry.reset() }
-        guard try entry.step() else { throw LedgerError.database(detail: "entry \(seq) is missing") }
-        let node = (kind: EventKind(rawValue: entry.string(0)) ?? .model, level: Int(entry.int64(1)))
+        guard try entry.step() else {
+            throw LedgerError.malformedRow(table: "entry", row: Int64(seq), column: "seq", problem: "missing, though a link points to it")
+        }
+        let node = (
+            kind: try EventKind(stored: entry.string(0), row: Int64(seq)), level: Int(try storedLevel(entry.int64(1), row: Int64(seq)))
+        )
         nodes[seq] = node
         return node
     }
@@ -54,9 +58,12 @@ public final class IndexedLineageSource: LineageSource {
         statement.bind(1, Int64(seq))
         var found: [(Int32, LinkRole)] = []
         while try statement.step() {
-            let other = Int32(statement.int64(0))
-            nodes[other] = (EventKind(rawValue: statement.string(2)) ?? .model, Int(statement.int64(3)))
-            found.append((other, LinkRole(rawValue: statement.string(1)) ?? .about))
+            let stored = statement.int64(0)
+            guard let other = Int32(exactly: stored), other >= 1 else {
+                throw LedgerError.malformedRow(table: "edge", row: Int64(seq), column: "parent", problem: "a link to entry \(stored)")
+            }
+            nodes[other] = (try EventKind(stored: statement.string(2), row: stored), Int(try storedLevel(statement.int64(3), row: stored)))
+            found.append((other, try LinkRole(stored: statement.string(1), row: Int64(max(seq, other)))))
         }
         statement.reset()
         for (other, role) in found { try body(other, role) }

@@ -42,7 +42,8 @@ struct LogCommand: LedgerCommand {
                 let line: JSONValue = [
                     "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
                     "level": .number(Double(entry.level)), "time": .string(entry.time),
-                    "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)), "body": entry.bodyValue,
+                    "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
+                    "body": try entry.bodyValue(),
                 ]
                 Output.line(CanonicalJSON.string(line))
             }

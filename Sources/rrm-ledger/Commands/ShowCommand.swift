@@ -33,7 +33,7 @@ struct ShowCommand: LedgerCommand {
             Output.line("hash       \(Hex.encode(entry.hash))")
             Output.line("prev_hash  \(Hex.encode(entry.prevHash))")
             if let finding {
-                let body = finding.bodyValue
+                let body = try finding.bodyValue()
                 let type = body["error_type"]?.stringValue.map { " (\($0))" } ?? ""
                 Output.line(
                     "finding    \(body["verdict"]?.stringValue ?? "?")\(type) by \(body["auditor"]?.stringValue ?? "?") in \"\(finding.id)\""
@@ -52,13 +52,13 @@ struct ShowCommand: LedgerCommand {
                 Output.line("  … and \(grouped(total - children.count)) more (rrm-ledger log, or the lineage view)")
             }
             Output.line("body:")
-            Output.line(entry.bodyValue.prettyPrinted())
+            Output.line(try entry.bodyValue().prettyPrinted())
         case .json:
             Output.json([
                 "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
                 "level": .number(Double(entry.level)), "time": .string(entry.time),
                 "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
-                "body": entry.bodyValue,
+                "body": try entry.bodyValue(),
                 "latest_finding": finding.map { .string($0.id) } ?? .null,
                 "parents": .array(parents.map(json)),
                 "children": .array(children.map(json)),

@@ -18,6 +18,9 @@ extension LedgerCommand {
         } catch let failure as ArchiveError {
             Output.error(failure.description)
             throw ExitCode(failure.exitCode)
+        } catch let failure as SimulationError {
+            Output.error(failure.description)
+            throw ExitCode(74)  // EX_IOERR: the only case that reaches a command
         } catch let failure as InputError {
             Output.error(failure.description)
             throw ExitCode(LedgerError(failure).exitCode)
@@ -43,7 +46,10 @@ extension LedgerError {
         case .alreadyExists: return 73  // EX_CANTCREAT
         case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
         case .busy: return 75  // EX_TEMPFAIL
-        case .database: return 70  // EX_SOFTWARE
+        case .database, .internalFailure: return 70  // EX_SOFTWARE
+        case .malformedRow: return 65  // EX_DATAERR: the file holds what the schema forbids
+        case .tooManyEntriesForLineage: return 69  // EX_UNAVAILABLE
+        case .outOfRange: return 64  // EX_USAGE
         case .damagedTree, .inconsistentLedger, .otherLog: return 1  // verification failed
         case .proofRefused(_, let error): return error.isVerificationFailure ? 1 : 65
         case .emptyLedger, .noOrigin: return 65

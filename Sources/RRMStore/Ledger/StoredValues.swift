@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import RRMFormat
+
+// Values read back from the ledger file, checked. The file may have been edited outside
+// rrm-ledger (it is plain SQLite), so a kind, role or level this version does not know is a
+// `LedgerError.malformedRow` naming where it was found, never a plausible default.
+
+extension EventKind {
+    /// The kind stored in a row's `kind` column.
+    package init(stored text: String, table: String = "entry", row: Int64) throws(LedgerError) {
+        guard let kind = EventKind(rawValue: text) else {
+            throw .malformedRow(table: table, row: row, column: "kind", problem: "unknown kind \"\(text)\"")
+        }
+        self = kind
+    }
+}
+
+extension LinkRole {
+    /// The role stored in an `edge` row's `role` column; `row` is the link's child.
+    package init(stored text: String, row: Int64) throws(LedgerError) {
+        guard let role = LinkRole(rawValue: text) else {
+            throw .malformedRow(table: "edge", row: row, column: "role", problem: "unknown link role \"\(text)\"")
+        }
+        self = role
+    }
+}
+
+/// The level stored for entry `row`: a recursion level is from 0 to 2^31 − 1.
+package func storedLevel(_ value: Int64, row: Int64) throws(LedgerError) -> Int32 {
+    guard value >= 0, value <= Int64(Int32.max) else {
+        throw .malformedRow(table: "entry", row: row, column: "level", problem: "level \(value) is outside 0…\(Int32.max)")
+    }
+    return Int32(value)
+}
+
+extension Row {
+    /// Column `index` of this row of `table` (entry `row`), decoded with GRDB's throwing
+    /// accessor: a NULL or a value of another type is a `LedgerError.malformedRow`, not a trap.
+    package func stored<Value: DatabaseValueConvertible>(
+        _ index: Int, _ column: String, table: String = "entry", row: Int64
+    ) throws(LedgerError) -> Value {
+        do {
+            return try decode(Value.self, atIndex: index)
+        } catch {
+            throw .malformedRow(table: table, row: row, column: column, problem: "\(self[index] as DatabaseValue) is not a \(Value.self)")
+        }
+    }
+
+    /// A stored SHA-256 digest: exactly 32 bytes.
+    package func storedDigest(_ index: Int, _ column: String, table: String = "entry", row: Int64) throws(LedgerError) -> [UInt8] {
+        let data: Data = try stored(index, column, table: table, row: row)
+        guard data.count == SHA256Digest.byteCount else {
+            throw .malformedRow(table: table, row: row, column: column, problem: "\(data.count) bytes where a SHA-256 digest has 32")
+        }
+        return Array(data)
+    }
+}
