@@ -1,3 +1,4 @@
+import Foundation
 import RRMAnalysis
 import RRMFormat
 
@@ -30,9 +31,11 @@ extension Trend {
     }
 }
 
-/// Six significant decimals: enough for every figure, stable in output.
+/// Six significant digits: enough for every figure, stable in output, and a small p-value stays
+/// itself (3.1e-9, not 0). Through decimal text, so the double printed is the short decimal.
 func rounded(_ value: Double) -> Double {
-    (value * 1_000_000).rounded() / 1_000_000
+    guard value.isFinite, value != 0 else { return value }
+    return Double(String(format: "%.6g", value)) ?? value
 }
 
 private func byKind<Value>(_ values: [EventKind: Value], _ encode: (Value) -> JSONValue) -> JSONValue {

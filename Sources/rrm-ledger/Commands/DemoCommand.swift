@@ -55,7 +55,7 @@ struct DemoCommand: LedgerCommand {
         Output.line("   head \(report.head)   (save it: `verify --expect-head` detects a later rewrite)")
         Output.line("")
         Output.line("3. Entries per kind and level:")
-        LevelKindTable.print(try target.statistics().counts, indent: "   ")
+        for line in LevelKindTable.lines(try target.statistics().counts, indent: "   ") { Output.line(line) }
         Output.line("")
         Output.line("4. The compounding-errors report (rrm-ledger report):")
         Output.line("")

@@ -65,89 +65,16 @@ struct LineageCommand: LedgerCommand {
     func execute() throws {
         let target = try openLedger(ledger, readOnly: true)
         let query = LineageQuery(direction: direction, via: try classes(), maxDepth: depth)
-        let answer = try target.lineage(of: id, query, listing: LineageListing(kind: kind, level: level, limit: all ? nil : limit))
+        let listing = LineageListing(kind: kind, level: level, limit: all ? nil : limit)
+        let answer = try target.lineage(of: id, query, listing: listing)
         switch format {
-        case .text: printText(answer, query)
-        case .json: Output.json(json(answer, query))
+        case .text: Output.line(LineageText.render(answer, query, listing: listing))
+        case .json: Output.json(answer.json(query))
         case .dot:
-            print(LineageExport.dot(Array(answer.entries.values), links: answer.links, highlight: Int32(answer.start.seq)), terminator: "")
+            print(LineageDOT.render(Array(answer.entries.values), links: answer.links, highlight: Int32(answer.start.seq)), terminator: "")
         case .provJSON:
-            Output.json(LineageExport.provJSON(Array(answer.entries.values), links: answer.links))
+            Output.json(try LineagePROV.render(Array(answer.entries.values), links: answer.links))
         }
-    }
-
-    private func describe(_ entry: StoredEntry?) -> String {
-        guard let entry else { return "?" }
-        return "\(entry.kind.rawValue) \"\(entry.id)\" (entry \(entry.seq), level \(entry.level))"
-    }
-
-    private func printText(_ answer: LineageAnswer, _ query: LineageQuery) {
-        let classes = LinkClass.allCases.filter { query.via.contains($0) }.map(\.rawValue).joined(separator: ", ")
-        Output.line("lineage of \(describe(answer.start)), via \(classes)\(depth.map { ", at most \($0) links" } ?? "")")
-        for (name, counts, shown) in [
-            ("upstream: what influenced it", answer.upstreamCounts, direction != .down),
-            ("downstream: what it influenced", answer.downstreamCounts, direction != .up),
-        ] where shown {
-            let total = counts.values.flatMap(\.values).reduce(0, +)
-            Output.line("")
-            Output.line("\(name): \(grouped(total)) entries")
-            if total > 0 { LevelKindTable.print(counts, indent: "  ") }
-        }
-        Output.line("")
-        let filter = [kind.map { "kind \($0.rawValue)" }, level.map { "level \($0)" }].compactMap { $0 }.joined(separator: ", ")
-        Output.line("entries\(filter.isEmpty ? "" : " (\(filter))"), each under the entry it was reached from:")
-        printTree(answer)
-        if answer.truncated {
-            Output.line("… listing stopped at \(grouped(answer.listed.count)) entries (--limit); --all lists everything")
-        }
-    }
-
-    /// The breadth-first tree, depth first, each entry indented under the one it was reached from.
-    private func printTree(_ answer: LineageAnswer) {
-        var children: [Int32: [LineageClosure.Step]] = [:]
-        let listed = Set(answer.listed.map(\.seq))
-        var roots: [LineageClosure.Step] = []
-        for step in answer.listed {
-            if let from = step.from, from != Int32(answer.start.seq), listed.contains(from) {
-                children[from, default: []].append(step)
-            } else {
-                roots.append(step)
-            }
-        }
-        func visit(_ step: LineageClosure.Step, _ indent: Int) {
-            let arrow = step.upstream ? "→" : "←"
-            let role = step.role?.rawValue ?? ""
-            Output.line(
-                String(repeating: "  ", count: indent)
-                    + "\(arrow) \(role.padding(toLength: 15, withPad: " ", startingAt: 0)) \(describe(answer.entries[step.seq]))")
-            for child in children[step.seq] ?? [] { visit(child, indent + 1) }
-        }
-        for root in roots { visit(root, 1) }
-    }
-
-    private func json(_ answer: LineageAnswer, _ query: LineageQuery) -> JSONValue {
-        func entryJSON(_ entry: StoredEntry?) -> JSONValue {
-            guard let entry else { return .null }
-            return [
-                "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
-                "level": .number(Double(entry.level)),
-            ]
-        }
-        let listed: [JSONValue] = answer.listed.map { step in
-            var object = entryJSON(answer.entries[step.seq]).objectValue ?? JSONObject()
-            object["depth"] = .number(Double(step.depth))
-            object["direction"] = .string(step.upstream ? "up" : "down")
-            object["role"] = step.role.map { .string($0.rawValue) } ?? .null
-            object["from"] = step.from.flatMap { answer.entries[$0] }.map { .string($0.id) } ?? .null
-            return .object(object)
-        }
-        return [
-            "start": entryJSON(answer.start), "direction": .string(query.direction.rawValue),
-            "via": .array(LinkClass.allCases.filter { query.via.contains($0) }.map { .string($0.rawValue) }),
-            "depth": depth.map { .number(Double($0)) } ?? .null,
-            "upstream": LevelKindTable.json(answer.upstreamCounts), "downstream": LevelKindTable.json(answer.downstreamCounts),
-            "entries": .array(listed), "truncated": .bool(answer.truncated),
-        ]
     }
 }
 

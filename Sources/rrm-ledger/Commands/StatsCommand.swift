@@ -13,7 +13,7 @@ struct StatsCommand: LedgerCommand {
         let stats = try openLedger(ledger, readOnly: true).statistics()
         switch output.format {
         case .text:
-            LevelKindTable.print(stats.counts)
+            for line in LevelKindTable.lines(stats.counts) { Output.line(line) }
             Output.line("head \(stats.head)")
         case .json:
             let levels: [JSONValue] = stats.levels.map { level in

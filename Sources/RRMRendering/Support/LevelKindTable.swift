@@ -1,8 +1,9 @@
-import RRMLedger
+import RRMFormat
 
 /// Counts per level (rows) and kind (columns), as tables and as JSON.
-enum LevelKindTable {
-    static func print(_ counts: [Int: [EventKind: Int]], indent: String = "") {
+package enum LevelKindTable {
+    /// The table as lines of text, each starting with `indent`.
+    package static func lines(_ counts: [Int: [EventKind: Int]], indent: String = "") -> [String] {
         let kinds = EventKind.allCases
         let header = ["level"] + kinds.map(\.rawValue) + ["total"]
         var rows: [[String]] = counts.keys.sorted().map { level in
@@ -21,11 +22,10 @@ enum LevelKindTable {
                     : String(repeating: " ", count: widths[index] - cell.count) + cell
             }.joined(separator: "  ")
         }
-        Output.line(indent + format(header))
-        for row in rows { Output.line(indent + format(row)) }
+        return ([header] + rows).map { indent + format($0) }
     }
 
-    static func json(_ counts: [Int: [EventKind: Int]]) -> JSONValue {
+    package static func json(_ counts: [Int: [EventKind: Int]]) -> JSONValue {
         let levels: [JSONValue] = counts.keys.sorted().map { level in
             var byKind = JSONObject()
             for (kind, count) in counts[level] ?? [:] { byKind[kind.rawValue] = .number(Double(count)) }
