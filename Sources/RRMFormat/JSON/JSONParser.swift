@@ -1,16 +1,14 @@
 /// A strict RFC 8259 parser that also enforces I-JSON (RFC 7493), which RFC 8785 requires of
 /// anything it canonicalizes: valid UTF-8, no lone surrogates, no duplicate keys, numbers that
-/// fit an IEEE-754 double, and integers that a double holds exactly (|n| ≤ 2^53).
+/// fit an IEEE-754 double, and integer literals that canonicalization would not change: every
+/// integer up to ±2^53, and beyond it those a double holds exactly (`isExact(integerLiteral:value:)`;
+/// 9007199254740993 is refused, 100000000000000000000 kept).
 ///
 /// It works on raw bytes so that the error for a bad line can name the exact byte, and so that
 /// appends do not pay for Foundation's bridging.
 public struct JSONParser {
     /// Deepest nesting accepted; deeper input is refused rather than risking the stack.
     public static let maximumDepth = 256
-
-    /// Largest integer a double represents exactly (2^53); larger integer literals are refused
-    /// because the canonical form would silently change them.
-    static let maximumExactInteger: Double = 9_007_199_254_740_992
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
