@@ -15,17 +15,19 @@ final class ReferenceResolver {
         lookup = try RawStatement(
             db,
             """
-            SELECT seq, kind, level, CASE kind WHEN 'model' THEN json_extract(body, '$.role') END
-            FROM entry WHERE id = ?
+            SELECT e.seq, e.kind, l.level, CASE e.kind WHEN 'model' THEN json_extract(e.body, '$.role') END
+            FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.id = ?
             """)
     }
 
     /// The entry with this id, or `nil` if there is none.
+    /// - Throws: `LedgerError.missingLevel` when the entry has no level row (damaged derived data).
     func resolve(_ id: String) throws -> ResolvedEntry? {
         if let hit = cache[ExactString(id)] { return hit }
         lookup.bind(1, id)
         defer { lookup.reset() }
         guard try lookup.step() else { return nil }
+        guard !lookup.isNull(2) else { throw LedgerError.missingLevel(seq: lookup.int64(0)) }
         let entry = ResolvedEntry(
             seq: lookup.int64(0), kind: EventKind(rawValue: lookup.string(1)) ?? .model,
             level: Int(lookup.int64(2)), modelRole: lookup.isNull(3) ? nil : lookup.string(3))

@@ -14,14 +14,20 @@ public struct StoredEntry: Sendable, Equatable {
     public let prevHash: [UInt8]
     public let hash: [UInt8]
 
-    /// The columns, in the order `init(row:)` reads them.
-    static let columns = "seq, id, kind, level, time, body, prev_hash, hash"
+    /// The columns, in the order `init(row:)` reads them, from `tables`:
+    /// `SELECT \(columns) FROM \(tables) WHERE e.…`.
+    static let columns = "e.seq, e.id, e.kind, l.level, e.time, e.body, e.prev_hash, e.hash"
+    /// The entry (`e`) with its derived level (`l`), kept even when the level row is missing, so
+    /// that `init(row:)` can say so rather than the entry vanish.
+    static let tables = "entry e LEFT JOIN entry_level l ON l.seq = e.seq"
 
-    init(row: Row) {
+    /// - Throws: `LedgerError.missingLevel` when the entry has no level row.
+    init(row: Row) throws(LedgerError) {
         seq = row[0]
+        guard let level: Int = row[3] else { throw .missingLevel(seq: seq) }
         id = row[1]
         kind = EventKind(rawValue: row[2]) ?? .model
-        level = row[3]
+        self.level = level
         time = row[4]
         body = row[5]
         prevHash = Array(row[6] as Data)

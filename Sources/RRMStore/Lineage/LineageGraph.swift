@@ -70,10 +70,13 @@ public final class LineageGraph: LineageSource, Sendable {
                     if part == 0 {
                         var kinds = [UInt8](repeating: 0, count: count + 1)
                         var levels = [Int32](repeating: 0, count: count + 1)
-                        let rows = try RawStatement(db, "SELECT seq, kind, level FROM entry WHERE seq <= ?")
+                        let rows = try RawStatement(
+                            db, "SELECT e.seq, e.kind, l.level FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.seq <= ?")
                         rows.bind(1, lastSeq)
+                        defer { rows.reset() }
                         while try rows.step() {
                             let seq = Int(rows.int64(0))
+                            guard !rows.isNull(2) else { throw LedgerError.missingLevel(seq: Int64(seq)) }
                             kinds[seq] = EventKind(rawValue: rows.string(1))?.code ?? 0
                             levels[seq] = Int32(clamping: rows.int64(2))
                         }

@@ -23,10 +23,18 @@ public final class IndexedLineageSource: LineageSource {
 
     init(_ db: Database) throws {
         parents = try RawStatement(
-            db, "SELECT e.parent, e.role, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ?")
+            db,
+            """
+            SELECT e.parent, e.role, p.kind, l.level FROM edge e JOIN entry p ON p.seq = e.parent
+            LEFT JOIN entry_level l ON l.seq = e.parent WHERE e.child = ?
+            """)
         children = try RawStatement(
-            db, "SELECT e.child, e.role, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ?")
-        entry = try RawStatement(db, "SELECT kind, level FROM entry WHERE seq = ?")
+            db,
+            """
+            SELECT e.child, e.role, c.kind, l.level FROM edge e JOIN entry c ON c.seq = e.child
+            LEFT JOIN entry_level l ON l.seq = e.child WHERE e.parent = ?
+            """)
+        entry = try RawStatement(db, "SELECT e.kind, l.level FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.seq = ?")
     }
 
     private func node(_ seq: Int32) throws -> (kind: EventKind, level: Int) {
@@ -34,6 +42,7 @@ public final class IndexedLineageSource: LineageSource {
         entry.bind(1, Int64(seq))
         defer { entry.reset() }
         guard try entry.step() else { throw LedgerError.database(detail: "entry \(seq) is missing") }
+        guard !entry.isNull(1) else { throw LedgerError.missingLevel(seq: Int64(seq)) }
         let node = (kind: EventKind(rawValue: entry.string(0)) ?? .model, level: Int(entry.int64(1)))
         nodes[seq] = node
         return node
@@ -55,6 +64,10 @@ public final class IndexedLineageSource: LineageSource {
         var found: [(Int32, LinkRole)] = []
         while try statement.step() {
             let other = Int32(statement.int64(0))
+            guard !statement.isNull(3) else {
+                statement.reset()
+                throw LedgerError.missingLevel(seq: Int64(other))
+            }
             nodes[other] = (EventKind(rawValue: statement.string(2)) ?? .model, Int(statement.int64(3)))
             found.append((other, LinkRole(rawValue: statement.string(1)) ?? .about))
         }
