@@ -219,10 +219,20 @@ private final class ArchiveWriter: @unchecked Sendable {
             var lastSelected: Int64 = 0
             var pseudonymised = 0
             let namesPerson = options.pseudonymise ? Pseudonyms.sqlCondition : "0"
-            let census = try RawStatement(db, "SELECT seq, level, kind, \(namesPerson) FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            let census = try RawStatement(
+                db,
+                """
+                SELECT e.seq, l.level, e.kind, \(namesPerson) FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq
+                WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq
+                """)
             census.bind(1, first)
             census.bind(2, last)
             while try census.step() {
+                guard !census.isNull(1) else {
+                    let seq = census.int64(0)
+                    census.reset()
+                    throw LedgerError.missingLevel(seq: seq)
+                }
                 let level = Int(census.int64(1))
                 guard filter?(census.int64(0), level) ?? true, let kind = EventKind(rawValue: census.string(2)) else { continue }
                 counts[level, default: [:]][kind, default: 0] += 1
@@ -241,7 +251,13 @@ private final class ArchiveWriter: @unchecked Sendable {
                     ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil)
             try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]))
 
-            let rows = try RawStatement(db, "SELECT seq, level, body, prev_hash, hash FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            // Every entry has a level here: the census above refused a missing one.
+            let rows = try RawStatement(
+                db,
+                """
+                SELECT e.seq, l.level, e.body, e.prev_hash, e.hash FROM entry e JOIN entry_level l ON l.seq = e.seq
+                WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq
+                """)
             rows.bind(1, first)
             rows.bind(2, last)
             defer { rows.reset() }

@@ -18,7 +18,7 @@ struct RRMLedgerCommand: ParsableCommand {
             InitCommand.self, AppendCommand.self, VerifyCommand.self, HeadCommand.self,
             ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self,
             ExportCommand.self, VerifyArchiveCommand.self, ImportCommand.self,
-            SimulateCommand.self, DemoCommand.self,
+            RebuildCommand.self, SimulateCommand.self, DemoCommand.self,
             KeygenCommand.self, CheckpointCommand.self, ProveCommand.self, VerifyProofCommand.self, AuditCommand.self,
         ])
 }

@@ -35,7 +35,7 @@ import Testing
         let cli = try CLIProcess()
         let created = try cli.run(["init", "--ledger", "l.sqlite"])
         #expect(created.status == 0)
-        #expect(created.stdout == "created ledger l.sqlite (schema version 1)\n")
+        #expect(created.stdout == "created ledger l.sqlite (schema version 2)\n")
         let before = cli.bytes("l.sqlite")
         let again = try cli.run(["init", "--ledger", "l.sqlite"])
         #expect(again.status == 73)
@@ -117,7 +117,7 @@ import Testing
         try DatabaseQueue(path: cli.path("l.sqlite")).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 99") }
         let result = try cli.run(["log", "--ledger", "l.sqlite"])
         #expect(result.status == 65)
-        #expect(result.stderr.contains("schema version 99, newer than the 1"))
+        #expect(result.stderr.contains("schema version 99, newer than the 2"))
     }
 
     @Test func verifyExits0WhenIntactAnd1WithOneLinePerFault() throws {
@@ -167,13 +167,13 @@ import Testing
         #expect(role.status == 65)
         #expect(role.stderr.contains("the ledger's edge row from entry 4, column role: unknown link role \"bogus\""))
         try edit("DROP TRIGGER entry_is_append_only_update; UPDATE entry SET kind = 'poem' WHERE seq = 2")
-        try edit("UPDATE entry SET level = -7 WHERE seq = 1")
+        try edit("UPDATE entry_level SET level = -7 WHERE seq = 1")
         let kind = try cli.run(["show", "--ledger", "l.sqlite", "out-1"])
         #expect(kind.status == 65)
         #expect(kind.stderr.contains("the ledger's entry row 2, column kind: unknown kind \"poem\""))
         let level = try cli.run(["show", "--ledger", "l.sqlite", "policy-0"])
         #expect(level.status == 65)
-        #expect(level.stderr.contains("the ledger's entry row 1, column level: level -7 is outside 0…2147483647"))
+        #expect(level.stderr.contains("the ledger's entry_level row 1, column level: level -7 is outside 0…2147483647"))
     }
 
     @Test func verifyDetectsTruncationAgainstASavedHead() throws {
@@ -240,10 +240,10 @@ import Testing
 
     @Test func theDefaultLedgerComesFromTheEnvironmentOrTheCurrentFolder() throws {
         let cli = try CLIProcess()
-        #expect(try cli.run(["init"]).stdout == "created ledger rrm-ledger.sqlite (schema version 1)\n")
+        #expect(try cli.run(["init"]).stdout == "created ledger rrm-ledger.sqlite (schema version 2)\n")
         #expect(FileManager.default.fileExists(atPath: cli.path("rrm-ledger.sqlite")))
         let fromEnvironment = try cli.run(["init"], environment: ["RRM_LEDGER": "env.sqlite"])
-        #expect(fromEnvironment.stdout == "created ledger env.sqlite (schema version 1)\n")
+        #expect(fromEnvironment.stdout == "created ledger env.sqlite (schema version 2)\n")
     }
 
     // Several writers at once, with readers meanwhile: ConcurrencyTests.

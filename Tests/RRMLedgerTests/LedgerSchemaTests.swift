@@ -13,6 +13,62 @@ import Testing
         #expect(LedgerSchema.sql + "\n" == file, "Schema/ledger.sql changed: run tools/embed-schema")
     }
 
+    @Test func theDerivedPartIsWhatRebuildRunsAgain() throws {
+        let derived = LedgerSchema.derivedSQL
+        #expect(derived.hasPrefix(LedgerSchema.derivedBegins + "\n"))
+        #expect(derived.hasSuffix("\n" + LedgerSchema.derivedEnds))
+        #expect(LedgerSchema.sql.components(separatedBy: LedgerSchema.derivedBegins).count == 2)
+        // It runs inside rebuild's own transaction, and writes nothing authoritative.
+        for word in ["BEGIN;", "COMMIT;", "PRAGMA ", "entry (", "checkpoint ("] {
+            #expect(!derived.contains("\n" + word), "\(word)")
+        }
+        #expect(!derived.contains("CREATE TABLE entry "))
+        #expect(derived.contains("('derived_schema', '\(LedgerSchema.derivedVersion)')"))
+        #expect(LedgerSchema.sql.contains("PRAGMA user_version = \(LedgerSchema.version);"))
+    }
+
+    @Test func rebuildDropsEveryDerivedObjectOfANewLedger() throws {
+        let temp = try TemporaryLedger()
+        let objects = try temp.ledger.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT type, name FROM sqlite_schema
+                    WHERE tbl_name NOT IN ('ledger_info', 'entry', 'checkpoint') AND type IN ('table', 'view')
+                      AND name NOT LIKE 'critique_search_%' ORDER BY name
+                    """
+            ).map { "\(($0[0] as String).uppercased()) \($0[1] as String)" }
+        }
+        let dropped: [String] = LedgerSchema.derivedObjects.map { "\($0.type) \($0.name)" }
+        #expect(Set(objects) == Set(dropped))
+        #expect(objects.count == dropped.count)
+        let authoritative = try temp.ledger.read { db in
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT name FROM sqlite_schema WHERE type = 'table' AND tbl_name IN ('ledger_info', 'entry', 'checkpoint') ORDER BY name"
+            )
+        }
+        #expect(authoritative == LedgerSchema.authoritativeTables.sorted())
+    }
+
+    @Test func everyViewHasTheColumnsItHadInVersionOne() throws {
+        let temp = try TemporaryLedger()
+        let old = try DatabaseQueue()
+        try old.writeWithoutTransaction { db in try db.execute(sql: try RepositoryFiles.text("Tests/Fixtures/ledger-v1.sql")) }
+        func views(_ db: Database) throws -> [String: [String]] {
+            var columns: [String: [String]] = [:]
+            for view in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'view'") {
+                columns[view] = try Row.fetchAll(db, sql: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid", arguments: [view])
+                    .map { "\($0[0] as String) \($0[1] as String)" }
+            }
+            return columns
+        }
+        let current = try temp.ledger.read(views)
+        #expect(current.count == 11)
+        #expect(current == (try old.read(views)))
+    }
+
     @Test func aNewLedgerHasTheDocumentedIdentity() throws {
         let temp = try TemporaryLedger()
         let facts = try temp.ledger.read { db in
@@ -20,9 +76,16 @@ import Testing
                 try String.fetchOne(db, sql: "PRAGMA user_version"), try String.fetchOne(db, sql: "PRAGMA application_id"),
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try String.fetchOne(db, sql: "PRAGMA page_size"),
                 try String.fetchOne(db, sql: "SELECT value FROM ledger_info WHERE key = 'format'"),
+                try String.fetchOne(db, sql: "SELECT value FROM ledger_info WHERE key = 'derived_schema'"),
             ]
         }
-        #expect(facts == ["\(LedgerSchema.version)", "\(LedgerSchema.applicationID)", "wal", "16384", LedgerSchema.formatName])
+        #expect(
+            facts == [
+                "\(LedgerSchema.version)", "\(LedgerSchema.applicationID)", "wal", "16384", LedgerSchema.formatName,
+                "\(LedgerSchema.derivedVersion)",
+            ])
+        #expect(LedgerSchema.version == 2)
+        #expect(LedgerSchema.derivedVersion == 1)
     }
 
     @Test func linkRolesInTheSchemaMatchTheCode() throws {

@@ -98,8 +98,8 @@ import Testing
             """
             UPDATE entry SET seq = seq + 1000 WHERE seq >= 5;
             UPDATE entry SET seq = seq - 999 WHERE seq >= 1005;
-            INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash)
-            VALUES (5, 'forged', 'model', 0, '2026-01-01T00:00:04Z', '\(forgedBody)', x'\(Hex.encode(prev))', x'\(Hex.encode(hash))');
+            INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash)
+            VALUES (5, 'forged', 'model', '2026-01-01T00:00:04Z', '\(forgedBody)', x'\(Hex.encode(prev))', x'\(Hex.encode(hash))');
             """)
         let report = try verifyAllSplits(temp)
         #expect(report.firstDamagedSeq == 5)
@@ -172,13 +172,13 @@ import Testing
     @Test func deepVerificationDetectsForgedLineageAndLevels() throws {
         let temp = try pipeline()
         try temp.tamper("DELETE FROM edge WHERE child = 11 AND role = 'assisted_by'")
-        try temp.tamper("UPDATE entry SET level = 5 WHERE seq = 9")
+        try temp.tamper("UPDATE entry_level SET level = 5 WHERE seq = 9")
         try temp.tamper("INSERT INTO edge (child, role, parent) VALUES (12, 'about', 4)")
         #expect(try temp.ledger.verify().isIntact, "derived data is only checked by deep verification")
         let report = try verifyAllSplits(temp, VerificationOptions(deep: true))
         #expect(report.faults.allSatisfy { $0.kind == .derivedMismatch })
         #expect(report.firstDamagedSeq == 9)
-        #expect(report.faults.contains { $0.seq == 9 && $0.message.contains("level column is 5") })
+        #expect(report.faults.contains { $0.seq == 9 && $0.message.contains("stored level is 5, but the level rule gives 1") })
         #expect(report.faults.contains { $0.seq == 11 && $0.message.contains("lineage edges") })
         #expect(report.faults.contains { $0.seq == 12 && $0.message.contains("lineage edges") })
     }

@@ -77,8 +77,9 @@ extension Ledger {
     }
 }
 
-/// The writer's half of an append, inside the write transaction: resolve references, derive
-/// levels, chain, insert, extend the Merkle tree, then re-verify what was written.
+/// The writer's half of an append, inside the write transaction: resolve references, chain,
+/// insert, write the derived rows (`DerivedDataWriter`: edges, level, search text, Merkle tree
+/// nodes), then re-verify what was written.
 private struct BatchWriter {
     let db: Database
     let path: String
@@ -92,13 +93,12 @@ private struct BatchWriter {
         var counts = [Int](repeating: 0, count: EventKind.allCases.count)
         let resolver = try ReferenceResolver(db)
         let insertEntry = try RawStatement(
-            db, "INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        let insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
-        let insertSearch = try RawStatement(db, "INSERT INTO critique_search (rowid, text, claims) VALUES (?, ?, ?)")
+            db, "INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
         // The tree's right edge, read from O(log n) stored nodes: each entry then costs its leaf
         // hash and, on average, one node hash and one stored node (levels 1 and up).
-        var tree = maintainsTree ? try MerkleFrontier(size: UInt64(start.seq), nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
-        let insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
+        let tree = maintainsTree ? try MerkleFrontier(size: UInt64(start.seq), nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
+        var derived = try DerivedDataWriter(
+            db, tables: maintainsTree ? Set(DerivedTable.allCases) : Set(DerivedTable.allCases).subtracting([.merkle]), tree: tree)
 
         while let chunk = chunks.receive() {
             guard case .events(let events) = chunk else {
@@ -113,18 +113,16 @@ private struct BatchWriter {
                 } catch let error as EventError {
                     throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
                 }
-                let level = LevelRule.level(of: event, referenced: resolved)
                 seq += 1
                 let hash = previous.withUnsafeBytes { ChainHash.entryHash(previous: $0, seq: seq, bodyDigest: decoded.bodyDigest) }
 
                 insertEntry.bind(1, seq)
                 insertEntry.bind(2, event.id)
                 insertEntry.bind(3, event.kind.rawValue)
-                insertEntry.bind(4, Int64(level))
-                insertEntry.bind(5, event.time)
-                event.body.withUnsafeBytes { insertEntry.bindText(6, $0) }
-                previous.withUnsafeBytes { insertEntry.bindBlob(7, $0) }
-                hash.withUnsafeBytes { insertEntry.bindBlob(8, $0) }
+                insertEntry.bind(4, event.time)
+                event.body.withUnsafeBytes { insertEntry.bindText(5, $0) }
+                previous.withUnsafeBytes { insertEntry.bindBlob(6, $0) }
+                hash.withUnsafeBytes { insertEntry.bindBlob(7, $0) }
                 do {
                     try insertEntry.run()
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -136,27 +134,8 @@ private struct BatchWriter {
                     }
                     throw error
                 }
-                for (reference, parent) in zip(event.references, resolved) {
-                    insertEdge.bind(1, seq)
-                    insertEdge.bind(2, reference.role.rawValue)
-                    insertEdge.bind(3, parent.seq)
-                    try insertEdge.run()
-                }
-                if let search = event.searchText {
-                    insertSearch.bind(1, seq)
-                    insertSearch.bind(2, search.text)
-                    insertSearch.bind(3, search.claims)
-                    try insertSearch.run()
-                }
-                if maintainsTree {
-                    try tree.append(leafHash: hash.withUnsafeBytes { MerkleHash.leafHash($0) }) { node in
-                        guard node.level > 0 else { return }
-                        insertNode.bind(1, Int64(node.level))
-                        insertNode.bind(2, Int64(node.index))
-                        node.hash.withUnsafeBytes { insertNode.bindBlob(3, $0) }
-                        try insertNode.run()
-                    }
-                }
+                let level = try derived.writeLineage(seq: seq, event: event, referenced: resolved)
+                try hash.withUnsafeBytes { try derived.appendLeaf(entryHash: $0) }
                 resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
                 counts[event.kind.ordinal] += 1
                 previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
@@ -164,7 +143,7 @@ private struct BatchWriter {
         }
         guard seq > start.seq else { throw LedgerError.emptyInput(source: sourceName) }
         try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
-        if maintainsTree { try reverifyTree(tree) }
+        if maintainsTree { try reverifyTree(derived.tree) }
         var countsByKind: [EventKind: Int] = [:]
         for kind in EventKind.allCases where counts[kind.ordinal] > 0 { countsByKind[kind] = counts[kind.ordinal] }
         return AppendSummary(countsByKind: countsByKind, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous), dryRun: dryRun)

@@ -15,18 +15,20 @@ final class ReferenceResolver {
         lookup = try RawStatement(
             db,
             """
-            SELECT seq, kind, level, CASE kind WHEN 'model' THEN json_extract(body, '$.role') END
-            FROM entry WHERE id = ?
+            SELECT e.seq, e.kind, l.level, CASE e.kind WHEN 'model' THEN json_extract(e.body, '$.role') END
+            FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.id = ?
             """)
     }
 
     /// The entry with this id, or `nil` if there is none.
+    /// - Throws: `LedgerError.missingLevel` when the entry has no level row (damaged derived data).
     func resolve(_ id: String) throws -> ResolvedEntry? {
         if let hit = cache[ExactString(id)] { return hit }
         lookup.bind(1, id)
         defer { lookup.reset() }
         guard try lookup.step() else { return nil }
         let seq = lookup.int64(0)
+        guard !lookup.isNull(2) else { throw LedgerError.missingLevel(seq: seq) }
         let entry = ResolvedEntry(
             seq: seq, kind: try EventKind(stored: lookup.string(1), row: seq),
             level: Int(try storedLevel(lookup.int64(2), row: seq)), modelRole: lookup.isNull(3) ? nil : lookup.string(3))

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RRMFormat
 
@@ -14,10 +15,11 @@ extension Ledger {
     public func inclusionProofBundle(id: String, checkpointSize: UInt64? = nil) throws(LedgerError) -> InclusionProofBundle {
         let path = self.path
         return try read { db in
-            guard
-                let entry = try Row.fetchOne(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE id = ?", arguments: [id])
-                    .map(StoredEntry.init(row:))
-            else { throw LedgerError.unknownEntry(id: id) }
+            // Only hashed columns: a proof needs nothing derived.
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, prev_hash, body FROM entry WHERE id = ?", arguments: [id]) else {
+                throw LedgerError.unknownEntry(id: id)
+            }
+            let entry = (seq: row[0] as Int64, prevHash: Array(row[1] as Data), body: row[2] as String)
             let (checkpoint, tree) = try Self.checkpointAndTree(db, size: checkpointSize, path: path)
             guard UInt64(entry.seq) <= checkpoint.size else {
                 throw LedgerError.entryAfterCheckpoint(id: id, seq: entry.seq, size: checkpoint.size)

@@ -37,7 +37,8 @@ extension Ledger {
     /// - Throws: `LedgerError.unknownEntry` when there is none.
     public func entry(id: String) throws(LedgerError) -> StoredEntry {
         let entry = try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE id = ?", arguments: [id]).map(StoredEntry.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE e.id = ?", arguments: [id])
+                .map(StoredEntry.init(row:))
         }
         guard let entry else { throw .unknownEntry(id: id) }
         return entry
@@ -47,7 +48,10 @@ extension Ledger {
     public func parents(of seq: Int64) throws(LedgerError) -> [LinkedEntry] {
         try links(
             sql:
-                "SELECT e.role, p.seq, p.id, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ? ORDER BY e.role, p.seq",
+                """
+                SELECT e.role, p.seq, p.id, p.kind, l.level FROM edge e JOIN entry p ON p.seq = e.parent
+                LEFT JOIN entry_level l ON l.seq = e.parent WHERE e.child = ? ORDER BY e.role, p.seq
+                """,
             seq: seq, limit: nil)
     }
 
@@ -55,7 +59,10 @@ extension Ledger {
     public func children(of seq: Int64, limit: Int? = nil) throws(LedgerError) -> [LinkedEntry] {
         try links(
             sql:
-                "SELECT e.role, c.seq, c.id, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ? ORDER BY c.seq",
+                """
+                SELECT e.role, c.seq, c.id, c.kind, l.level FROM edge e JOIN entry c ON c.seq = e.child
+                LEFT JOIN entry_level l ON l.seq = e.child WHERE e.parent = ? ORDER BY c.seq
+                """,
             seq: seq, limit: limit)
     }
 
@@ -80,10 +87,11 @@ extension Ledger {
             return try Row.fetchAll(db, sql: limited, arguments: [seq]).map { row throws(LedgerError) in
                 let other: Int64 = try row.stored(1, "seq", row: seq)
                 let child = max(seq, other)  // links point back: the child is the later entry
+                guard let level: Int64 = try row.stored(4, "level", row: other) else { throw .missingLevel(seq: other) }
                 return LinkedEntry(
                     role: try LinkRole(stored: row.stored(0, "role", table: "edge", row: child), row: child), seq: other,
                     id: try row.stored(2, "id", row: other), kind: try EventKind(stored: row.stored(3, "kind", row: other), row: other),
-                    level: Int(try storedLevel(row.stored(4, "level", row: other), row: other)))
+                    level: Int(try storedLevel(level, row: other)))
             }
         }
     }
@@ -94,7 +102,7 @@ extension Ledger {
             try Row.fetchOne(
                 db,
                 sql:
-                    "SELECT \(StoredEntry.columns) FROM entry WHERE seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')",
+                    "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE e.seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')",
                 arguments: [seq]
             ).map(StoredEntry.init(row:))
         }
@@ -103,17 +111,18 @@ extension Ledger {
     /// Calls `visit` with each entry that passes the filter, in sequence order, streaming.
     public func forEachEntry(_ filter: EntryFilter, _ visit: (StoredEntry) throws -> Void) throws(LedgerError) {
         try read { db in
-            var conditions = ["seq >= ?"]
+            var conditions = ["e.seq >= ?"]
             var arguments: StatementArguments = [filter.fromSeq]
             if let kind = filter.kind {
-                conditions.append("kind = ?")
+                conditions.append("e.kind = ?")
                 _ = arguments.append(contentsOf: [kind.rawValue])
             }
             if let level = filter.level {
-                conditions.append("level = ?")
+                conditions.append("l.level = ?")
                 _ = arguments.append(contentsOf: [level])
             }
-            var sql = "SELECT \(StoredEntry.columns) FROM entry WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq"
+            var sql =
+                "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.seq"
             if let limit = filter.limit { sql += " LIMIT \(limit)" }
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let row = try cursor.next() { try visit(StoredEntry(row: row)) }
@@ -124,8 +133,13 @@ extension Ledger {
     public func statistics() throws(LedgerError) -> LedgerStatistics {
         try read { db in
             var counts: [Int: [EventKind: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT level, kind, count(*) FROM entry GROUP BY level, kind") {
-                let level: Int = row[0]
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT l.level, e.kind, count(*), min(e.seq) FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq GROUP BY l.level, e.kind"
+            )
+            for row in rows {
+                guard let level: Int = row[0] else { throw LedgerError.missingLevel(seq: row[3]) }
                 guard let kind = EventKind(rawValue: row[1]) else { continue }
                 counts[level, default: [:]][kind] = row[2]
             }
@@ -144,7 +158,7 @@ extension Ledger {
             while start < all.count {
                 let chunk = all[start..<min(start + 500, all.count)]
                 let list = chunk.map(String.init).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT \(StoredEntry.columns) FROM entry WHERE seq IN (\(list))") {
+                for row in try Row.fetchAll(db, sql: "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE e.seq IN (\(list))") {
                     let entry = try StoredEntry(row: row)
                     found[Int32(entry.seq)] = entry
                 }

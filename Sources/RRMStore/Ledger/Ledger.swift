@@ -13,15 +13,19 @@ public final class Ledger: Sendable {
     public let path: String
     /// Whether the connection was opened read-only.
     public let isReadOnly: Bool
+    /// The authoritative schema version the ledger had when this open upgraded it in place
+    /// (`LedgerMigration`), or `nil` when it was already current or was opened read-only.
+    public let upgradedFromVersion: Int?
     let queue: DatabaseQueue
 
     /// Default seconds a writer waits for another process's write lock before giving up.
     public static let defaultWaitSeconds: Double = 30
 
-    private init(path: String, queue: DatabaseQueue, readOnly: Bool) {
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool, upgradedFromVersion: Int?) {
         self.path = path
         self.queue = queue
         self.isReadOnly = readOnly
+        self.upgradedFromVersion = upgradedFromVersion
     }
 
     /// Creates a new, empty ledger file at `path`, with a new random origin (`LedgerOrigin`).
@@ -53,10 +57,25 @@ public final class Ledger: Sendable {
     }
 
     /// Opens an existing ledger, checking that it is one and that its schema is not newer.
+    ///
+    /// A ledger of an older authoritative schema (`LedgerSchema.oldestVersion` on) is upgraded in
+    /// place, in one transaction, when opened for writing (`LedgerMigration`); opened read-only
+    /// it is read as it is and left unchanged.
     /// - Parameters:
     ///   - readOnly: open without write access (verification, queries, read-only media).
     ///   - wait: seconds to wait for another writer's lock before failing with `.busy`.
+    /// - Throws: `LedgerError.derivedSchemaMismatch` when the derived tables have another layout
+    ///   than this build's (`rebuild` makes them anew); `.upgradeRefused` when the upgrade found
+    ///   the ledger does not verify; `.notFound`, `.notALedger`, `.newerSchema` and others.
     public static func open(at path: String, readOnly: Bool = false, wait: Double = defaultWaitSeconds) throws(LedgerError) -> Ledger {
+        try open(at: path, readOnly: readOnly, wait: wait, acceptingAnyDerivedSchema: false)
+    }
+
+    /// `open(at:readOnly:wait:)`, optionally accepting derived tables of any layout: for
+    /// `rebuild`, which replaces them.
+    package static func open(at path: String, readOnly: Bool, wait: Double, acceptingAnyDerivedSchema: Bool) throws(LedgerError)
+        -> Ledger
+    {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path: path) }
         if isDirectory.boolValue { throw .notALedger(path: path, detail: "it is a directory") }
@@ -71,9 +90,8 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(error, path: path)
         }
-        let ledger = Ledger(path: path, queue: queue, readOnly: readOnly)
-        try ledger.checkIdentity()
-        return ledger
+        let upgradedFrom = try prepareSchema(queue, path: path, readOnly: readOnly, acceptingAnyDerivedSchema: acceptingAnyDerivedSchema)
+        return Ledger(path: path, queue: queue, readOnly: readOnly, upgradedFromVersion: upgradedFrom)
     }
 
     /// Opens a ledger on read-only media (a read-only mount, a copied disk, a folder this user
@@ -135,8 +153,12 @@ public final class Ledger: Sendable {
         return configuration
     }
 
-    /// Refuses files that are not ledgers, or ledgers from a newer schema.
-    private func checkIdentity() throws(LedgerError) {
+    /// Refuses files that are not ledgers, ledgers of a newer schema and derived tables of another
+    /// layout; upgrades a ledger of an older schema opened for writing, and lets one opened
+    /// read-only be read as it is. Returns the version it upgraded from, if it did.
+    private static func prepareSchema(_ queue: DatabaseQueue, path: String, readOnly: Bool, acceptingAnyDerivedSchema: Bool)
+        throws(LedgerError) -> Int?
+    {
         do {
             let (applicationID, version) = try queue.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
@@ -147,9 +169,26 @@ public final class Ledger: Sendable {
             guard version <= LedgerSchema.version else {
                 throw LedgerError.newerSchema(path: path, found: version, supported: LedgerSchema.version)
             }
-            guard version == LedgerSchema.version else {
+            guard version >= LedgerSchema.oldestVersion else {
                 throw LedgerError.notALedger(path: path, detail: "schema version \(version) is not one this tool can read")
             }
+            var upgradedFrom: Int?
+            if version < LedgerSchema.version {
+                if readOnly {
+                    try queue.inDatabase { db in try LedgerMigration.readAsItIs(db, version: version) }
+                    return nil
+                }
+                upgradedFrom = try LedgerMigration.upgrade(queue, path: path)
+            }
+            if !acceptingAnyDerivedSchema {
+                let derived = try queue.read { db in
+                    try String.fetchOne(db, sql: "SELECT value FROM ledger_info WHERE key = 'derived_schema'").flatMap { Int($0) }
+                }
+                guard derived == LedgerSchema.derivedVersion else {
+                    throw LedgerError.derivedSchemaMismatch(path: path, found: derived, supported: LedgerSchema.derivedVersion)
+                }
+            }
+            return upgradedFrom
         } catch let error as LedgerError {
             throw error
         } catch {

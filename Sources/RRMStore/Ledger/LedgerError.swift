@@ -11,6 +11,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case notALedger(path: String, detail: String)
     /// The ledger was written by a newer rrm-ledger.
     case newerSchema(path: String, found: Int, supported: Int)
+    /// The ledger's derived tables have another layout (`ledger_info.derived_schema`, nil when it
+    /// records none) than the one this rrm-ledger reads: `rebuild` makes them anew from the entries.
+    case derivedSchemaMismatch(path: String, found: Int?, supported: Int)
     /// An input line was refused; nothing of its batch was written.
     case badEvent(line: Int, id: String?, problem: String)
     /// The input held no events at all.
@@ -46,6 +49,14 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case internalFailure(detail: String)
     /// The Merkle tree's stored nodes are missing or damaged; `verify --deep` says where.
     case damagedTree(path: String, detail: String)
+    /// An entry has no row in the derived table `entry_level`; `verify --deep` says where.
+    case missingLevel(seq: Int64)
+    /// `rebuild` found the ledger does not verify (its entries, or the data derived from them,
+    /// checked before committing): it rolled back and changed nothing.
+    case rebuildRefused(path: String, faultCount: Int, first: ChainFault)
+    /// Opening a ledger of an older schema for writing would upgrade it, and the upgrade (which
+    /// rebuilds the derived data) found the ledger does not verify: nothing was changed.
+    case upgradeRefused(path: String, from: Int, to: Int, faultCount: Int, first: ChainFault)
     /// A tree size beyond the entries the ledger holds.
     case treeSizeBeyondLedger(size: UInt64, entries: Int64)
     /// An older tree size beyond the checkpoint a consistency proof was asked against (or 0).
@@ -80,6 +91,11 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) is not an rrm-ledger ledger (\(detail))"
         case .newerSchema(let path, let found, let supported):
             return "\(path) has schema version \(found), newer than the \(supported) this rrm-ledger understands; upgrade rrm-ledger"
+        case .derivedSchemaMismatch(let path, let found, let supported):
+            let layout = found.map { "layout \($0)" } ?? "no recorded layout"
+            let newer = (found ?? 0) > supported ? " (written by a newer rrm-ledger)" : ""
+            return "\(path) has derived tables of \(layout)\(newer), not the layout \(supported) this rrm-ledger reads; "
+                + "run `rrm-ledger rebuild --ledger \(path)` to derive them anew from the entries, which it does not change"
         case .badEvent(let line, let id, let problem):
             let entry = id.map { " (id \"\($0)\")" } ?? ""
             return "line \(line)\(entry): \(problem); nothing was appended"
@@ -111,7 +127,17 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .internalFailure(let detail):
             return "internal error: \(detail)"
         case .damagedTree(let path, let detail):
-            return "\(path): \(detail); the derived Merkle tree is damaged (`rrm-ledger verify --deep` lists every fault)"
+            return "\(path): \(detail); the derived Merkle tree is damaged "
+                + "(`rrm-ledger verify --deep` lists every fault, `rrm-ledger rebuild` repairs it)"
+        case .missingLevel(let seq):
+            return "entry \(seq) has no level (its entry_level row is missing): the derived data is damaged "
+                + "(`rrm-ledger verify --deep` lists every fault, `rrm-ledger rebuild` repairs it)"
+        case .rebuildRefused(let path, let count, let first):
+            return "\(path) does not verify, so its derived data was not rebuilt: \(Self.faults(count, first)); "
+                + "the ledger is unchanged (`rrm-ledger verify --deep` lists every fault)"
+        case .upgradeRefused(let path, let from, let to, let count, let first):
+            return "cannot upgrade \(path) from schema version \(from) to \(to), because it does not verify: \(Self.faults(count, first)); "
+                + "the ledger is unchanged, and the commands that only read still work on it (`rrm-ledger verify --deep` lists every fault)"
         case .treeSizeBeyondLedger(let size, let entries):
             return "tree size \(size) is larger than the ledger, which holds \(entries) entries"
         case .treeSizeBeyondCheckpoint(let size, let checkpointSize):
@@ -138,6 +164,13 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .proofRefused(let source, let error):
             return "\(source): \(error)"
         }
+    }
+}
+
+extension LedgerError {
+    /// "hash-mismatch: entry 4: …", or "3 faults, the first hash-mismatch: entry 4: …".
+    private static func faults(_ count: Int, _ first: ChainFault) -> String {
+        (count == 1 ? "" : "\(count) faults, the first ") + "\(first.kind.rawValue): \(first)"
     }
 }
 

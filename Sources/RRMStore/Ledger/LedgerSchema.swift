@@ -1,9 +1,52 @@
 /// Facts about the on-disk schema that the code relies on. The schema itself is Schema/ledger.sql.
+///
+/// The schema has two parts with a version each, as Fossil keeps them: the authoritative tables
+/// (`entry`, `checkpoint`, `ledger_info`), whose version is `PRAGMA user_version`, and the derived
+/// tables and views, whose version is `ledger_info.derived_schema` and which `rebuild` can drop and
+/// re-derive from the entries at any time.
 public enum LedgerSchema {
-    /// The schema version this build writes and reads (`PRAGMA user_version`).
-    public static let version = 1
+    /// The authoritative schema version this build writes (`PRAGMA user_version`). It changes only
+    /// when `entry`, `checkpoint` or `ledger_info` change; an older ledger is upgraded in place
+    /// when opened for writing (`LedgerMigration`) and read as it is otherwise.
+    public static let version = 2
+    /// The oldest authoritative version this build reads and upgrades.
+    public static let oldestVersion = 1
+    /// The layout of the derived tables this build writes and reads (`ledger_info.derived_schema`,
+    /// set by the derived part of the schema script).
+    public static let derivedVersion = 1
     /// `PRAGMA application_id` of every ledger: "RRML".
     public static let applicationID: Int32 = 0x5252_4D4C
-    /// The format name recorded in `ledger_info`.
+    /// The format name recorded in `ledger_info`: the version of what is hashed and signed
+    /// (docs/FORMAT.md), which neither schema version changes.
     public static let formatName = "rrm-ledger/1"
+
+    /// The lines of Schema/ledger.sql that open and close its derived part.
+    static let derivedBegins = "-- DERIVED DATA BEGINS"
+    static let derivedEnds = "-- DERIVED DATA ENDS"
+
+    /// The derived part of the schema script, from its DERIVED DATA BEGINS line to its DERIVED DATA
+    /// ENDS line: the statements `rebuild` runs again, inside its own transaction, after dropping
+    /// `derivedObjects`.
+    static let derivedSQL: String = {
+        let lines = sql.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let begin = lines.firstIndex(of: Substring(derivedBegins)), let end = lines.firstIndex(of: Substring(derivedEnds)),
+            begin < end
+        else {
+            preconditionFailure("Schema/ledger.sql has no \(derivedBegins) … \(derivedEnds) part")
+        }
+        return lines[begin...end].joined(separator: "\n")
+    }()
+
+    /// Every object the derived part creates (and every one it created in earlier layouts), views
+    /// first: what a full `rebuild` drops. Dropping a table drops its indexes and triggers, and a
+    /// full-text table its shadow tables. A test checks this list against a new ledger's schema.
+    static let derivedObjects: [(type: String, name: String)] =
+        [
+            "entry_count", "entry_chain", "models", "outputs", "critiques", "labels", "datasets", "findings", "lineage",
+            "label_critique", "latest_finding",
+        ].map { ("VIEW", $0) }
+        + ["edge", "entry_level", "link_role", "critique_search", "merkle_node"].map { ("TABLE", $0) }
+
+    /// The authoritative tables, which nothing derived may replace.
+    static let authoritativeTables = ["ledger_info", "entry", "checkpoint"]
 }

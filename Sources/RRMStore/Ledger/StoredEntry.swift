@@ -14,15 +14,24 @@ public struct StoredEntry: Sendable, Equatable {
     public let prevHash: [UInt8]
     public let hash: [UInt8]
 
-    /// The columns, in the order `init(row:)` reads them.
-    static let columns = "seq, id, kind, level, time, body, prev_hash, hash"
+    /// The columns, in the order `init(row:)` reads them, from `tables`:
+    /// `SELECT \(columns) FROM \(tables) WHERE e.…`.
+    static let columns = "e.seq, e.id, e.kind, l.level, e.time, e.body, e.prev_hash, e.hash"
+    /// The entry (`e`) with its derived level (`l`), kept even when the level row is missing, so
+    /// that `init(row:)` can say so rather than the entry vanish.
+    static let tables = "entry e LEFT JOIN entry_level l ON l.seq = e.seq"
 
+    /// - Throws: `LedgerError.missingLevel` when the entry has no level row, `.malformedRow`
+    ///   when a column holds what the schema forbids.
     init(row: Row) throws(LedgerError) {
         let seq: Int64 = try row.stored(0, "seq", row: 0)
         self.seq = seq
+        guard let storedLevelValue: Int64 = try row.stored(3, "level", table: "entry_level", row: seq) else {
+            throw .missingLevel(seq: seq)
+        }
         id = try row.stored(1, "id", row: seq)
         kind = try EventKind(stored: row.stored(2, "kind", row: seq), row: seq)
-        level = Int(try storedLevel(row.stored(3, "level", row: seq), row: seq))
+        level = Int(try storedLevel(storedLevelValue, row: seq))
         time = try row.stored(4, "time", row: seq)
         body = try row.stored(5, "body", row: seq)
         prevHash = try row.storedDigest(6, "prev_hash", row: seq)

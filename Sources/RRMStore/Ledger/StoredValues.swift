@@ -26,10 +26,10 @@ extension LinkRole {
     }
 }
 
-/// The level stored for entry `row`: a recursion level is from 0 to 2^31 − 1.
+/// The level stored for entry `row` (in `entry_level`): a recursion level is from 0 to 2^31 − 1.
 package func storedLevel(_ value: Int64, row: Int64) throws(LedgerError) -> Int32 {
     guard value >= 0, value <= Int64(Int32.max) else {
-        throw .malformedRow(table: "entry", row: row, column: "level", problem: "level \(value) is outside 0…\(Int32.max)")
+        throw .malformedRow(table: "entry_level", row: row, column: "level", problem: "level \(value) is outside 0…\(Int32.max)")
     }
     return Int32(value)
 }

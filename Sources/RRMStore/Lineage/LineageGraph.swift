@@ -74,8 +74,12 @@ public final class LineageGraph: LineageSource, Sendable {
                     if part == 0 {
                         var kinds = [EventKind](repeating: .model, count: count + 1)
                         var levels = [Int32](repeating: 0, count: count + 1)
-                        let rows = try RawStatement(db, "SELECT seq, kind, level FROM entry WHERE seq <= ? ORDER BY seq")
+                        let rows = try RawStatement(
+                            db,
+                            "SELECT e.seq, e.kind, l.level FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.seq <= ? ORDER BY e.seq"
+                        )
                         rows.bind(1, lastSeq)
+                        defer { rows.reset() }
                         var expected: Int64 = 1
                         while try rows.step() {
                             let seq = rows.int64(0)
@@ -85,6 +89,7 @@ public final class LineageGraph: LineageSource, Sendable {
                                     problem: "entries \(expected)…\(seq - 1) are missing: the lineage graph needs them all")
                             }
                             expected += 1
+                            guard !rows.isNull(2) else { throw LedgerError.missingLevel(seq: seq) }
                             kinds[Int(seq)] = try EventKind(stored: rows.string(1), row: seq)
                             levels[Int(seq)] = try storedLevel(rows.int64(2), row: seq)
                         }

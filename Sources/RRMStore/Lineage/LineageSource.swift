@@ -23,10 +23,18 @@ public final class IndexedLineageSource: LineageSource {
 
     init(_ db: Database) throws {
         parents = try RawStatement(
-            db, "SELECT e.parent, e.role, p.kind, p.level FROM edge e JOIN entry p ON p.seq = e.parent WHERE e.child = ?")
+            db,
+            """
+            SELECT e.parent, e.role, p.kind, l.level FROM edge e JOIN entry p ON p.seq = e.parent
+            LEFT JOIN entry_level l ON l.seq = e.parent WHERE e.child = ?
+            """)
         children = try RawStatement(
-            db, "SELECT e.child, e.role, c.kind, c.level FROM edge e JOIN entry c ON c.seq = e.child WHERE e.parent = ?")
-        entry = try RawStatement(db, "SELECT kind, level FROM entry WHERE seq = ?")
+            db,
+            """
+            SELECT e.child, e.role, c.kind, l.level FROM edge e JOIN entry c ON c.seq = e.child
+            LEFT JOIN entry_level l ON l.seq = e.child WHERE e.parent = ?
+            """)
+        entry = try RawStatement(db, "SELECT e.kind, l.level FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.seq = ?")
     }
 
     private func node(_ seq: Int32) throws -> (kind: EventKind, level: Int) {
@@ -36,6 +44,7 @@ public final class IndexedLineageSource: LineageSource {
         guard try entry.step() else {
             throw LedgerError.malformedRow(table: "entry", row: Int64(seq), column: "seq", problem: "missing, though a link points to it")
         }
+        guard !entry.isNull(1) else { throw LedgerError.missingLevel(seq: Int64(seq)) }
         let node = (
             kind: try EventKind(stored: entry.string(0), row: Int64(seq)), level: Int(try storedLevel(entry.int64(1), row: Int64(seq)))
         )
@@ -60,7 +69,12 @@ public final class IndexedLineageSource: LineageSource {
         while try statement.step() {
             let stored = statement.int64(0)
             guard let other = Int32(exactly: stored), other >= 1 else {
+                statement.reset()
                 throw LedgerError.malformedRow(table: "edge", row: Int64(seq), column: "parent", problem: "a link to entry \(stored)")
+            }
+            guard !statement.isNull(3) else {
+                statement.reset()
+                throw LedgerError.missingLevel(seq: stored)
             }
             nodes[other] = (try EventKind(stored: statement.string(2), row: stored), Int(try storedLevel(statement.int64(3), row: stored)))
             found.append((other, try LinkRole(stored: statement.string(1), row: Int64(max(seq, other)))))

@@ -45,8 +45,12 @@ struct ChainScan {
     /// - Parameter progress: called with the number of entries checked so far, now and then.
     mutating func run(_ db: Database, from: Int64, through: Int64, progress: ((Int64) -> Void)? = nil) throws {
         guard from <= through else { return }
+        // The level, from the derived table, only when derived data is checked too.
+        let level = derivedCheck == nil ? "NULL" : "(SELECT level FROM entry_level WHERE seq = e.seq)"
         let rows = try RawStatement(
-            db, "SELECT seq, id, kind, time, body, prev_hash, hash, level FROM entry WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            db,
+            "SELECT e.seq, e.id, e.kind, e.time, e.body, e.prev_hash, e.hash, \(level) FROM entry e WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq"
+        )
         rows.bind(1, from)
         rows.bind(2, through)
         defer { rows.reset() }
@@ -76,7 +80,8 @@ struct ChainScan {
                 checkColumnsAgree(seq: seq, id: rows.bytes(1), kind: rows.bytes(2), time: rows.bytes(3), body: body)
             }
             if let derivedCheck {
-                for fault in try derivedCheck.check(seq: seq, body: body, storedLevel: rows.int64(7)) { record(fault) }
+                let storedLevel = rows.isNull(7) ? nil : rows.int64(7)
+                for fault in try derivedCheck.check(seq: seq, body: body, storedLevel: storedLevel) { record(fault) }
             }
             if hash.count == stored.count {
                 stored.withUnsafeMutableBytes { $0.copyMemory(from: hash) }

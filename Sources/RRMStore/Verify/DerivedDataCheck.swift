@@ -2,7 +2,8 @@ import GRDB
 import RRMFormat
 
 /// Re-derives what append derived from each body (the event's validity and canonical form, its
-/// lineage edges, its level) and compares it with what is stored. Lineage queries and reports
+/// lineage edges, its level) and compares it with what is stored. `verify --deep` runs it, and
+/// `rebuild` before it commits. Lineage queries and reports
 /// read the derived tables, so a forged edge would mislead an auditor without touching the chain.
 struct DerivedDataCheck {
     private let resolver: ReferenceResolver
@@ -13,9 +14,9 @@ struct DerivedDataCheck {
         storedEdges = try RawStatement(db, "SELECT role, parent FROM edge WHERE child = ? ORDER BY role, parent")
     }
 
-    /// Checks the entry `seq` with canonical body `body` and level column `storedLevel`;
-    /// returns the faults found.
-    func check(seq: Int64, body: UnsafeRawBufferPointer, storedLevel: Int64) throws -> [ChainFault] {
+    /// Checks the entry `seq` with canonical body `body` and stored level `storedLevel` (from
+    /// `entry_level`; `nil` when its row is missing); returns the faults found.
+    func check(seq: Int64, body: UnsafeRawBufferPointer, storedLevel: Int64?) throws -> [ChainFault] {
         let value: JSONValue
         let event: Event
         do {
@@ -31,9 +32,18 @@ struct DerivedDataCheck {
         var expected: [(role: String, parent: Int64)] = []
         var levels: [Int] = []
         for reference in event.references {
-            guard let parent = try resolver.resolve(reference.id), parent.seq < seq,
-                reference.role.accepts(kind: parent.kind, modelRole: parent.modelRole)
-            else {
+            let parent: ResolvedEntry?
+            do {
+                parent = try resolver.resolve(reference.id)
+            } catch LedgerError.missingLevel(let parentSeq) {
+                // Reported at the parent itself too; without its level this one's cannot be checked.
+                faults.append(
+                    ChainFault(
+                        seq: seq, kind: .derivedMismatch,
+                        message: "\(reference.path) names entry \(parentSeq), which has no level, so this entry's level cannot be checked"))
+                return faults
+            }
+            guard let parent, parent.seq < seq, reference.role.accepts(kind: parent.kind, modelRole: parent.modelRole) else {
                 faults.append(
                     ChainFault(
                         seq: seq, kind: .derivedMismatch,
@@ -56,9 +66,14 @@ struct DerivedDataCheck {
                     message: "lineage edges [\(describe(stored))] differ from the body's references [\(describe(expected))]"))
         }
         let level = LevelRule.level(of: event, referencedLevels: levels)
-        if storedLevel != Int64(level) {
+        if let storedLevel, storedLevel != Int64(level) {
             faults.append(
-                ChainFault(seq: seq, kind: .derivedMismatch, message: "level column is \(storedLevel), but the level rule gives \(level)"))
+                ChainFault(seq: seq, kind: .derivedMismatch, message: "stored level is \(storedLevel), but the level rule gives \(level)"))
+        } else if storedLevel == nil {
+            faults.append(
+                ChainFault(
+                    seq: seq, kind: .derivedMismatch,
+                    message: "has no level (its entry_level row is missing); the level rule gives \(level)"))
         }
         return faults
     }

@@ -29,7 +29,7 @@ struct DemoCommand: LedgerCommand {
 
     func execute() throws {
         if FileManager.default.fileExists(atPath: ledger) {
-            _ = try Ledger.open(at: ledger)  // only ever replace a ledger, never another file
+            _ = try Ledger.open(at: ledger, readOnly: true)  // only ever replace a ledger, never another file
             try removeLedgerFiles(ledger)
         }
         var parameters = SimulationParameters()

@@ -154,7 +154,8 @@ struct SimulateCommand: LedgerCommand {
     private func prepareLedger() throws -> Ledger {
         let path = ledger.path
         if FileManager.default.fileExists(atPath: path) {
-            let existing = try Ledger.open(at: path)
+            // Read-only first: a ledger about to be replaced is not worth upgrading.
+            let existing = try Ledger.open(at: path, readOnly: true)
             if fresh {
                 try removeLedgerFiles(path)
                 return try Ledger.create(at: path)
@@ -164,7 +165,7 @@ struct SimulateCommand: LedgerCommand {
                 throw ValidationErrorExit(
                     "\(path) already holds \(grouped(head.seq)) entries; give --fresh to replace it, or another --ledger")
             }
-            return existing
+            return try openLedger(ledger, readOnly: false)
         }
         return try Ledger.create(at: path)
     }

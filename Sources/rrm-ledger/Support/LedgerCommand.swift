@@ -41,7 +41,7 @@ extension LedgerError {
     /// The documented exit code of each failure (sysexits.h where one fits).
     var exitCode: Int32 {
         switch self {
-        case .badEvent, .emptyInput, .notALedger, .newerSchema: return 65  // EX_DATAERR
+        case .badEvent, .emptyInput, .notALedger, .newerSchema, .derivedSchemaMismatch: return 65  // EX_DATAERR
         case .notFound, .unreadableInput, .unknownEntry: return 66  // EX_NOINPUT
         case .alreadyExists: return 73  // EX_CANTCREAT
         case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
@@ -50,7 +50,8 @@ extension LedgerError {
         case .malformedRow: return 65  // EX_DATAERR: the file holds what the schema forbids
         case .tooManyEntriesForLineage: return 69  // EX_UNAVAILABLE
         case .outOfRange: return 64  // EX_USAGE
-        case .damagedTree, .inconsistentLedger, .otherLog: return 1  // verification failed
+        case .damagedTree, .missingLevel, .inconsistentLedger, .otherLog: return 1  // verification failed
+        case .rebuildRefused, .upgradeRefused: return 1
         case .proofRefused(_, let error): return error.isVerificationFailure ? 1 : 65
         case .emptyLedger, .noOrigin: return 65
         case .noCheckpoint, .entryAfterCheckpoint, .treeSizeBeyondLedger: return 66
@@ -82,6 +83,11 @@ enum Output {
         FileHandle.standardError.write(Data("rrm-ledger: error: \(text)\n".utf8))
     }
 
+    /// Something the user should know that is not the command's result, on standard error.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data("rrm-ledger: \(text)\n".utf8))
+    }
+
     static func json(_ value: JSONValue) {
         print(value.prettyPrinted())
     }
@@ -99,9 +105,20 @@ enum Output {
     }
 }
 
-/// Opens the ledger the options name.
+/// Opens the ledger the options name; says so on standard error when opening it for writing
+/// upgraded its schema.
 func openLedger(_ options: LedgerOptions, readOnly: Bool, wait: Double = Ledger.defaultWaitSeconds) throws -> Ledger {
-    try Ledger.open(at: options.path, readOnly: readOnly, wait: wait)
+    let ledger = try Ledger.open(at: options.path, readOnly: readOnly, wait: wait)
+    noteUpgrade(of: ledger)
+    return ledger
+}
+
+/// The note a command prints after its open upgraded the ledger's schema in place.
+func noteUpgrade(of ledger: Ledger) {
+    guard let from = ledger.upgradedFromVersion else { return }
+    Output.note(
+        "upgraded \(ledger.path) from schema version \(from) to \(LedgerSchema.version): the derived data was rebuilt and checked; "
+            + "entries, hashes and checkpoints are unchanged")
 }
 
 extension ChainHead {

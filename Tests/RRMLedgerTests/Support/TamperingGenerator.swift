@@ -108,7 +108,7 @@ struct Tampering {
         case .levelEdit:
             let s = seq(in: 1...n)
             let by = random.integer(in: 1...3)
-            try forge(path) { try $0.execute(sql: "UPDATE entry SET level = level + ? WHERE seq = ?", arguments: [by, s]) }
+            try forge(path) { try $0.execute(sql: "UPDATE entry_level SET level = level + ? WHERE seq = ?", arguments: [by, s]) }
             return Tampering(kind: kind, evidence: deep, firstDamagedSeq: s, faultKind: .derivedMismatch, description: "level of \(s)")
         case .edgeEdit:
             let s = seq(in: 2...n)
@@ -164,7 +164,7 @@ struct Tampering {
                     let body = #"{"id":"forged-\#(at)","kind":"model","level":0,"role":"policy","time":"2026-01-01T00:00:00Z"}"#
                     let hash = ChainHash.entryHash(previous: previous, seq: at, body: Array(body.utf8))
                     try db.execute(
-                        sql: "INSERT INTO entry (seq, id, kind, level, time, body, prev_hash, hash) VALUES (?, ?, 'model', 0, ?, ?, ?, ?)",
+                        sql: "INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash) VALUES (?, ?, 'model', ?, ?, ?, ?)",
                         arguments: [at, "forged-\(at)", "2026-01-01T00:00:00Z", body, Data(previous), Data(hash)])
                     previous = hash
                 }

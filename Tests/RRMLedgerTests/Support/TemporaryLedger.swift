@@ -44,7 +44,7 @@ final class TemporaryLedger {
             }())
         return try queue.read { db in
             var text = ""
-            for table in ["ledger_info", "entry", "edge", "link_role", "merkle_node", "checkpoint"] {
+            for table in ["ledger_info", "entry", "entry_level", "edge", "link_role", "merkle_node", "checkpoint"] {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2") { text += "\(table) \(row)\n" }
             }
             text += "fts \(try Int.fetchOne(db, sql: "SELECT count(*) FROM critique_search") ?? -1)\n"

@@ -1,0 +1,98 @@
+import GRDB
+import RRMFormat
+
+/// Writes what one entry implies into the derived tables: its lineage edges, its level, its
+/// critique search text, and the Merkle tree nodes its leaf completes.
+///
+/// Append writes them for each entry it appends, in the entry's own transaction; `rebuild` for
+/// every stored entry, in sequence order. One derivation serves both, so a rebuilt table holds
+/// exactly the rows append wrote.
+struct DerivedDataWriter {
+    /// The tree's right edge after the entries written so far.
+    private(set) var tree: MerkleFrontier
+
+    private let writesEdges: Bool
+    private let writesLevels: Bool
+    private let writesSearch: Bool
+    private let writesTree: Bool
+    private let insertEdge: RawStatement
+    private let insertLevel: RawStatement
+    private let insertSearch: RawStatement
+    private let insertNode: RawStatement
+    private var edgeRows: Int64 = 0
+    private var levelRows: Int64 = 0
+    private var searchRows: Int64 = 0
+    private var nodeRows: Int64 = 0
+
+    /// - Parameters:
+    ///   - tables: the tables to write; the others are left alone.
+    ///   - tree: the tree before the first entry to be written (its right edge).
+    init(_ db: Database, tables: Set<DerivedTable>, tree: MerkleFrontier) throws {
+        writesEdges = tables.contains(.edges)
+        writesLevels = tables.contains(.levels)
+        writesSearch = tables.contains(.search)
+        writesTree = tables.contains(.merkle)
+        self.tree = tree
+        insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
+        insertLevel = try RawStatement(db, "INSERT INTO entry_level (seq, level) VALUES (?, ?)")
+        insertSearch = try RawStatement(db, "INSERT INTO critique_search (rowid, text, claims) VALUES (?, ?, ?)")
+        insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
+    }
+
+    /// Writes the lineage edges, level and search text of entry `seq`, whose body decoded to
+    /// `event` and whose references resolved to `referenced` (in the order of
+    /// `event.references`). Returns the entry's level (EVENTS.md, "Levels").
+    mutating func writeLineage(seq: Int64, event: Event, referenced: [ResolvedEntry]) throws -> Int {
+        let level = LevelRule.level(of: event, referenced: referenced)
+        if writesEdges {
+            for (reference, parent) in zip(event.references, referenced) {
+                insertEdge.bind(1, seq)
+                insertEdge.bind(2, reference.role.rawValue)
+                insertEdge.bind(3, parent.seq)
+                try insertEdge.run()
+                edgeRows += 1
+            }
+        }
+        if writesLevels {
+            insertLevel.bind(1, seq)
+            insertLevel.bind(2, Int64(level))
+            try insertLevel.run()
+            levelRows += 1
+        }
+        if writesSearch, let search = event.searchText {
+            insertSearch.bind(1, seq)
+            insertSearch.bind(2, search.text)
+            insertSearch.bind(3, search.claims)
+            try insertSearch.run()
+            searchRows += 1
+        }
+        return level
+    }
+
+    /// Adds the entry with chain hash `entryHash` as the tree's next leaf and stores every node
+    /// it completes above the leaves.
+    mutating func appendLeaf(entryHash: UnsafeRawBufferPointer) throws {
+        guard writesTree else { return }
+        let insertNode = self.insertNode
+        var stored: Int64 = 0
+        try tree.append(leafHash: MerkleHash.leafHash(entryHash)) { node in
+            guard node.level > 0 else { return }
+            insertNode.bind(1, Int64(node.level))
+            insertNode.bind(2, Int64(node.index))
+            node.hash.withUnsafeBytes { insertNode.bindBlob(3, $0) }
+            try insertNode.run()
+            stored += 1
+        }
+        nodeRows += stored
+    }
+
+    /// Rows written so far, per table written.
+    var rows: [DerivedTable: Int64] {
+        var rows: [DerivedTable: Int64] = [:]
+        if writesEdges { rows[.edges] = edgeRows }
+        if writesLevels { rows[.levels] = levelRows }
+        if writesSearch { rows[.search] = searchRows }
+        if writesTree { rows[.merkle] = nodeRows }
+        return rows
+    }
+}
