@@ -59,14 +59,16 @@ public final class LineageGraph: LineageSource, Sendable {
         let count = Int(lastSeq)
         let roleCodes = Dictionary(uniqueKeysWithValues: LinkRole.allCases.map { ($0.rawValue, $0.code) })
 
-        nonisolated(unsafe) var nodes: ([UInt8], [Int32]) = ([], [])
-        nonisolated(unsafe) var edges: [(Int32, UInt8, Int32)] = []
-        nonisolated(unsafe) var failure: LedgerError?
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        /// What each of the two scans reads: the nodes, or the edges.
+        struct Scan: Sendable {
+            var kinds: [UInt8] = []
+            var levels: [Int32] = []
+            var edges: [(Int32, UInt8, Int32)] = []
+        }
+        let scans = try ParallelJobs.collect(2) { part throws(LedgerError) -> Scan in
             do {
                 let reader = try Ledger.open(at: path, readOnly: true)
-                try reader.read { db in
+                return try reader.read { db in
                     if part == 0 {
                         var kinds = [UInt8](repeating: 0, count: count + 1)
                         var levels = [Int32](repeating: 0, count: count + 1)
@@ -77,7 +79,7 @@ public final class LineageGraph: LineageSource, Sendable {
                             kinds[seq] = EventKind(rawValue: rows.string(1))?.code ?? 0
                             levels[seq] = Int32(clamping: rows.int64(2))
                         }
-                        nodes = (kinds, levels)
+                        return Scan(kinds: kinds, levels: levels)
                     } else {
                         var loaded: [(Int32, UInt8, Int32)] = []
                         loaded.reserveCapacity(count * 3)
@@ -86,15 +88,14 @@ public final class LineageGraph: LineageSource, Sendable {
                         while try rows.step() {
                             loaded.append((Int32(rows.int64(0)), roleCodes[rows.string(1)] ?? 0, Int32(rows.int64(2))))
                         }
-                        edges = loaded
+                        return Scan(edges: loaded)
                     }
                 }
             } catch {
-                lock.withLock { failure = (error as? LedgerError) ?? LedgerError(error, path: path) }
+                throw LedgerError(error, path: path)
             }
         }
-        if let failure { throw failure }
-        return LineageGraph(kinds: nodes.0, levels: nodes.1, edges: edges)
+        return LineageGraph(kinds: scans[0].kinds, levels: scans[0].levels, edges: scans[1].edges)
     }
 
     // MARK: - Reading
