@@ -62,6 +62,9 @@ extension ArchiveError {
         /// Line `line` of the entries breaks a rule of ARCHIVES.md section 4.
         case entry(line: Int, problem: String)
         case baseFrontier(treeSize: UInt64)
+        /// An entry's body, read for import, is not JSON, or not an event a ledger accepts.
+        case bodyNotJSON(seq: Int64, column: Int, reason: String)
+        case bodyNotAnEvent(seq: Int64, id: String?, problem: String)
 
         /// Tar members an archive never holds, refused before anything is read from them.
         public enum MemberRefusal: Sendable, Equatable {
@@ -109,6 +112,10 @@ extension ArchiveError {
             case .manifest(let problem): return problem
             case .entry(let line, let problem): return "line \(line) of the entries: \(problem)"
             case .baseFrontier(let size): return "the base frontier does not fit a tree of \(size) entries"
+            case .bodyNotJSON(let seq, let column, let reason): return "entry \(seq): its body is not JSON (column \(column): \(reason))"
+            case .bodyNotAnEvent(let seq, let id, let problem):
+                let named = id.map { " (id \"\($0)\")" } ?? ""
+                return "entry \(seq)\(named): its body is not an event a ledger accepts: \(problem)"
             }
         }
     }

@@ -76,7 +76,7 @@ extension Ledger {
 
 /// Produces an archive's members from one read snapshot on a thread of its own and hands them,
 /// in pieces, to the compressing thread.
-private final class ArchiveWriter: @unchecked Sendable {
+private final class ArchiveWriter {
     private enum Piece: Sendable {
         case manifest(ArchiveManifest, [UInt8])
         case member(name: String, bytes: [UInt8])
@@ -86,7 +86,6 @@ private final class ArchiveWriter: @unchecked Sendable {
     private let ledgerPath: String
     private let options: ExportOptions
     private let lineage: Set<Int32>?
-    private let channel = BoundedChannel<Result<Piece, any Error>>(capacity: 4)
 
     init(ledgerPath: String, options: ExportOptions, lineage: Set<Int32>?) {
         self.ledgerPath = ledgerPath
@@ -96,25 +95,12 @@ private final class ArchiveWriter: @unchecked Sendable {
 
     /// Writes every member through `gzip`; returns the manifest written.
     func write(to gzip: GzipWriter) throws -> ArchiveManifest {
-        let done = DispatchGroup()
-        done.enter()
-        Thread { [self] in
-            do {
-                try produce()
-            } catch {
-                channel.send(.failure(error))
-            }
-            channel.close()
-            done.leave()
-        }.start()
-        defer {
-            channel.close()
-            done.wait()
-        }
+        let pieces = ProducerThread<Piece>(capacity: 4) { [self] sink in try produce(into: sink) }
+        defer { pieces.cancel() }
         let modified = Int(Date().timeIntervalSince1970)
         var manifest: ArchiveManifest?
-        while let message = channel.receive() {
-            switch try message.get() {
+        while let piece = pieces.next() {
+            switch piece {
             case .manifest(let value, let bytes):
                 manifest = value
                 try Self.writeMember(ArchiveFormat.manifestMember, bytes, modified: modified, to: gzip)
@@ -125,6 +111,7 @@ private final class ArchiveWriter: @unchecked Sendable {
                 return manifest!
             }
         }
+        try pieces.join()
         throw ArchiveError.io(path: ledgerPath, detail: "the export stopped before its end")
     }
 
@@ -134,13 +121,13 @@ private final class ArchiveWriter: @unchecked Sendable {
         try gzip.write(TarWriter.padding(after: data.count))
     }
 
-    private func send(_ piece: Piece) throws {
-        guard channel.send(.success(piece)) else { throw ArchiveError.io(path: ledgerPath, detail: "the export was abandoned") }
+    private func send(_ piece: Piece, to sink: ProducerThread<Piece>.Sink) throws {
+        guard sink.send(piece) else { throw ArchiveError.io(path: ledgerPath, detail: "the export was abandoned") }
     }
 
     /// Reads the snapshot: decides the entries, counts them, then sends the manifest, the
     /// entries in members and the checkpoint.
-    private func produce() throws {
+    private func produce(into sink: ProducerThread<Piece>.Sink) throws {
         let ledger = try Ledger.open(at: ledgerPath, readOnly: true)
         try ledger.readPassingThrough { db in
             let head = try Ledger.head(db)
@@ -249,7 +236,7 @@ private final class ArchiveWriter: @unchecked Sendable {
                 checkpoint: selection == .full && (checkpointSize ?? 0) > UInt64(head.seq) ? nil : facts, base: base,
                 pseudonymised: options.pseudonymise
                     ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil)
-            try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]))
+            try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]), to: sink)
 
             // Every entry has a level here: the census above refused a missing one.
             let rows = try RawStatement(
@@ -281,7 +268,7 @@ private final class ArchiveWriter: @unchecked Sendable {
                 let line = entry.line()
                 if !chunk.isEmpty && chunk.count + line.count > ArchiveFormat.chunkBytes {
                     number += 1
-                    try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk))
+                    try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk), to: sink)
                     chunk = []
                     chunk.reserveCapacity(ArchiveFormat.chunkBytes)
                 }
@@ -289,12 +276,12 @@ private final class ArchiveWriter: @unchecked Sendable {
             }
             if !chunk.isEmpty {
                 number += 1
-                try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk))
+                try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk), to: sink)
             }
             if manifest.checkpoint != nil, let note = checkpoint?[2] as String? {
-                try send(.member(name: ArchiveFormat.checkpointMember, bytes: Array(note.utf8)))
+                try send(.member(name: ArchiveFormat.checkpointMember, bytes: Array(note.utf8)), to: sink)
             }
-            try send(.end)
+            try send(.end, to: sink)
         }
     }
 }

@@ -5,7 +5,7 @@ import RRMFormat
 /// members to the reader through a bounded channel (at most a few members, so memory stays
 /// flat). It enforces the member order of the format: the manifest, entries members numbered
 /// from 1, then at most one checkpoint; and that nothing follows the tar's end.
-final class ArchiveMemberReader: @unchecked Sendable {
+final class ArchiveMemberReader {
     enum Member: Sendable {
         case manifest([UInt8])
         /// A piece of an entries member (members are handed over in pieces of up to 1 MiB).
@@ -17,8 +17,7 @@ final class ArchiveMemberReader: @unchecked Sendable {
     }
 
     private let path: String
-    private let channel = BoundedChannel<Result<Member, ArchiveError>>(capacity: 8)
-    private let done = DispatchGroup()
+    private let producer: ProducerThread<Member>
 
     init(path: String, limits: GzipReader.Limits) throws {
         self.path = path
@@ -31,38 +30,34 @@ final class ArchiveMemberReader: @unchecked Sendable {
             close(descriptor)
             throw error
         }
-        done.enter()
-        Thread { [self] in
-            defer {
-                close(descriptor)
-                channel.close()
-                done.leave()
-            }
+        producer = ProducerThread(capacity: 8) { sink in
+            defer { close(descriptor) }
             do {
-                try readMembers(gzip)
+                try Self.readMembers(gzip, path: path, into: sink)
             } catch let error as ArchiveError {
-                channel.send(.failure(error))
+                throw error
             } catch {
-                channel.send(.failure(.io(path: path, detail: "\(error)")))
+                throw ArchiveError.io(path: path, detail: "\(error)")
             }
-        }.start()
+        }
     }
 
-    /// The next member; `.end` once, then the channel is closed.
+    /// The next member; `.end` once, then the reader's error if it failed, or else
+    /// `ArchiveError.malformed` for reading past the end.
     func next() throws -> Member {
-        guard let message = channel.receive() else {
+        guard let member = producer.next() else {
+            try producer.join()
             throw ArchiveError.malformed(path: path, .endedUnexpectedly)
         }
-        return try message.get()
+        return member
     }
 
     /// Stops reading (the reader gave up) and waits for the thread.
     func stop() {
-        channel.close()
-        done.wait()
+        producer.cancel()
     }
 
-    private func readMembers(_ gzip: GzipReader) throws {
+    private static func readMembers(_ gzip: GzipReader, path: String, into sink: ProducerThread<Member>.Sink) throws {
         var tar = TarReader(path: path) { try gzip.read(into: $0) }
         var nextChunk = 1
         var sawCheckpoint = false
@@ -83,7 +78,7 @@ final class ArchiveMemberReader: @unchecked Sendable {
                 nextChunk += 1
                 var open = true
                 try tar.forEachPiece(of: member, limit: ArchiveFormat.chunkBytes) { piece in
-                    open = channel.send(.success(.entries(piece)))
+                    open = sink.send(.entries(piece))
                     return open
                 }
                 guard open else { return }
@@ -94,13 +89,13 @@ final class ArchiveMemberReader: @unchecked Sendable {
             } else {
                 throw ArchiveError.malformed(path: path, .unexpectedMember(name: member.name))
             }
-            guard channel.send(.success(message)) else { return }
+            guard sink.send(message) else { return }
         }
         if first { throw ArchiveError.malformed(path: path, .empty) }
         var probe = [UInt8](repeating: 0, count: 1)
         if try probe.withUnsafeMutableBytes({ try gzip.read(into: $0) }) > 0 {
             throw ArchiveError.malformed(path: path, .dataAfterTar)
         }
-        channel.send(.success(.end))
+        sink.send(.end)
     }
 }

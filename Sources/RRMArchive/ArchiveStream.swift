@@ -11,6 +11,13 @@ final class ArchiveStream {
     /// Most faults kept in detail; the rest are counted.
     static let faultLimit = 1000
 
+    /// An entry as read, with the SHA-256 of its body that its hash check computed; `nil` for a
+    /// pseudonymised entry, whose hash covers the original body's digest instead.
+    struct CheckedEntry {
+        let entry: ArchivedEntry
+        let bodyDigest: SHA256.Digest?
+    }
+
     let path: String
     private let members: ArchiveMemberReader
     private let stopAtFirstFault: Bool
@@ -94,15 +101,14 @@ final class ArchiveStream {
 
     /// The next entry, checked against the chain; `nil` after the last (when the archive's end
     /// and the manifest have been checked too).
-    func next() throws -> ArchivedEntry? {
+    func next() throws -> CheckedEntry? {
         while true {
             if let newline = Self.indexOfNewline(in: lines, from: lineStart) {
                 let parsed = lines.withUnsafeBufferPointer { ArchivedEntry.parse(UnsafeBufferPointer(rebasing: $0[lineStart..<newline])) }
                 lineStart = newline + 1
                 switch parsed {
                 case .success(let entry):
-                    try check(entry)
-                    return entry
+                    return CheckedEntry(entry: entry, bodyDigest: try check(entry))
                 case .failure(let problem):
                     throw ArchiveError.malformed(path: path, .entry(line: entries + 1, problem: problem.reason))
                 }
@@ -149,7 +155,8 @@ final class ArchiveStream {
         }
     }
 
-    private func check(_ entry: ArchivedEntry) throws {
+    /// Checks an entry; returns the SHA-256 of its body, unless it carries its original body's.
+    private func check(_ entry: ArchivedEntry) throws -> SHA256.Digest? {
         entries += 1
         if manifest.selection == .slice {
             // A slice: increasing sequence numbers, each entry proved against the checkpoint.
@@ -180,8 +187,12 @@ final class ArchiveStream {
                 try fault("entry \(entry.seq): carries the digest of an original body, but its body is not a pseudonymised one")
             }
         }
+        let bodyDigest = entry.bodyDigest == nil ? entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) } : nil
         let computed = entry.prevHash.withUnsafeBytes { previous in
-            entry.chainedBodyDigest.withUnsafeBytes { Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigestBytes: $0)) }
+            if let bodyDigest { return Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigest: bodyDigest)) }
+            return entry.chainedBodyDigest.withUnsafeBytes {
+                Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigestBytes: $0))
+            }
         }
         if computed != entry.hash {
             try fault("entry \(entry.seq): its hash does not match its fields: the body or hash was altered")
@@ -212,6 +223,7 @@ final class ArchiveStream {
         }
         lastSeq = entry.seq
         lastHash = entry.hash
+        return bodyDigest
     }
 
     /// The checkpoint note must state the manifest's size and root, and, given a key, be signed by it.

@@ -20,9 +20,13 @@ public enum SimulationRun {
     ///   - truthPath: where to write the hidden truth (JSONL), if anywhere.
     public static func intoLedger(_ ledger: Ledger, parameters: SimulationParameters, truthPath: String? = nil) throws -> Result {
         let truth = try truthPath.map { try TruthFile(path: $0) }
-        let stream = BatchStream()
-        let generator = GeneratorThread(parameters: parameters, output: stream, truth: truth)
-        generator.start()
+        var summary: SimulationSummary?
+        let generator = ProducerThread<BatchMessage>(capacity: 32) { sink in
+            let simulator = PipelineSimulator(
+                parameters: parameters, output: BatchOutput(sink), truth: truth.map { t in { try t.write($0) } })
+            summary = try simulator.run()
+        }
+        let stream = BatchInput(generator)
         var batches = 0
         var head: ChainHead?
         do {
@@ -31,13 +35,12 @@ public enum SimulationRun {
                 batches += 1
             }
         } catch {
-            stream.abandon()
-            generator.wait()
+            generator.cancel()
             throw error
         }
-        let summary = try generator.result()
-        try truth?.finish(summary)
-        return Result(summary: summary, batches: batches, head: head)
+        try generator.join()
+        try truth?.finish(summary!)
+        return Result(summary: summary!, batches: batches, head: head)
     }
 
     /// Simulates into a JSONL file (for benchmarks, and for feeding other tools).
@@ -124,23 +127,21 @@ private final class FileOutput: SimulationOutput {
     func endBatch() throws {}
 }
 
-/// The generator's side of a batch stream, and the appender's `ByteSource`: chunks of JSONL
-/// bytes with batch boundaries, through a bounded channel so memory stays flat.
-private final class BatchStream: SimulationOutput, ByteSource, @unchecked Sendable {
-    enum Message: Sendable {
-        case bytes([UInt8])
-        case endOfBatch
-    }
+/// What the generator hands the appender: chunks of JSONL bytes, and batch boundaries.
+private enum BatchMessage: Sendable {
+    case bytes([UInt8])
+    case endOfBatch
+}
 
-    let name = "simulation"
-    private let channel = BoundedChannel<Message>(capacity: 32)
+/// The generator's side of a batch stream: event lines gathered into chunks of JSONL bytes for
+/// the appender, through the generator thread's bounded channel, so memory stays flat.
+private final class BatchOutput: SimulationOutput {
+    private let sink: ProducerThread<BatchMessage>.Sink
     private var pending: [UInt8] = []
-    private var readable: [UInt8] = []
-    private var readOffset = 0
-    private var batchEnded = false
-    private var finished = false
 
-    // Generator side.
+    init(_ sink: ProducerThread<BatchMessage>.Sink) {
+        self.sink = sink
+    }
 
     func write(event line: [UInt8]) throws {
         pending.append(contentsOf: line)
@@ -152,26 +153,29 @@ private final class BatchStream: SimulationOutput, ByteSource, @unchecked Sendab
         try send(.endOfBatch)
     }
 
-    private func send(_ message: Message) throws {
-        guard channel.send(message) else { throw SimulationError.abandoned }
+    private func send(_ message: BatchMessage) throws {
+        guard sink.send(message) else { throw SimulationError.abandoned }
     }
+}
 
-    func close() {
-        channel.close()
+/// The appender's side of a batch stream: one `ByteSource` per batch, read from the generator.
+private final class BatchInput: ByteSource {
+    let name = "simulation"
+    private let generator: ProducerThread<BatchMessage>
+    private var readable: [UInt8] = []
+    private var readOffset = 0
+    private var batchEnded = false
+    private var finished = false
+
+    init(_ generator: ProducerThread<BatchMessage>) {
+        self.generator = generator
     }
-
-    /// Stops the generator early: its next send fails.
-    func abandon() {
-        channel.close()
-    }
-
-    // Appender side.
 
     /// Whether another batch follows; waits for its first bytes.
     func beginBatch() throws -> Bool {
         batchEnded = false
         if finished { return false }
-        guard let message = channel.receive() else {
+        guard let message = generator.next() else {
             finished = true
             return false
         }
@@ -188,7 +192,7 @@ private final class BatchStream: SimulationOutput, ByteSource, @unchecked Sendab
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while readOffset == readable.count {
             if batchEnded { return 0 }
-            guard let message = channel.receive() else {
+            guard let message = generator.next() else {
                 finished = true
                 return 0
             }
@@ -207,40 +211,5 @@ private final class BatchStream: SimulationOutput, ByteSource, @unchecked Sendab
         }
         readOffset += count
         return count
-    }
-}
-
-/// Runs the simulator on a thread of its own, feeding a `BatchStream`.
-private final class GeneratorThread: @unchecked Sendable {
-    private let parameters: SimulationParameters
-    private let output: BatchStream
-    private let truth: TruthFile?
-    private let running = DispatchGroup()
-    private var outcome: Result<SimulationSummary, any Error>?
-
-    init(parameters: SimulationParameters, output: BatchStream, truth: TruthFile?) {
-        self.parameters = parameters
-        self.output = output
-        self.truth = truth
-    }
-
-    func start() {
-        running.enter()
-        Thread { [self] in
-            let simulator = PipelineSimulator(parameters: parameters, output: output, truth: truth.map { t in { try t.write($0) } })
-            outcome = Result { try simulator.run() }
-            output.close()
-            running.leave()
-        }.start()
-    }
-
-    /// Waits for the generator to end; safe to call more than once.
-    func wait() {
-        running.wait()
-    }
-
-    func result() throws -> SimulationSummary {
-        wait()
-        return try outcome!.get()
     }
 }

@@ -41,23 +41,47 @@ extension Ledger {
     /// without its nodes, the ledger can be neither checkpointed nor appended to again.
     @_spi(Benchmark)
     public func append(from source: ByteSource, dryRun: Bool = false, maintainingTree: Bool) throws(LedgerError) -> AppendSummary {
-        let decoder = EventDecodingThread(source: source)
-        decoder.start()
+        do {
+            return try append(
+                decodedBy: EventDecodingThread.start(source: source), sourceName: source.name, dryRun: dryRun,
+                maintainingTree: maintainingTree)
+        } catch {
+            // The decoding thread throws only `LedgerError`s.
+            throw LedgerError(error, path: path)
+        }
+    }
+
+    /// Appends events that another thread decoded, through the writer of `append(from:)`: the
+    /// same batch, references, levels, chain, tree and re-verification before commit. For a
+    /// producer that has its input's own reasons to refuse it (the archive's import, which
+    /// decodes each entry once instead of writing it out as JSONL for the decoding thread).
+    ///
+    /// The producer must validate every event as `EventDecodingThread.decode` does (with
+    /// `EventDecoder`) and give `SHA-256(event.body)` as its digest: the writer trusts both.
+    /// - Parameters:
+    ///   - events: chunks of events in input order; drained and joined, or cancelled when the
+    ///     writer fails first.
+    ///   - sourceName: the input's name, for `LedgerError.emptyInput`.
+    /// - Throws: what the producer threw, as it threw it; otherwise a `LedgerError`, as
+    ///   `append(from:)` does. On any error the batch is rolled back.
+    package func append(
+        decodedBy events: ProducerThread<[DecodedEvent]>, sourceName: String, dryRun: Bool = false, maintainingTree: Bool = true
+    ) throws -> AppendSummary {
         let waitStart = Date()
         do {
-            let summary = try queue.writeWithoutTransaction { db -> AppendSummary in
+            return try queue.writeWithoutTransaction { db -> AppendSummary in
                 var summary: AppendSummary?
                 try db.inTransaction(.immediate) {
-                    summary = try BatchWriter(db: db, path: path, sourceName: source.name, maintainsTree: maintainingTree)
-                        .write(decoder.chunks, dryRun: dryRun)
+                    summary = try BatchWriter(db: db, path: path, sourceName: sourceName, maintainsTree: maintainingTree)
+                        .write(events, dryRun: dryRun)
                     return dryRun ? .rollback : .commit
                 }
                 return summary!
             }
-            decoder.wait()
-            return summary
+        } catch let failure as ProducerFailure {
+            throw failure.error
         } catch {
-            decoder.cancelAndWait()
+            events.cancel()
             var failure = LedgerError(error, path: path)
             if case .busy = failure {
                 failure = .busy(path: path, waitedSeconds: (Date().timeIntervalSince(waitStart) * 10).rounded() / 10)
@@ -77,6 +101,12 @@ extension Ledger {
     }
 }
 
+/// What the producer of an append's events threw, carried through the write transaction (which
+/// it rolls back) to be thrown again unchanged.
+private struct ProducerFailure: Error {
+    let error: any Error
+}
+
 /// The writer's half of an append, inside the write transaction: resolve references, chain,
 /// insert, write the derived rows (`DerivedDataWriter`: edges, level, search text, Merkle tree
 /// nodes), then re-verify what was written.
@@ -86,7 +116,7 @@ private struct BatchWriter {
     let sourceName: String
     let maintainsTree: Bool
 
-    func write(_ chunks: BoundedChannel<DecodedChunk>, dryRun: Bool) throws -> AppendSummary {
+    func write(_ chunks: ProducerThread<[DecodedEvent]>, dryRun: Bool) throws -> AppendSummary {
         let start = try Ledger.head(db)
         var previous = start.hash
         var seq = start.seq
@@ -100,11 +130,7 @@ private struct BatchWriter {
         var derived = try DerivedDataWriter(
             db, tables: maintainsTree ? Set(DerivedTable.allCases) : Set(DerivedTable.allCases).subtracting([.merkle]), tree: tree)
 
-        while let chunk = chunks.receive() {
-            guard case .events(let events) = chunk else {
-                if case .failure(let error) = chunk { throw error }
-                continue
-            }
+        while let events = chunks.next() {
             for decoded in events {
                 let event = decoded.event
                 let resolved: [ResolvedEntry]
@@ -141,6 +167,8 @@ private struct BatchWriter {
                 previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
             }
         }
+        // The producer's error, if any, comes after the events decoded before it.
+        do { try chunks.join() } catch { throw ProducerFailure(error: error) }
         guard seq > start.seq else { throw LedgerError.emptyInput(source: sourceName) }
         try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
         if maintainsTree { try reverifyTree(derived.tree) }

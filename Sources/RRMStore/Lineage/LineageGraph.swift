@@ -63,14 +63,16 @@ public final class LineageGraph: LineageSource, Sendable {
             throw .tooManyEntriesForLineage(entries: lastSeq, limit: Int64(Int32.max) - 1)
         }
         let count = Int(lastSeq)
-        nonisolated(unsafe) var nodes: ([EventKind], [Int32]) = ([], [])
-        nonisolated(unsafe) var edges: [(Int32, LinkRole, Int32)] = []
-        nonisolated(unsafe) var failure: LedgerError?
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        /// What each of the two scans reads: the nodes, or the edges.
+        struct Scan: Sendable {
+            var kinds: [EventKind] = []
+            var levels: [Int32] = []
+            var edges: [(Int32, LinkRole, Int32)] = []
+        }
+        let scans = try ParallelJobs.collect(2) { part throws(LedgerError) -> Scan in
             do {
                 let reader = try Ledger.open(at: path, readOnly: true)
-                try reader.read { db in
+                return try reader.read { db in
                     if part == 0 {
                         var kinds = [EventKind](repeating: .model, count: count + 1)
                         var levels = [Int32](repeating: 0, count: count + 1)
@@ -93,7 +95,7 @@ public final class LineageGraph: LineageSource, Sendable {
                             kinds[Int(seq)] = try EventKind(stored: rows.string(1), row: seq)
                             levels[Int(seq)] = try storedLevel(rows.int64(2), row: seq)
                         }
-                        nodes = (kinds, levels)
+                        return Scan(kinds: kinds, levels: levels)
                     } else {
                         var loaded: [(Int32, LinkRole, Int32)] = []
                         loaded.reserveCapacity(count * 3)
@@ -111,15 +113,14 @@ public final class LineageGraph: LineageSource, Sendable {
                             }
                             loaded.append((Int32(child), try LinkRole(stored: rows.string(1), row: child), Int32(parent)))
                         }
-                        edges = loaded
+                        return Scan(edges: loaded)
                     }
                 }
             } catch {
-                lock.withLock { failure = (error as? LedgerError) ?? LedgerError(error, path: path) }
+                throw LedgerError(error, path: path)
             }
         }
-        if let failure { throw failure }
-        return LineageGraph(kinds: nodes.0, levels: nodes.1, edges: edges)
+        return LineageGraph(kinds: scans[0].kinds, levels: scans[0].levels, edges: scans[1].edges)
     }
 
     // MARK: - Reading

@@ -120,45 +120,38 @@ extension Ledger {
         -> [TaskResult]
     {
         let lock = NSLock()
-        nonisolated(unsafe) var results = [Result<TaskResult, LedgerError>?](repeating: nil, count: tasks.count)
         nonisolated(unsafe) var checkedPerTask = [Int64](repeating: 0, count: tasks.count)
         let path = self.path
-        DispatchQueue.concurrentPerform(iterations: tasks.count) { index in
-            let result: Result<TaskResult, LedgerError>
+        return try ParallelJobs.collect(tasks.count) { index throws(LedgerError) -> TaskResult in
             do {
                 let ledger = try Ledger.open(at: path, readOnly: true)
-                result = .success(
-                    try ledger.read { db in
-                        switch tasks[index] {
-                        case .storage(let full):
-                            let faults = try Self.storageFaults(db, full: full)
-                            return TaskResult(faults: faults, faultCount: faults.count, entriesChecked: 0)
-                        case .chain(let range):
-                            var scan = try ChainScan.starting(at: range.lowerBound, db, checkColumns: true)
-                            if deep { scan.derivedCheck = try DerivedDataCheck(db) }
-                            try scan.run(db, from: range.lowerBound, through: range.upperBound) { checked in
-                                guard let progress else { return }
-                                let total: Int64 = lock.withLock {
-                                    checkedPerTask[index] = checked
-                                    return checkedPerTask.reduce(0, +)
-                                }
-                                progress(total)
+                return try ledger.read { db in
+                    switch tasks[index] {
+                    case .storage(let full):
+                        let faults = try Self.storageFaults(db, full: full)
+                        return TaskResult(faults: faults, faultCount: faults.count, entriesChecked: 0)
+                    case .chain(let range):
+                        var scan = try ChainScan.starting(at: range.lowerBound, db, checkColumns: true)
+                        if deep { scan.derivedCheck = try DerivedDataCheck(db) }
+                        try scan.run(db, from: range.lowerBound, through: range.upperBound) { checked in
+                            guard let progress else { return }
+                            let total: Int64 = lock.withLock {
+                                checkedPerTask[index] = checked
+                                return checkedPerTask.reduce(0, +)
                             }
-                            return TaskResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
-                        case .tree:
-                            var check = MerkleTreeCheck()
-                            try check.run(db)
-                            return TaskResult(faults: check.faults, faultCount: check.faultCount, entriesChecked: 0)
+                            progress(total)
                         }
-                    })
-            } catch let error as LedgerError {
-                result = .failure(error)
+                        return TaskResult(faults: scan.faults, faultCount: scan.faultCount, entriesChecked: scan.entriesChecked)
+                    case .tree:
+                        var check = MerkleTreeCheck()
+                        try check.run(db)
+                        return TaskResult(faults: check.faults, faultCount: check.faultCount, entriesChecked: 0)
+                    }
+                }
             } catch {
-                result = .failure(LedgerError(error, path: path))
+                throw LedgerError(error, path: path)
             }
-            lock.withLock { results[index] = result }
         }
-        return try results.map { result throws(LedgerError) in try result!.get() }
     }
 
     /// Compares a head an auditor saved with what the ledger holds now.

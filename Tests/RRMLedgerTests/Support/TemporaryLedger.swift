@@ -37,6 +37,11 @@ final class TemporaryLedger {
 
     /// A digest of every row of every table: equal digests mean equal ledgers.
     func contentDigest() throws -> String {
+        try Self.contentDigest(ofLedgerAt: path)
+    }
+
+    /// `contentDigest()` of the ledger at `path`.
+    static func contentDigest(ofLedgerAt path: String) throws -> String {
         let queue = try DatabaseQueue(
             path: path,
             configuration: {

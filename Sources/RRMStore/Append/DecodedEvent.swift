@@ -1,0 +1,31 @@
+import Crypto
+import RRMFormat
+
+/// An event decoded from one input line, its body digest already computed: what the writer
+/// consumes, in chunks, from whichever thread decoded it (`EventDecodingThread` for JSONL, the
+/// archive's import for its entries). (`SHA256.Digest` is an immutable value that swift-crypto 3
+/// does not mark `Sendable`.)
+package struct DecodedEvent: @unchecked Sendable {
+    /// The 1-based line (or entry) of the input, for `LedgerError.badEvent`.
+    package let line: Int
+    /// The event as `EventDecoder` validated it, with its canonical body.
+    package let event: Event
+    /// SHA-256 of `event.body`.
+    package let bodyDigest: SHA256.Digest
+
+    package init(line: Int, event: Event, bodyDigest: SHA256.Digest) {
+        self.line = line
+        self.event = event
+        self.bodyDigest = bodyDigest
+    }
+}
+
+extension DecodedEvent {
+    /// Events per chunk: large enough to amortize the hand-off, small enough to stay in cache.
+    package static let chunkSize = 256
+    /// Chunks in flight to the writer; bounds memory whatever the input's size.
+    package static let chunksInFlight = 16
+    /// The stack of a thread that decodes events: deep JSON nesting is refused at 256 levels
+    /// (`JSONParser.maximumDepth`); keep ample room for the parser's recursion.
+    package static let decodingStackSize = 8 << 20
+}
