@@ -49,12 +49,7 @@ public enum PropagationAnalysis {
             }
         }
         let levels = levelFindings(graph, findings, exposure)
-        var labelRates: [Int: Proportion] = [:]
-        var critiqueRates: [Int: Proportion] = [:]
-        for level in levels {
-            labelRates[level.level] = level.audits[.label]
-            critiqueRates[level.level] = level.audits[.critique]
-        }
+        let assistance = assistanceFindings(graph, findings)
         progress?("measuring the blast radius of each root error")
         let spread = TrainingSpread(graph: graph)
         var roots = seeds.map { spread.rootError(of: $0, graph: graph, findings: findings) }
@@ -73,10 +68,10 @@ public enum PropagationAnalysis {
                 entries: graph.count, head: head, verified: options.verified,
                 audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int32($0)) }.count,
                 seeds: seeds.count, assumed: options.assumeErroneous),
-            levels: levels, labelTrend: Trend.of(labelRates), critiqueTrend: Trend.of(critiqueRates),
+            levels: levels, claims: Claim.family(levels: levels, assistance: assistance),
             models: modelFindings(modelFacts, graph, findings, exposure),
             rootErrors: rootErrors, rootErrorCount: roots.count,
-            assistance: assistanceFindings(graph, findings))
+            assistance: assistance)
     }
 
     // MARK: - Per level
@@ -85,8 +80,9 @@ public enum PropagationAnalysis {
         struct Tally {
             var entries: [EventKind: Int] = [:]
             var audits: [EventKind: Proportion] = [:]
-            var exposed = Proportion.none
-            var unexposed = Proportion.none
+            var shownWrong = Proportion.none
+            var shownRight = Proportion.none
+            var unpaired = 0
             var inherited = 0.0
             var inheritors = 0
             var errorTypes: [String: Int] = [:]
@@ -105,12 +101,23 @@ public enum PropagationAnalysis {
             if let verdict = findings.verdict(of: seq) {
                 let erroneous = verdict == .erroneous
                 tally.audits[kind, default: .none] = tally.audits[kind, default: .none] + Proportion(events: erroneous ? 1 : 0, trials: 1)
-                if kind == .label || kind == .critique {
+                if kind == .label {
+                    // Exposure is measured on labels only, and only where every critique shown to
+                    // the rater was audited too: shown a wrong one, or only right ones.
+                    var shown = 0
+                    var audited = 0
+                    var wrong = false
+                    graph.forEachParent(of: seq) { parent, role in
+                        guard role == .assistedBy else { return }
+                        shown += 1
+                        if findings.isAudited(parent) { audited += 1 }
+                        if findings.isErroneous(parent) { wrong = true }
+                    }
                     let one = Proportion(events: erroneous ? 1 : 0, trials: 1)
-                    if exposure.isDirectlyExposed(seq) {
-                        tally.exposed = tally.exposed + one
-                    } else {
-                        tally.unexposed = tally.unexposed + one
+                    if shown > 0 && audited == shown {
+                        if wrong { tally.shownWrong = tally.shownWrong + one } else { tally.shownRight = tally.shownRight + one }
+                    } else if shown > 0 {
+                        tally.unpaired += 1
                     }
                 }
                 if erroneous, let type = findings.errorTypes[seq] { tally.errorTypes[type, default: 0] += 1 }
@@ -120,17 +127,24 @@ public enum PropagationAnalysis {
         var result: [PropagationReport.Level] = []
         for level in tallies.keys.sorted() {
             let tally = tallies[level]!
-            let below = tallies[level - 1]?.audits[.label]
+            let below = tallies[level - 1]?.audits
             result.append(
                 PropagationReport.Level(
                     level: level, entries: tally.entries, audits: tally.audits,
-                    evaluations: tally.audits[.label, default: .none] + tally.audits[.critique, default: .none],
-                    exposed: tally.exposed, unexposed: tally.unexposed, relativeRisk: RateRatio.of(tally.exposed, tally.unexposed),
-                    amplification: below.flatMap { RateRatio.of(tally.audits[.label, default: .none], $0) },
+                    shownWrong: tally.shownWrong, shownRight: tally.shownRight, unpairedAssisted: tally.unpaired,
+                    relativeRisk: RiskRatio.of(tally.shownWrong, tally.shownRight),
+                    labelStep: step(tally.audits[.label], below?[.label]),
+                    critiqueStep: step(tally.audits[.critique], below?[.critique]),
                     inheritedShare: tally.inheritors == 0 ? 0 : tally.inherited / Double(tally.inheritors),
                     errorTypes: tally.errorTypes))
         }
         return result
+    }
+
+    /// A level's rate over the level below's, when both were audited.
+    private static func step(_ here: Proportion?, _ below: Proportion?) -> RiskRatio? {
+        guard let here, let below else { return nil }
+        return RiskRatio.of(here, below)
     }
 
     // MARK: - Per model version
@@ -229,7 +243,7 @@ public enum PropagationAnalysis {
         return tallies.keys.sorted().filter { levelsWithCritiques.contains($0) }.map { level in
             let tally = tallies[level]!
             return PropagationReport.Assistance(
-                level: level, assisted: tally.assisted, unassisted: tally.unassisted, ratio: RateRatio.of(tally.assisted, tally.unassisted),
+                level: level, assisted: tally.assisted, unassisted: tally.unassisted, ratio: RiskRatio.of(tally.assisted, tally.unassisted),
                 induced: tally.induced, caught: tally.caught, sycophancy: tally.sycophancy)
         }
     }

@@ -24,14 +24,18 @@ public struct PropagationReport: Sendable {
         public let entries: [EventKind: Int]
         /// Audit results per kind: erroneous among audited.
         public let audits: [EventKind: Proportion]
-        /// Labels and critiques together (the evaluations that feed training).
-        public let evaluations: Proportion
-        /// Audited evaluations that were directly exposed to a known error, and those that were not.
-        public let exposed: Proportion
-        public let unexposed: Proportion
-        public let relativeRisk: RateRatio?
-        /// This level's label error rate over the level below's.
-        public let amplification: RateRatio?
+        /// Audited labels whose rater was shown critiques that were all audited: those shown at
+        /// least one wrong critique, and those shown only right ones.
+        public let shownWrong: Proportion
+        public let shownRight: Proportion
+        /// Audited labels shown a critique that was not audited (not used for the relative risk).
+        public let unpairedAssisted: Int
+        /// P(label wrong | shown a wrong critique) / P(label wrong | shown a right one), with
+        /// Koopman's score interval.
+        public let relativeRisk: RiskRatio?
+        /// This level's label and critique error rates over the level below's.
+        public let labelStep: RiskRatio?
+        public let critiqueStep: RiskRatio?
         /// Mean training share inherited by this level's outputs and critiques.
         public let inheritedShare: Double
         /// Erroneous findings per error type.
@@ -85,7 +89,7 @@ public struct PropagationReport: Sendable {
         public let level: Int
         public let assisted: Proportion
         public let unassisted: Proportion
-        public let ratio: RateRatio?
+        public let ratio: RiskRatio?
         /// Audited erroneous labels whose rater was shown a critique audited erroneous.
         public let induced: Int
         /// Audited correct labels whose rater was shown an audited correct critique claiming a flaw.
@@ -96,8 +100,8 @@ public struct PropagationReport: Sendable {
 
     public let basis: Basis
     public let levels: [Level]
-    public let labelTrend: Trend?
-    public let critiqueTrend: Trend?
+    /// Every statement that something differs or compounds, Holm-adjusted together.
+    public let claims: [Claim]
     public let models: [Model]
     /// Root errors ranked by blast radius, largest first (at most the number asked for).
     public let rootErrors: [RootError]

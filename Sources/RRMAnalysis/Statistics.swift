@@ -36,89 +36,175 @@ public struct Proportion: Sendable, Equatable {
     public static let none = Proportion(events: 0, trials: 0)
 }
 
-/// A ratio of two rates with its 95% interval (relative risk, amplification).
-public struct RateRatio: Sendable, Equatable {
-    public let value: Double
+/// The ratio of two independent proportions p₁/p₂ (a relative risk, a step between levels), with
+/// Koopman's score interval and the score test of "ratio 1" that matches it (docs/ANALYSIS.md,
+/// "Ratios of two rates").
+///
+/// The interval is every θ the score test does not reject at 5%: Z(θ)² ≤ 1.96², with
+/// Z(θ) = (p̂₁ − θ·p̂₂) / √(p̃₁(1 − p̃₁)/n₁ + θ²·p̃₂(1 − p̃₂)/n₂), where p̃₂ is the maximum
+/// likelihood estimate of p₂ under p₁ = θ·p₂ and p̃₁ = θ·p̃₂. At θ = 1, p̃ is the pooled rate and Z
+/// is the usual two-proportion z statistic, so the interval excludes 1 exactly when p < 0.05.
+/// Unlike the Katz log interval it needs no correction for empty cells and keeps its coverage on
+/// cells of a few events.
+public struct RiskRatio: Sendable, Equatable {
+    public let numerator: Proportion
+    public let denominator: Proportion
+    /// p̂₁/p̂₂; `.infinity` when the denominator has no events.
+    public let estimate: Double
+    /// The 95% score interval; its upper bound is `.infinity` when the denominator has no events,
+    /// its lower bound 0 when the numerator has none.
     public let interval: ClosedRange<Double>
-    /// Whether 0.5 was added to every cell because one was zero (Haldane–Anscombe).
-    public let corrected: Bool
+    /// Two-sided p-value of the score test of θ = 1.
+    public let pValue: Double
 
-    /// The ratio of the rate in `numerator` to the rate in `denominator`, with the Katz
-    /// log interval; `nil` when either group has no trials.
-    public static func of(_ numerator: Proportion, _ denominator: Proportion) -> RateRatio? {
-        guard numerator.trials > 0, denominator.trials > 0 else { return nil }
-        var a = Double(numerator.events)
-        var n1 = Double(numerator.trials)
-        var c = Double(denominator.events)
-        var n2 = Double(denominator.trials)
-        let corrected = a == 0 || c == 0 || a == n1 || c == n2
-        if corrected {
-            a += 0.5
-            c += 0.5
-            n1 += 1
-            n2 += 1
+    static let z95 = 1.959964
+
+    /// The ratio of `numerator`'s rate to `denominator`'s; `nil` when either has no trials or
+    /// neither has an event (the ratio is then 0/0).
+    public static func of(_ numerator: Proportion, _ denominator: Proportion) -> RiskRatio? {
+        guard numerator.trials > 0, denominator.trials > 0, numerator.events + denominator.events > 0 else { return nil }
+        let x1 = Double(numerator.events)
+        let n1 = Double(numerator.trials)
+        let x2 = Double(denominator.events)
+        let n2 = Double(denominator.trials)
+        let estimate = x2 == 0 ? Double.infinity : (x1 / n1) / (x2 / n2)
+        let z = z95
+        // Z(θ) decreases in θ: the lower bound solves Z = z below the estimate, the upper Z = −z above it.
+        let lower = x1 == 0 ? 0 : root(of: { score(x1, n1, x2, n2, $0) - z }, below: estimate)
+        let upper = x2 == 0 ? Double.infinity : root(of: { score(x1, n1, x2, n2, $0) + z }, above: estimate)
+        let atOne = score(x1, n1, x2, n2, 1)
+        let pValue = atOne.isNaN ? 1 : erfc(abs(atOne) / 2.0.squareRoot())
+        return RiskRatio(
+            numerator: numerator, denominator: denominator, estimate: estimate, interval: lower...max(lower, upper), pValue: pValue)
+    }
+
+    /// The score statistic Z(θ) of the type's documentation.
+    static func score(_ x1: Double, _ n1: Double, _ x2: Double, _ n2: Double, _ theta: Double) -> Double {
+        // p̃₂ is the smaller root of Nθ·p² − (θn₁ + x₁ + n₂ + θx₂)·p + (x₁ + x₂) = 0.
+        let a = (n1 + n2) * theta
+        let b = -(theta * n1 + x1 + n2 + theta * x2)
+        let c = x1 + x2
+        let discriminant = max(0, b * b - 4 * a * c)
+        let p2 = min(1, max(0, (-b - discriminant.squareRoot()) / (2 * a)))
+        let p1 = min(1, theta * p2)
+        let difference = x1 / n1 - theta * x2 / n2
+        let variance = p1 * (1 - p1) / n1 + theta * theta * p2 * (1 - p2) / n2
+        if variance <= 0 {
+            return difference == 0 ? .nan : (difference > 0 ? .infinity : -.infinity)
         }
-        let ratio = (a / n1) / (c / n2)
-        let se = (1 / a - 1 / n1 + 1 / c - 1 / n2).squareRoot()
-        let z = 1.959964
-        return RateRatio(value: ratio, interval: ratio * exp(-z * se)...ratio * exp(z * se), corrected: corrected)
+        return difference / variance.squareRoot()
+    }
+
+    /// The θ in (0, `start`] where the decreasing `f` crosses 0 (0 if it stays positive), by bisection on log θ.
+    private static func root(of f: (Double) -> Double, below start: Double) -> Double {
+        let high = log(start.isFinite ? start : 1e12)
+        var low = high - 1
+        while f(exp(low)) < 0 {
+            low -= 1
+            if low < -60 { return 0 }
+        }
+        return bisect(f, low, high)
+    }
+
+    /// The θ in [`start`, ∞) where the decreasing `f` crosses 0, by bisection on log θ.
+    private static func root(of f: (Double) -> Double, above start: Double) -> Double {
+        let low = log(max(start, 1e-12))
+        var high = low + 1
+        while f(exp(high)) > 0 {
+            high += 1
+            if high > 60 { return .infinity }
+        }
+        return bisect(f, low, high)
+    }
+
+    /// Bisection between `low` (f > 0) and `high` (f < 0) on log θ, to about 1e-12 relative.
+    private static func bisect(_ f: (Double) -> Double, _ low: Double, _ high: Double) -> Double {
+        var low = low
+        var high = high
+        for _ in 0..<100 {
+            let middle = (low + high) / 2
+            if f(exp(middle)) > 0 { low = middle } else { high = middle }
+            if high - low < 1e-13 { break }
+        }
+        return exp((low + high) / 2)
     }
 }
 
-/// The linear trend of a rate across ordered groups (levels): the change per step estimated by
-/// weighted least squares, with a 95% interval, and the Cochran–Armitage test of "no trend".
-public struct Trend: Sendable, Equatable {
-    /// Change in the rate per level (0.02 = two percentage points per level).
-    public let slope: Double
-    public let interval: ClosedRange<Double>
-    /// Two-sided p-value of the Cochran–Armitage test.
+/// Pearson's χ² test that several independent proportions are equal (rates across levels),
+/// with k − 1 degrees of freedom for k groups.
+public struct Homogeneity: Sendable, Equatable {
+    public let statistic: Double
+    public let degreesOfFreedom: Int
     public let pValue: Double
-    /// Levels that contributed (with at least one trial).
-    public let levels: Int
 
-    /// The trend of `rates` (level → proportion); `nil` with fewer than two levels having trials.
-    public static func of(_ rates: [Int: Proportion]) -> Trend? {
-        let groups = rates.filter { $0.value.trials > 0 }.sorted { $0.key < $1.key }
+    /// The test over the groups with trials; `nil` with fewer than two such groups or when the
+    /// pooled rate is 0 or 1 (every group then agrees).
+    public static func of(_ groups: [Proportion]) -> Homogeneity? {
+        let groups = groups.filter { $0.trials > 0 }
         guard groups.count >= 2 else { return nil }
-        let n = groups.map { Double($0.value.trials) }
-        let x = groups.map { Double($0.key) }
-        let events = groups.map { Double($0.value.events) }
-        let total = n.reduce(0, +)
-        let xBar = zip(n, x).map(*).reduce(0, +) / total
-        let pBar = events.reduce(0, +) / total
-        let sxx = zip(n, x).map { $0 * ($1 - xBar) * ($1 - xBar) }.reduce(0, +)
-        guard sxx > 0 else { return nil }
-        let sxy = zip(zip(n, x), events).map { pair, e in (pair.1 - xBar) * (e - pair.0 * pBar) }.reduce(0, +)
-        let slope = sxy / sxx
-        // Heteroscedastic (per-level binomial) variance of the weighted least-squares slope.
-        var variance = 0.0
-        for ((ni, xi), ei) in zip(zip(n, x), events) {
-            let p = ei / ni
-            variance += ni * (xi - xBar) * (xi - xBar) * p * (1 - p)
+        let pooled = groups.reduce(Proportion.none, +)
+        let p = pooled.rate
+        guard p > 0, p < 1 else { return nil }
+        var statistic = 0.0
+        for group in groups {
+            let expected = Double(group.trials) * p
+            let difference = Double(group.events) - expected
+            statistic += difference * difference / (expected * (1 - p))
         }
-        variance /= sxx * sxx
-        let half = 1.959964 * variance.squareRoot()
-        // Cochran–Armitage: T = Σ (x − x̄)(e − n·p̄), Var T = p̄(1 − p̄) Σ n (x − x̄)².
-        let statisticVariance = pBar * (1 - pBar) * sxx
-        let z = statisticVariance > 0 ? sxy / statisticVariance.squareRoot() : 0
-        return Trend(slope: slope, interval: (slope - half)...(slope + half), pValue: erfc(abs(z) / 2.0.squareRoot()), levels: groups.count)
+        let df = groups.count - 1
+        return Homogeneity(statistic: statistic, degreesOfFreedom: df, pValue: chiSquareSurvival(statistic, df))
     }
+}
 
-    /// The trend in plain words.
-    public var verdict: String {
-        let perLevel = String(format: "%.1f", slope * 100)
-        let bounds = String(format: "%.1f to %.1f", interval.lowerBound * 100, interval.upperBound * 100)
-        if interval.lowerBound > 0 {
-            return "errors compound: the error rate rises by \(perLevel) points per level (95% CI \(bounds); \(Self.format(pValue)))"
+/// P(χ²_df > x): the regularized upper incomplete gamma function Q(df/2, x/2), by its series
+/// below a + 1 and its continued fraction above (Numerical Recipes, gammq).
+func chiSquareSurvival(_ x: Double, _ df: Int) -> Double {
+    guard x > 0 else { return 1 }
+    let a = Double(df) / 2
+    let t = x / 2
+    let logPrefix = -t + a * log(t) - lgamma(a)
+    if t < a + 1 {
+        var term = 1 / a
+        var sum = term
+        var n = a
+        for _ in 0..<1000 {
+            n += 1
+            term *= t / n
+            sum += term
+            if abs(term) < abs(sum) * 1e-15 { break }
         }
-        if interval.upperBound < 0 {
-            return
-                "errors shrink with level: the error rate falls by \(String(format: "%.1f", -slope * 100)) points per level (95% CI \(bounds); \(Self.format(pValue)))"
-        }
-        return "no clear trend: \(perLevel) points per level, and the 95% CI (\(bounds)) includes no change; audit more to tell"
+        return max(0, 1 - sum * exp(logPrefix))
     }
+    let tiny = 1e-300
+    var b = t + 1 - a
+    var c = 1 / tiny
+    var d = 1 / b
+    var h = d
+    for i in 1...1000 {
+        let an = -Double(i) * (Double(i) - a)
+        b += 2
+        d = an * d + b
+        if abs(d) < tiny { d = tiny }
+        c = b + an / c
+        if abs(c) < tiny { c = tiny }
+        d = 1 / d
+        let delta = d * c
+        h *= delta
+        if abs(delta - 1) < 1e-15 { break }
+    }
+    return min(1, exp(logPrefix) * h)
+}
 
-    static func format(_ p: Double) -> String {
-        p < 0.001 ? "p < 0.001" : String(format: "p = %.3f", p)
+/// Holm's step-down adjustment of p-values: the k-th smallest of m becomes
+/// max over j ≤ k of min(1, (m − j + 1)·p₍ⱼ₎). Rejecting every hypothesis whose adjusted p-value
+/// is below α keeps the family-wise error rate at α whatever the dependence between the tests.
+public func holmAdjusted(_ pValues: [Double]) -> [Double] {
+    let order = pValues.indices.sorted { (pValues[$0], $0) < (pValues[$1], $1) }
+    var adjusted = [Double](repeating: 1, count: pValues.count)
+    var running = 0.0
+    for (rank, index) in order.enumerated() {
+        running = max(running, min(1, Double(pValues.count - rank) * pValues[index]))
+        adjusted[index] = running
     }
+    return adjusted
 }

@@ -52,6 +52,26 @@ public struct SimulationParameters: Sendable, Equatable {
 
     public init() {}
 
+    /// The null pipeline (`simulate --null`): the defaults with every mechanism that propagates
+    /// errors or makes levels differ switched off — no difficulty growth, no reward hacking, no
+    /// critic degradation, no assistance benefit, no sycophancy. Every level's raters then err at
+    /// the same rate whether or not they saw a critique (level 0, which has no critiques, included),
+    /// every critic is equally good, and a label's error does not depend on its critique's.
+    public static var null: SimulationParameters {
+        var p = SimulationParameters()
+        for path in nullSwitches { p[keyPath: path.key] = 0 }
+        return p
+    }
+
+    /// The parameters `null` switches off, with their flags.
+    public static var nullSwitches: [(key: WritableKeyPath<SimulationParameters, Double>, flag: String)] {
+        [
+            (\.difficultyGrowth, "--difficulty-growth"), (\.rewardHacking, "--reward-hacking"),
+            (\.criticDegradation, "--critic-degradation"), (\.assistanceBenefit, "--assistance-benefit"),
+            (\.sycophancy, "--sycophancy"),
+        ]
+    }
+
     /// The problems with these parameters, one sentence each; empty when they are usable.
     public var problems: [String] {
         var problems: [String] = []

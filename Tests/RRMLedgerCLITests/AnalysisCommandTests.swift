@@ -99,7 +99,8 @@ import Testing
         let text = try cli.run(["report", "--ledger", "s.sqlite"])
         #expect(text.status == 0, "\(text.stderr)")
         for section in [
-            "ERROR RATES BY LEVEL", "EXPOSURE", "MODEL VERSIONS", "ROOT ERRORS BY BLAST RADIUS", "ASSISTANCE", "ERROR TYPES BY LEVEL",
+            "ERROR RATES BY LEVEL", "EXPOSURE", "CLAIMS", "MODEL VERSIONS", "ROOT ERRORS BY BLAST RADIUS", "ASSISTANCE",
+            "ERROR TYPES BY LEVEL",
         ] {
             #expect(text.stdout.contains(section), "\(section)")
         }
@@ -121,6 +122,64 @@ import Testing
         #expect(!page.contains("<script"))
         #expect(!page.contains("src=\"http"))
         #expect(!page.contains("href=\"http"))
+    }
+
+    /// The claims family: JSON a pipeline can gate on, and the same verdicts in words.
+    @Test func reportStatesItsClaimsAfterHolmCorrection() throws {
+        let cli = try simulated()
+        let json = try cli.run(["report", "--ledger", "s.sqlite", "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let claims = try #require(report["claims"] as? [[String: Any]])
+        let multiplicity = try #require(report["multiplicity"] as? [String: Any])
+        #expect(multiplicity["method"] as? String == "holm")
+        #expect(multiplicity["claims"] as? Int == claims.count)
+        // Every step and both tests across levels are claims (level 1 has no critique step: level 0
+        // has no critiques); relative risks and assistance ratios where a group has an event.
+        let estimands = Set(claims.compactMap { $0["estimand"] as? String })
+        for estimand in [
+            "heterogeneity:label", "heterogeneity:critique", "step_ratio:label:1", "step_ratio:label:2", "step_ratio:label:3",
+            "step_ratio:critique:2", "step_ratio:critique:3", "assistance_ratio:1",
+        ] {
+            #expect(estimands.contains(estimand), "\(estimand) missing from \(estimands.sorted())")
+        }
+        #expect(!estimands.contains("step_ratio:critique:1"))
+        #expect(estimands.allSatisfy { !$0.hasPrefix("relative_risk:0") && !$0.hasPrefix("assistance_ratio:0") })
+        var holding: [String] = []
+        var failing: [String] = []
+        for claim in claims {
+            for field in ["statement", "level", "estimate", "ci", "p_value", "p_adjusted", "significant", "estimand"] {
+                #expect(claim[field] != nil, "\(field) missing in \(claim)")
+            }
+            let pAdjusted = try #require(claim["p_adjusted"] as? Double)
+            let pValue = try #require(claim["p_value"] as? Double)
+            let significant = try #require(claim["significant"] as? Bool)
+            #expect(significant == (pAdjusted < 0.05))
+            #expect(pAdjusted >= pValue)
+            let statement = try #require(claim["statement"] as? String)
+            if significant { holding.append(statement) } else { failing.append(statement) }
+        }
+        #expect(multiplicity["holding"] as? Int == holding.count)
+        for rr in claims where (rr["estimand"] as? String)?.hasPrefix("relative_risk:") == true {
+            let level = try #require(rr["level"] as? Int)
+            #expect((rr["statement"] as? String)?.hasPrefix("level \(level): a label whose rater saw a wrong critique is wrong ") == true)
+        }
+
+        let text = try cli.run(["report", "--ledger", "s.sqlite"])
+        let words = holding.isEmpty ? "none holds" : "\(holding.count) hold"
+        #expect(text.stdout.contains("\(claims.count) claims tested together, Holm–Bonferroni correction (family-wise error 5%): \(words)"))
+        #expect(text.stdout.contains("Holds after correction:") == !holding.isEmpty)
+        #expect(text.stdout.contains("Does not hold after correction") == !failing.isEmpty)
+
+        _ = try cli.run(["report", "--ledger", "s.sqlite", "--format", "html", "--out", "report.html"])
+        let page = try String(contentsOfFile: cli.path("report.html"), encoding: .utf8)
+        let split = page.components(separatedBy: "<strong>Does not hold after correction</strong>")
+        for statement in holding { #expect(split[0].contains(escapeForTest(statement)), "\(statement)") }
+        for statement in failing { #expect(split.count == 2 && split[1].contains(escapeForTest(statement)), "\(statement)") }
+    }
+
+    private func escapeForTest(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 
     @Test func reportRefusesALedgerThatFailsVerificationUnlessAllowed() throws {

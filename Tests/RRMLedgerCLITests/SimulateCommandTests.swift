@@ -34,6 +34,7 @@ import Testing
         (["--inject", "0:critique:0.2"], "level 0 has no critiques"),
         (["--outputs", "10", "--entries", "1000"], "give --outputs or --entries, not both"),
         (["--outputs", "0"], "--outputs must be from 1"),
+        (["--null", "--sycophancy", "0.3"], "--null sets --sycophancy to 0; give one or the other, not both"),
     ])
     func nonsenseParametersExit64AndWriteNothing(arguments: [String], message: String) throws {
         let cli = try CLIProcess()
@@ -42,6 +43,17 @@ import Testing
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: cli.path("s.sqlite")))
         #expect(!FileManager.default.fileExists(atPath: cli.path("t.jsonl")))
+    }
+
+    @Test func theNullPresetIsTheFiveSwitchesAtZero() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["simulate", "--ledger", "null.sqlite", "--outputs", "60", "--null"]).status == 0)
+        let switches = ["--difficulty-growth", "--reward-hacking", "--critic-degradation", "--assistance-benefit", "--sycophancy"]
+        #expect(try cli.run(["simulate", "--ledger", "zero.sqlite", "--outputs", "60"] + switches.flatMap { [$0, "0"] }).status == 0)
+        #expect(try cli.run(["simulate", "--ledger", "defaults.sqlite", "--outputs", "60"]).status == 0)
+        let null = try cli.run(["head", "--ledger", "null.sqlite"]).stdout
+        #expect(null == (try cli.run(["head", "--ledger", "zero.sqlite"]).stdout))
+        #expect(null != (try cli.run(["head", "--ledger", "defaults.sqlite"]).stdout))
     }
 
     @Test func aLedgerWithEntriesIsReplacedOnlyWithFresh() throws {

@@ -61,21 +61,43 @@ import Testing
         #expect(level0.audits[.label] == Proportion(events: 1, trials: 1))
         #expect(level1.audits[.critique] == Proportion(events: 1, trials: 2))
         #expect(level1.audits[.label] == Proportion(events: 2, trials: 4))
-        // m1 is exposed (shown the erroneous c1); everything else audited is not.
-        #expect(level1.exposed == Proportion(events: 1, trials: 1))
-        #expect(level1.unexposed == Proportion(events: 2, trials: 5))
-        // Corrected: (1.5/2)/(2.5/6) = 1.8.
+        // Exposure, labels only: m1 saw c1 (audited wrong) and is wrong; m2 saw c2 (audited right)
+        // and is right; m3 saw c3, never audited: unpaired; m5 saw nothing.
+        #expect(level1.shownWrong == Proportion(events: 1, trials: 1))
+        #expect(level1.shownRight == Proportion(events: 0, trials: 1))
+        #expect(level1.unpairedAssisted == 1)
         let risk = try #require(level1.relativeRisk)
-        #expect(risk.corrected)
-        #expect(abs(risk.value - 1.8) < 1e-12)
-        // Amplification: (2.5/5)/(1.5/2) = 2/3 (corrected: level 0's 1/1 is all).
-        #expect(abs((level1.amplification?.value ?? 0) - 2.0 / 3) < 1e-12)
+        #expect(risk.estimate == .infinity)
+        #expect(risk.interval.upperBound == .infinity)
+        // Pooled 1/2: z = 1/√(0.25·2) = √2, p = erfc(1) = 0.157299.
+        #expect(abs(risk.pValue - 0.157299) < 1e-6)
+        #expect(level0.relativeRisk == nil)
+        // Steps: labels 2/4 over 1/1 = 0.5; level 0 has no critiques.
+        #expect(abs((level1.labelStep?.estimate ?? 0) - 0.5) < 1e-12)
+        #expect(level1.critiqueStep == nil)
         // Outputs p1…p4 inherit policy-1's 0.5; critiques c1 (a seed) 1, c2…c4 0: mean 3/8.
         #expect(abs(level1.inheritedShare - 0.375) < 1e-12)
         #expect(level0.inheritedShare == 0)
         #expect(level1.errorTypes == ["missed_flaw": 1, "sycophancy": 1, "mislabel": 1])
-        // Labels: 1/1 at level 0, 2/4 at level 1: the line falls by 0.5 per level.
-        #expect(abs((report.labelTrend?.slope ?? 0) + 0.5) < 1e-12)
+    }
+
+    @Test func claimsAreOneHolmAdjustedFamily() throws {
+        let report = try handBuiltReport()
+        #expect(report.claims.map(\.estimand) == ["heterogeneity:label", "relative_risk:1", "step_ratio:label:1", "assistance_ratio:1"])
+        func claim(_ estimand: String) throws -> Claim { try #require(report.claims.first { $0.estimand == estimand }) }
+        // Raw p by hand: RR √2 → 0.157299; step and heterogeneity 3/5 pooled, z² = 0.8333 → 0.361310;
+        // assistance 2/3 vs 0/1, z = 1.1547 → 0.248213. Holm over 4: 0.629, then max(0.745, 0.723, 0.361) = 0.745.
+        #expect(abs(try claim("relative_risk:1").pValue - 0.157299) < 1e-6)
+        #expect(abs(try claim("step_ratio:label:1").pValue - 0.361310) < 1e-6)
+        #expect(abs(try claim("heterogeneity:label").pValue - 0.361310) < 1e-6)
+        #expect(abs(try claim("heterogeneity:label").estimate - 5.0 / 6) < 1e-9)
+        #expect(abs(try claim("assistance_ratio:1").pValue - 0.248213) < 1e-6)
+        #expect(abs(try claim("relative_risk:1").pAdjusted - 4 * 0.157299) < 1e-5)
+        for estimand in ["step_ratio:label:1", "heterogeneity:label", "assistance_ratio:1"] {
+            #expect(abs(try claim(estimand).pAdjusted - 3 * 0.248213) < 1e-5, "\(estimand)")
+        }
+        #expect(report.claims.allSatisfy { !$0.significant })
+        #expect(try claim("step_ratio:label:1").statement == "level 1: labels are wrong 0.50× as often as at level 0")
     }
 
     @Test func modelFiguresMatchTheHandComputation() throws {
@@ -134,8 +156,9 @@ import Testing
         #expect(report.rootErrors.map(\.id) == ["c3"])
         #expect(report.rootErrors[0].direct == [1: [.label: 1]])
         let level1 = try #require(report.levels.first { $0.level == 1 })
-        // Now m3 is the exposed one; its verdict is erroneous.
-        #expect(level1.exposed == Proportion(events: 1, trials: 1))
+        // The relative risk is estimated from paired audits, not from the seeds: unchanged.
+        #expect(level1.shownWrong == Proportion(events: 1, trials: 1))
+        #expect(level1.shownRight == Proportion(events: 0, trials: 1))
     }
 
     @Test func theTraceFollowsTheErrorLevelByLevel() throws {
@@ -230,23 +253,46 @@ import Testing
         parameters.auditRate = 0.5
         parameters.sycophancy = 0.6
         let (_, report, _, _) = try Self.simulate(parameters)
-        let exposed = report.levels.map(\.exposed).reduce(.none, +)
-        let unexposed = report.levels.map(\.unexposed).reduce(.none, +)
-        let risk = try #require(RateRatio.of(exposed, unexposed))
-        #expect(risk.interval.lowerBound > 1.2, "RR \(risk.value) \(risk.interval)")
+        for level in report.levels where level.level > 0 {
+            let risk = try #require(level.relativeRisk)
+            #expect(risk.interval.lowerBound > 1.2, "level \(level.level): RR \(risk.estimate) \(risk.interval)")
+        }
+        let claims = report.claims.filter { $0.quantity == .relativeRisk }
+        #expect(claims.count == 3 && claims.allSatisfy(\.significant))
     }
 
+    /// Raters ignore critiques, and critiques are wrong 42% of the time against labels' 25%: a
+    /// rate that pooled the two kinds would show an effect; the labels-only relative risk must not.
     @Test func relativeRiskIsNearOneWhenCritiquesDoNotMislead() throws {
         var parameters = SimulationParameters()
         parameters.outputsPerLevel = 4_000
         parameters.auditRate = 0.5
         parameters.sycophancy = 0
         parameters.assistanceBenefit = 0
+        parameters.rewardHacking = 0
+        parameters.difficultyGrowth = 0
+        parameters.criticDegradation = 0
+        parameters.criticRecall = 0.3
+        parameters.criticHallucination = 0.3
         let (_, report, _, _) = try Self.simulate(parameters)
-        let exposed = report.levels.map(\.exposed).reduce(.none, +)
-        let unexposed = report.levels.map(\.unexposed).reduce(.none, +)
-        let risk = try #require(RateRatio.of(exposed, unexposed))
-        #expect(risk.interval.contains(1), "RR \(risk.value) \(risk.interval)")
-        #expect(risk.value > 0.75 && risk.value < 1.33, "RR \(risk.value)")
+        for level in report.levels where level.level > 0 {
+            let risk = try #require(level.relativeRisk)
+            #expect(risk.interval.contains(1), "level \(level.level): RR \(risk.estimate) \(risk.interval)")
+            #expect(risk.estimate > 0.75 && risk.estimate < 1.33, "level \(level.level): RR \(risk.estimate)")
+        }
+        #expect(!report.claims.contains { $0.significant }, "\(report.claims.filter(\.significant).map(\.statement))")
+    }
+
+    /// A spike planted at level 2 is that level's: the step into it rises, the step out falls.
+    @Test func aSpikeIsReportedAsThatLevelsSpike() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 2_000
+        parameters.injections = [ErrorInjection(level: 2, kind: .label, rate: 0.3)]
+        let (_, report, _, _) = try Self.simulate(parameters)
+        let into = try #require(report.claims.first { $0.estimand == "step_ratio:label:2" })
+        let out = try #require(report.claims.first { $0.estimand == "step_ratio:label:3" })
+        #expect(into.significant && into.estimate > 1, "\(into)")
+        #expect(out.significant && out.estimate < 1, "\(out)")
+        #expect(report.claims.first { $0.estimand == "heterogeneity:label" }?.significant == true)
     }
 }

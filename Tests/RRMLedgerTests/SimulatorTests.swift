@@ -140,6 +140,38 @@ import Testing
         #expect(flaws.max()! - flaws.min()! < 0.03, "\(flaws)")
     }
 
+    /// `--null`: level 0 included, every level's labels are wrong equally often, every critic is
+    /// as good as the others, and a label's error does not depend on its critique's.
+    @Test func theNullPresetMakesEveryLevelAlike() throws {
+        let null = SimulationParameters.null
+        #expect(null.difficultyGrowth == 0 && null.rewardHacking == 0 && null.criticDegradation == 0)
+        #expect(null.assistanceBenefit == 0 && null.sycophancy == 0)
+        #expect(null.raterError == SimulationParameters().raterError && null.auditRate == SimulationParameters().auditRate)
+        var p = null
+        p.outputsPerLevel = 6_000
+        p.seed = 11
+        let (_, result, truth) = try Self.simulate(p)
+        let rates = result.summary.levels.map(\.labelErrorRate)
+        #expect(rates.count == 4)
+        #expect(rates.max()! - rates.min()! < 0.025, "\(rates)")
+        let critiques = result.summary.levels.dropFirst().map(\.critiqueErrorRate)
+        #expect(critiques.max()! - critiques.min()! < 0.025, "\(critiques)")
+        // Labels shown a wrong critique are wrong as often as those shown a right one.
+        var critiqueWrong: [String: Bool] = [:]
+        for record in truth where record["kind"]?.stringValue == "critique" {
+            critiqueWrong[record["id"]?.stringValue ?? ""] = record["erroneous"] == .bool(true)
+        }
+        var cells = [0, 0, 0, 0]
+        for record in truth {
+            guard record["kind"]?.stringValue == "label", let shown = record["shown_critique"]?.stringValue else { continue }
+            let offset = critiqueWrong[shown] == true ? 0 : 2
+            cells[offset] += record["erroneous"] == .bool(true) ? 1 : 0
+            cells[offset + 1] += 1
+        }
+        let risk = (Double(cells[0]) / Double(cells[1])) / (Double(cells[2]) / Double(cells[3]))
+        #expect(abs(risk - 1) < 0.1, "true RR \(risk) from \(cells)")
+    }
+
     @Test func anInjectedErrorLandsAtItsLevel() throws {
         var p = Self.parameters(outputs: 4_000)
         let (_, baseline, _) = try Self.simulate(p)

@@ -32,56 +32,60 @@ import Testing
         }
     }
 
-    @Test func relativeRiskUsesTheKatzInterval() throws {
-        // 20/100 against 10/100: RR 2, se = √(1/20 − 1/100 + 1/10 − 1/100) = √0.13.
-        let ratio = try #require(RateRatio.of(Proportion(events: 20, trials: 100), Proportion(events: 10, trials: 100)))
-        #expect(abs(ratio.value - 2) < 1e-12)
-        let se = 0.13.squareRoot()
-        #expect(abs(ratio.interval.lowerBound - 2 * exp(-1.959964 * se)) < 1e-9)
-        #expect(abs(ratio.interval.upperBound - 2 * exp(1.959964 * se)) < 1e-9)
-        #expect(!ratio.corrected)
-        #expect(RateRatio.of(Proportion(events: 1, trials: 2), .none) == nil)
+    /// Koopman's score interval, against Koopman's (1984) own example and small cells solved
+    /// independently (scipy: the constrained likelihood maximised numerically, the root by brentq).
+    @Test func ratioUsesKoopmansScoreInterval() throws {
+        func check(_ x1: Int, _ n1: Int, _ x2: Int, _ n2: Int, _ estimate: Double, _ low: Double, _ high: Double, _ p: Double) throws {
+            let ratio = try #require(RiskRatio.of(Proportion(events: x1, trials: n1), Proportion(events: x2, trials: n2)))
+            #expect(abs(ratio.estimate - estimate) < 1e-9 || ratio.estimate == estimate, "\(x1)/\(n1) vs \(x2)/\(n2)")
+            #expect(abs(ratio.interval.lowerBound - low) < 1e-5 * max(1, low), "\(x1)/\(n1) vs \(x2)/\(n2): \(ratio.interval)")
+            #expect(
+                ratio.interval.upperBound == high || abs(ratio.interval.upperBound - high) < 1e-5 * max(1, high),
+                "\(x1)/\(n1) vs \(x2)/\(n2): \(ratio.interval)")
+            #expect(abs(ratio.pValue - p) < 1e-6 * max(1, p / 1e-6), "\(x1)/\(n1) vs \(x2)/\(n2): p \(ratio.pValue)")
+        }
+        try check(36, 40, 16, 80, 4.5, 2.939569, 7.152223, 2.99322e-13)  // Koopman 1984: 2.94–7.15
+        try check(1, 1, 2, 5, 2.5, 0.430899, 8.501900, 0.273322)  // one exposed label, wrong: no 1.51–7.79 Katz overconfidence
+        try check(3, 4, 1, 10, 7.5, 1.388915, 43.999519, 0.015013)
+        try check(20, 100, 10, 100, 2.0, 1.006817, 4.023757, 0.047670)
+        try check(0, 10, 5, 10, 0, 0, 0.612861, 0.009823)  // no events in the numerator: the lower bound is 0
+        try check(2, 3, 0, 6, .infinity, 1.320972, .infinity, 0.023342)  // none in the denominator: unbounded above
     }
 
-    @Test func aZeroCellIsCorrected() throws {
-        // 0/10 against 5/10: (0.5/11)/(5.5/11) = 1/11.
-        let ratio = try #require(RateRatio.of(Proportion(events: 0, trials: 10), Proportion(events: 5, trials: 10)))
-        #expect(ratio.corrected)
-        #expect(abs(ratio.value - 1.0 / 11) < 1e-12)
-        #expect(ratio.interval.lowerBound > 0)
+    @Test func ratioTestAgreesWithItsInterval() throws {
+        // The interval excludes 1 exactly when the score test's p is below 0.05, on every small table.
+        for x1 in 0...6 {
+            for x2 in 0...6 where x1 + x2 > 0 {
+                let ratio = try #require(RiskRatio.of(Proportion(events: x1, trials: 6), Proportion(events: x2, trials: 9)))
+                #expect(ratio.interval.contains(1) == (ratio.pValue >= 0.05), "\(x1)/6 vs \(x2)/9: \(ratio.interval) p \(ratio.pValue)")
+                #expect(ratio.interval.contains(ratio.estimate) || !ratio.estimate.isFinite)
+            }
+        }
+        #expect(RiskRatio.of(Proportion(events: 0, trials: 5), Proportion(events: 0, trials: 5)) == nil)
+        #expect(RiskRatio.of(Proportion(events: 1, trials: 2), .none) == nil)
     }
 
-    @Test func theTrendSlopeIsTheWeightedLeastSquaresLine() throws {
-        // Rates 0.2, 0.3, 0.4 with equal trials: slope 0.1 per level.
-        let trend = try #require(
-            Trend.of([
-                0: Proportion(events: 20, trials: 100), 1: Proportion(events: 30, trials: 100), 2: Proportion(events: 40, trials: 100),
-            ]))
-        #expect(abs(trend.slope - 0.1) < 1e-12)
-        #expect(trend.interval.lowerBound > 0)
-        #expect(trend.pValue < 0.01)
-        #expect(trend.verdict.hasPrefix("errors compound: the error rate rises by 10.0 points per level"))
-        // Flat rates: no clear trend.
-        let flat = try #require(
-            Trend.of([
-                0: Proportion(events: 25, trials: 100), 1: Proportion(events: 26, trials: 100), 2: Proportion(events: 25, trials: 100),
-            ]))
-        #expect(flat.interval.contains(0))
-        #expect(flat.pValue > 0.5)
-        #expect(flat.verdict.hasPrefix("no clear trend"))
-        // Falling rates.
-        let falling = try #require(Trend.of([1: Proportion(events: 50, trials: 100), 2: Proportion(events: 20, trials: 100)]))
-        #expect(falling.verdict.hasPrefix("errors shrink with level"))
-        #expect(Trend.of([0: Proportion(events: 1, trials: 2)]) == nil)
+    @Test func homogeneityIsPearsonsChiSquare() throws {
+        // 10, 15, 25 of 50: pooled 1/3; Σ (x − 50/3)² / (50/3 · 2/3) = 10.5 on 2 df, p = 0.0052475.
+        let test = try #require(
+            Homogeneity.of([Proportion(events: 10, trials: 50), Proportion(events: 15, trials: 50), Proportion(events: 25, trials: 50)]))
+        #expect(abs(test.statistic - 10.5) < 1e-9)
+        #expect(test.degreesOfFreedom == 2)
+        #expect(abs(test.pValue - 0.0052475184) < 1e-8)
+        #expect(Homogeneity.of([Proportion(events: 1, trials: 2)]) == nil)
+        #expect(Homogeneity.of([Proportion(events: 0, trials: 2), Proportion(events: 0, trials: 3)]) == nil)
+        // The survival function on both of its branches (scipy.stats.chi2.sf).
+        #expect(abs(chiSquareSurvival(30, 1) - 4.32046306e-8) < 1e-14)
+        #expect(abs(chiSquareSurvival(0.5, 3) - 0.91889141) < 1e-7)
+        #expect(abs(chiSquareSurvival(12, 5) - 0.03478778) < 1e-7)
     }
 
-    @Test func theCochranArmitageStatisticMatchesAHandComputation() throws {
-        // Levels 0, 1, 2 with 10/50, 15/50, 25/50: p̄ = 1/3, x̄ = 1, Σn(x−x̄)² = 100,
-        // T = Σ(x−x̄)(e − n·p̄) = −(10 − 16.67) + (25 − 16.67) = 15, Var T = (1/3)(2/3)·100.
-        let trend = try #require(
-            Trend.of([0: Proportion(events: 10, trials: 50), 1: Proportion(events: 15, trials: 50), 2: Proportion(events: 25, trials: 50)]))
-        let z = 15 / ((1.0 / 3) * (2.0 / 3) * 100).squareRoot()
-        #expect(abs(trend.pValue - erfc(z / 2.0.squareRoot())) < 1e-12)
-        #expect(abs(trend.slope - 0.15) < 1e-12)
+    @Test func holmAdjustsStepDown() {
+        // Sorted 0.01, 0.02, 0.03, 0.5 of 4: 0.04, 0.06, 0.06 (monotone), 0.5; back in input order.
+        let adjusted = holmAdjusted([0.03, 0.5, 0.01, 0.02])
+        let expected = [0.06, 0.5, 0.04, 0.06]
+        for (a, e) in zip(adjusted, expected) { #expect(abs(a - e) < 1e-12, "\(adjusted)") }
+        #expect(holmAdjusted([0.4, 0.9]) == [0.8, 0.9])
+        #expect(holmAdjusted([]) == [])
     }
 }

@@ -12,21 +12,30 @@ extension Proportion {
     }
 }
 
-extension RateRatio {
+/// A finite number, or `null` for an unbounded one (JSON has no infinity).
+func finite(_ value: Double) -> JSONValue { value.isFinite ? .number(rounded(value)) : .null }
+
+extension RiskRatio {
+    /// `{"value", "ci95": [low, high], "p_value"}`; an unbounded value or bound is `null`.
     public var json: JSONValue {
         [
-            "value": .number(rounded(value)), "ci95": [.number(rounded(interval.lowerBound)), .number(rounded(interval.upperBound))],
-            "corrected": .bool(corrected),
+            "value": finite(estimate), "ci95": [finite(interval.lowerBound), finite(interval.upperBound)],
+            "p_value": .number(rounded(pValue)),
         ]
     }
 }
 
-extension Trend {
+extension Claim {
+    /// The fields tools/calibrate and a pipeline gate read: statement, level, estimate, ci,
+    /// p_value, p_adjusted, significant, estimand.
     public var json: JSONValue {
         [
-            "slope_per_level": .number(rounded(slope)),
-            "ci95": [.number(rounded(interval.lowerBound)), .number(rounded(interval.upperBound))],
-            "p_value": .number(rounded(pValue)), "levels": .number(Double(levels)), "verdict": .string(verdict),
+            "statement": .string(statement), "quantity": .string(quantity.rawValue), "kind": .string(kind.rawValue),
+            "level": level.map { .number(Double($0)) } ?? .null, "estimand": .string(estimand),
+            "estimate": finite(estimate),
+            "ci": interval.map { [finite($0.lowerBound), finite($0.upperBound)] } ?? .null,
+            "null_value": quantity == .heterogeneity ? .null : .number(1),
+            "p_value": .number(rounded(pValue)), "p_adjusted": .number(rounded(pAdjusted)), "significant": .bool(significant),
         ]
     }
 }
@@ -54,10 +63,12 @@ extension PropagationReport {
                 "level": .number(Double(level.level)),
                 "entries": byKind(level.entries) { .number(Double($0)) },
                 "audits": byKind(level.audits) { $0.json },
-                "evaluations": level.evaluations.json,
-                "exposed": level.exposed.json, "unexposed": level.unexposed.json,
-                "relative_risk": level.relativeRisk?.json ?? .null,
-                "amplification": level.amplification?.json ?? .null,
+                "exposure": [
+                    "shown_wrong_critique": level.shownWrong.json, "shown_right_critique": level.shownRight.json,
+                    "unpaired_assisted_labels": .number(Double(level.unpairedAssisted)),
+                    "relative_risk": level.relativeRisk?.json ?? .null,
+                ],
+                "step": ["label": level.labelStep?.json ?? .null, "critique": level.critiqueStep?.json ?? .null],
                 "inherited_share": .number(rounded(level.inheritedShare)),
                 "error_types": .object(errorTypes),
             ]
@@ -104,7 +115,11 @@ extension PropagationReport {
                 "assumed_erroneous": basis.assumed.map { .string($0) } ?? .null,
             ],
             "levels": .array(levels),
-            "trend": ["labels": labelTrend?.json ?? .null, "critiques": critiqueTrend?.json ?? .null],
+            "multiplicity": [
+                "method": "holm", "family_wise_alpha": .number(Claim.alpha), "claims": .number(Double(claims.count)),
+                "holding": .number(Double(claims.filter(\.significant).count)),
+            ],
+            "claims": .array(claims.map(\.json)),
             "models": .array(models),
             "root_errors": .array(roots), "root_error_count": .number(Double(rootErrorCount)),
             "assistance": .array(assistance),

@@ -25,34 +25,53 @@ package enum ReportHTML {
                 ("labels", "#2c3e50", report.levels.map { ($0.level, $0.audits[.label]) }),
                 ("critiques", "#c0392b", report.levels.map { ($0.level, $0.audits[.critique]) }),
             ])
-        if let trend = report.labelTrend { body += "<p><strong>Labels:</strong> \(escape(trend.verdict)).</p>\n" }
-        if let trend = report.critiqueTrend { body += "<p><strong>Critiques:</strong> \(escape(trend.verdict)).</p>\n" }
         body += table(
-            ["level", "outputs", "critiques", "labels", "critique errors (95% CI)", "label errors (95% CI)", "amplification"],
+            [
+                "level", "outputs", "critiques", "labels", "critique errors (95% CI)", "label errors (95% CI)", "label step (95% CI)",
+                "critique step (95% CI)",
+            ],
             report.levels.map { level in
                 [
                     String(level.level), grouped(level.entries[.output] ?? 0), grouped(level.entries[.critique] ?? 0),
                     grouped(level.entries[.label] ?? 0),
                     level.audits[.critique].map { "\(ReportText.fraction($0)) \(ReportText.interval($0))" } ?? "—",
                     level.audits[.label].map { "\(ReportText.fraction($0)) \(ReportText.interval($0))" } ?? "—",
-                    level.amplification.map(ReportText.ratio) ?? "—",
+                    level.labelStep.map(ReportText.ratio) ?? "—", level.critiqueStep.map(ReportText.ratio) ?? "—",
                 ]
             })
 
-        body += "<h2>Exposed and unexposed evaluations</h2>\n"
+        body += "<h2>Claims</h2>\n"
+        let holding = report.claims.filter(\.significant)
         body +=
-            "<p>Audited labels and critiques; exposed means a known error reached it along evaluation links (a wrong critique shown to its rater, a flawed output it judged).</p>\n"
+            "<p>\(report.claims.count) claims tested together with the Holm–Bonferroni correction (family-wise error 5%): "
+            + (holding.isEmpty
+                ? "none holds after correction.</p>\n" : "\(holding.count) hold, \(report.claims.count - holding.count) do not.</p>\n")
+        if !holding.isEmpty {
+            body += "<p><strong>Holds after correction:</strong></p>\n<ul>\n"
+            for claim in holding { body += "<li>\(escape(ReportText.claimLine(claim)))</li>\n" }
+            body += "</ul>\n"
+        }
+        let rest = report.claims.filter { !$0.significant }
+        if !rest.isEmpty {
+            body += "<p><strong>Does not hold after correction</strong> (no difference shown):</p>\n<ul>\n"
+            for claim in rest { body += "<li>\(escape(ReportText.claimLine(claim)))</li>\n" }
+            body += "</ul>\n"
+        }
+
+        body += "<h2>Exposure: labels whose rater saw a wrong critique</h2>\n"
+        body +=
+            "<p>Audited labels whose rater was shown a critique that was audited too: shown a wrong critique against shown a right one. Labels whose critique was not audited (unpaired) are not used.</p>\n"
         body += intervalChart(
             series: [
-                ("exposed", "#c0392b", report.levels.map { ($0.level, $0.exposed.trials > 0 ? $0.exposed : nil) }),
-                ("unexposed", "#7f8c8d", report.levels.map { ($0.level, $0.unexposed.trials > 0 ? $0.unexposed : nil) }),
+                ("shown wrong", "#c0392b", report.levels.map { ($0.level, $0.shownWrong.trials > 0 ? $0.shownWrong : nil) }),
+                ("shown right", "#7f8c8d", report.levels.map { ($0.level, $0.shownRight.trials > 0 ? $0.shownRight : nil) }),
             ])
         body += table(
-            ["level", "exposed", "unexposed", "relative risk (95% CI)"],
-            report.levels.filter { $0.evaluations.trials > 0 }.map { level in
+            ["level", "shown a wrong critique", "shown a right critique", "relative risk (95% CI)", "unpaired"],
+            report.levels.filter { $0.shownWrong.trials + $0.shownRight.trials + $0.unpairedAssisted > 0 }.map { level in
                 [
-                    String(level.level), ReportText.fraction(level.exposed), ReportText.fraction(level.unexposed),
-                    level.relativeRisk.map(ReportText.ratio) ?? "—",
+                    String(level.level), ReportText.fraction(level.shownWrong), ReportText.fraction(level.shownRight),
+                    level.relativeRisk.map(ReportText.ratio) ?? "—", String(level.unpairedAssisted),
                 ]
             })
 

@@ -40,31 +40,34 @@ package enum ReportText {
                         critique.map(fraction) ?? "—", critique.map(interval) ?? "", label.map(fraction) ?? "—", label.map(interval) ?? "",
                     ], [5, 8, 9, 8, 16, 13, 14, 13]))
         }
-        if let trend = report.labelTrend { out += wrapped("labels: \(trend.verdict)") }
-        if let trend = report.critiqueTrend { out += wrapped("critiques: \(trend.verdict)") }
-        let amplification = report.levels.compactMap { level in level.amplification.map { "level \(level.level): \(ratio($0))" } }
-        if !amplification.isEmpty {
-            out += wrapped("amplification (label error rate over the level below): " + amplification.joined(separator: "; "))
-        }
 
         out.append("")
-        out.append("EXPOSURE (audited labels and critiques; exposed = reached by a known error along evaluation links)")
-        out.append(row(["level", "exposed errors", "rate", "unexposed errors", "rate", "relative risk (95% CI)"], [5, 15, 7, 17, 7, 24]))
-        for level in report.levels where level.evaluations.trials > 0 {
+        out.append("EXPOSURE (audited labels whose rater saw a critique that was audited too)")
+        let exposureWidths = [5, 18, 7, 18, 7, 22, 9]
+        out.append(
+            row(
+                ["level", "shown wrong: wrong", "rate", "shown right: wrong", "rate", "relative risk (95% CI)", "unpaired"],
+                exposureWidths))
+        for level in report.levels where level.shownWrong.trials + level.shownRight.trials + level.unpairedAssisted > 0 {
             out.append(
                 row(
                     [
-                        String(level.level), "\(level.exposed.events)/\(level.exposed.trials)", percent(level.exposed),
-                        "\(level.unexposed.events)/\(level.unexposed.trials)",
-                        percent(level.unexposed), level.relativeRisk.map(ratio) ?? "— (no exposed entries audited)",
-                    ], [5, 15, 7, 17, 7, 24]))
+                        String(level.level), "\(level.shownWrong.events)/\(level.shownWrong.trials)", percent(level.shownWrong),
+                        "\(level.shownRight.events)/\(level.shownRight.trials)", percent(level.shownRight),
+                        level.relativeRisk.map(ratio) ?? "—", String(level.unpairedAssisted),
+                    ], exposureWidths))
         }
+        out += wrapped(
+            "unpaired: audited labels whose critique was not audited; they are not used (docs/ANALYSIS.md, \"Exposure\")")
         let inherited = report.levels.filter { $0.inheritedShare > 0 }.map {
             "level \($0.level): \(String(format: "%.2f%%", $0.inheritedShare * 100))"
         }
         if !inherited.isEmpty {
             out += wrapped("training share inherited by outputs and critiques (mean): " + inherited.joined(separator: "; "))
         }
+
+        out.append("")
+        out += claimLines(report.claims)
 
         out.append("")
         out.append("MODEL VERSIONS")
@@ -179,8 +182,44 @@ package enum ReportText {
         p.trials == 0 ? "" : String(format: "(%.1f–%.1f)", p.interval.lowerBound * 100, p.interval.upperBound * 100)
     }
 
-    static func ratio(_ r: RateRatio) -> String {
-        String(format: "%.2f× (%.2f–%.2f)", r.value, r.interval.lowerBound, r.interval.upperBound)
+    static func ratio(_ r: RiskRatio) -> String {
+        "\(Claim.times(r.estimate)) (\(bound(r.interval.lowerBound))–\(bound(r.interval.upperBound)))"
+    }
+
+    /// A ratio's bound: two decimals, or ∞.
+    static func bound(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "∞" }
+
+    /// "p = 0.012", "p < 0.001".
+    static func p(_ value: Double, _ name: String = "p") -> String {
+        value < 0.001 ? "\(name) < 0.001" : String(format: "\(name) = %.3f", value)
+    }
+
+    /// One claim in plain words: the estimate, its interval and both p-values.
+    package static func claimLine(_ claim: Claim) -> String {
+        let interval = claim.interval.map { "95% CI \(bound($0.lowerBound))–\(bound($0.upperBound)); " } ?? ""
+        return "\(claim.statement) (\(interval)\(p(claim.pValue)), \(p(claim.pAdjusted, "Holm-adjusted p")))"
+    }
+
+    /// The claims section: what holds after Holm correction and what does not.
+    static func claimLines(_ claims: [Claim]) -> [String] {
+        var out = ["CLAIMS (exposure, steps between adjacent levels, assistance, tests across levels)"]
+        let holding = claims.filter(\.significant)
+        out += wrapped(
+            "\(claims.count) claims tested together, Holm–Bonferroni correction (family-wise error 5%): "
+                + (holding.isEmpty
+                    ? "none holds: the audits show no difference between levels or groups that survives the correction."
+                    : "\(holding.count) hold\(holding.count == 1 ? "s" : ""), \(claims.count - holding.count) do\(claims.count - holding.count == 1 ? "es" : "") not.")
+        )
+        if !holding.isEmpty {
+            out.append("Holds after correction:")
+            for claim in holding { out += wrapped("  - " + claimLine(claim), indent: "    ") }
+        }
+        let rest = claims.filter { !$0.significant }
+        if !rest.isEmpty {
+            out.append("Does not hold after correction (no difference shown; audit more to tell):")
+            for claim in rest { out += wrapped("  - " + claimLine(claim), indent: "    ") }
+        }
+        return out
     }
 
     package static func share(_ value: Double) -> String {

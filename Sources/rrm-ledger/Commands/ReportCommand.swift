@@ -36,9 +36,11 @@ struct ReportCommand: LedgerCommand {
             Starts from the entries whose latest finding says erroneous (or, with \
             --assume-erroneous, from one entry), follows them through evaluation links (exposure) \
             and training links (shares), and reports per level the audited error rates with 95% \
-            intervals, exposed against unexposed entries, amplification and the trend across \
-            levels; per model version its training share; the root errors ranked by blast radius; \
-            and the effect of assistance. The chain is verified first. Definitions: docs/ANALYSIS.md.
+            intervals; the relative risk that a label is wrong when its rater saw a wrong critique; \
+            the step from each level to the next; per model version its training share; the root \
+            errors ranked by blast radius; and the effect of assistance. Every statement that \
+            something differs is a claim, Holm-adjusted with all the others (family-wise error 5%). \
+            The chain is verified first. Definitions: docs/ANALYSIS.md.
             """)
 
     @OptionGroup var ledger: LedgerOptions

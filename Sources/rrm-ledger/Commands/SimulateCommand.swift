@@ -46,6 +46,12 @@ struct SimulationOptions: ParsableArguments {
     var inject: [String] = []
     @Option(help: "Events per appended batch.")
     var batchSize = defaults.batchSize
+    @Flag(
+        help: """
+            The null pipeline: difficulty growth, reward hacking, critic degradation, assistance benefit and \
+            sycophancy all 0, so nothing propagates and no level differs (docs/SIMULATOR.md).
+            """)
+    var null = false
 
     /// The parameters, or a `ValidationError` naming every problem.
     func parameters() throws -> SimulationParameters {
@@ -67,6 +73,14 @@ struct SimulationOptions: ParsableArguments {
         p.datasetSize = datasetSize
         p.batchSize = batchSize
         var problems: [String] = []
+        if null {
+            for (key, flag) in SimulationParameters.nullSwitches {
+                if p[keyPath: key] != Self.defaults[keyPath: key] {
+                    problems.append("--null sets \(flag) to 0; give one or the other, not both")
+                }
+                p[keyPath: key] = 0
+            }
+        }
         for text in inject {
             if let injection = ErrorInjection(parsing: text) {
                 p.injections.append(injection)
