@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import RRMFormat
 import RRMStore
 
@@ -14,6 +15,34 @@ public protocol SimulationOutput: AnyObject {
 public struct SimulationSummary: Sendable, Equatable {
     public let entries: Int
     public let levels: [LevelTruth]
+
+    /// The true value of every estimand the report claims, by name (`LevelTruth.estimands`).
+    public var estimands: [(name: String, value: Double?)] {
+        var values = levels.enumerated().flatMap { index, level in level.estimands(below: index == 0 ? nil : levels[index - 1]) }
+        // Each source's excess errors: its entries × (its true error rate − the true rate of the
+        // same kind's entries made by every other source). One critic critiques each level.
+        let critiques = levels.reduce((all: 0, wrong: 0)) { ($0.all + $1.critiques, $0.wrong + $1.wrongCritiques) }
+        let labels = levels.reduce((all: 0, wrong: 0)) { ($0.all + $1.labels, $0.wrong + $1.wrongLabels) }
+        func excess(_ wrong: Int, _ all: Int, _ total: (all: Int, wrong: Int)) -> Double? {
+            let restAll = total.all - all
+            guard all > 0, restAll > 0 else { return nil }
+            return Double(all) * (Double(wrong) / Double(all) - Double(total.wrong - wrong) / Double(restAll))
+        }
+        for level in levels {
+            if level.critiques > 0 {
+                values.append(("source_excess:critic:\(level.level)", excess(level.wrongCritiques, level.critiques, critiques)))
+            }
+            values.append(("source_excess:raters:\(level.level)", excess(level.wrongLabels, level.labels, labels)))
+        }
+        return values
+    }
+
+    /// The truth file's last line: `{"kind": "estimands", "values": {name: value or null}}`.
+    var estimandsJSON: JSONValue {
+        var values = JSONObject()
+        for (name, value) in estimands { values[name] = value.map(JSONValue.number) ?? .null }
+        return ["kind": "estimands", "values": .object(values)]
+    }
 }
 
 /// Generates a complete recursive reward modelling pipeline with known ground truth
@@ -33,6 +62,7 @@ public final class PipelineSimulator {
     private let truth: ((TruthRecord) throws -> Void)?
     private var eventCount = 0
     private var eventsInBatch = 0
+    private var raterMultipliers: [Double] = []
 
     /// - Parameters:
     ///   - truth: receives the hidden truth of every output, critique and label.
@@ -86,6 +116,7 @@ public final class PipelineSimulator {
             if level > 0 {
                 tally.criticRecall = recall
                 tally.criticHallucination = hallucination
+                tally.critic = critic
             }
 
             var datasetMembers: [String] = []
@@ -104,6 +135,7 @@ public final class PipelineSimulator {
                 if !flawed, random.chance(injectionRate(level, .output)) {
                     flawed = true
                     outputCause = "injected"
+                    tally.injectedOutputs += 1
                 }
                 tally.outputs += 1
                 if flawed { tally.flawedOutputs += 1 }
@@ -123,6 +155,7 @@ public final class PipelineSimulator {
                 // The critique, from level 1 on: flags a flaw or does not.
                 var critiqueID: String?
                 var critiqueRight = true
+                var pendingCritique: (finding: PendingFinding, record: TruthRecord)?
                 if let critic {
                     let id = "L\(level)-critique-\(index)"
                     var flags = flawed ? random.chance(recall) : random.chance(hallucination)
@@ -130,6 +163,7 @@ public final class PipelineSimulator {
                     if flags == flawed, random.chance(injectionRate(level, .critique)) {
                         flags.toggle()
                         cause = "injected"
+                        tally.injectedCritiques += 1
                     }
                     critiqueRight = flags == flawed
                     let errorType = critiqueRight ? nil : (flawed ? "missed_flaw" : "hallucinated_flaw")
@@ -153,12 +187,15 @@ public final class PipelineSimulator {
                     }
                     line.json("attributes", ["tokens": .number(Double(random.integer(in: 80...900))), "sampling_temperature": 0.7])
                     try emit(line.finish())
-                    let audited = random.chance(p.auditRate)
+                    // Paired audits decide the critique's audit with its label's, below.
+                    let audited = p.pairedAudits ? false : random.chance(p.auditRate)
                     if audited { findings.append(PendingFinding(about: id, erroneous: !critiqueRight, errorType: errorType)) }
-                    try truth?(
-                        TruthRecord(
+                    pendingCritique = (
+                        finding: PendingFinding(about: id, erroneous: !critiqueRight, errorType: errorType),
+                        record: TruthRecord(
                             id: id, kind: .critique, level: level, category: category, erroneous: !critiqueRight,
-                            errorType: errorType, cause: cause, shownCritique: nil, audited: audited))
+                            errorType: errorType, cause: cause, shownCritique: nil, audited: audited)
+                    )
                     tally.critiques += 1
                     if !critiqueRight { tally.wrongCritiques += 1 }
                     critiqueID = id
@@ -167,7 +204,12 @@ public final class PipelineSimulator {
                 // The label: a rater judges whether the output is flawed.
                 let labelID = "L\(level)-label-\(index)"
                 let difficulty = Self.categoryDifficulty(category, of: p.categories)
-                let unassistedError = min(0.5, (p.raterError + p.difficultyGrowth * Double(level)) * difficulty)
+                // The rater is drawn where it always was unless its error depends on who it is, so
+                // a seed gives the same ledger as before rater effects existed.
+                let clustered = p.raterSpread > 0
+                let earlyRater = clustered ? random.integer(in: 1...p.raters) : nil
+                let clustering = (earlyRater.map(raterEffect) ?? 1) * batchEffect(level: level, batch: index / Self.labelsPerBatch)
+                let unassistedError = min(0.5, (p.raterError + p.difficultyGrowth * Double(level)) * difficulty * clustering)
                 let assisted = critiqueID != nil && random.chance(p.assistedShare)
                 var wrong: Bool
                 var cause: String?
@@ -182,10 +224,12 @@ public final class PipelineSimulator {
                 if !wrong, random.chance(injectionRate(level, .label)) {
                     wrong = true
                     cause = "injected"
+                    tally.injectedLabels += 1
                 }
                 let saysFlawed = flawed != wrong
                 var line = EventLine(kind: "label", id: labelID, time: nextTime())
-                line.string("rater", "human:rater-\(random.integer(in: 1...40))")
+                let raterName = "human:rater-\(earlyRater ?? random.integer(in: 1...p.raters))"
+                line.string("rater", raterName)
                 line.strings("targets", [outputID])
                 line.json(
                     "value",
@@ -198,17 +242,33 @@ public final class PipelineSimulator {
                     "attributes",
                     [
                         "seconds_spent": .number(Double(random.integer(in: 20...600))), "interface": "compare-v2",
-                        "batch": .string("L\(level)-b\(index / 500)"),
+                        "batch": .string("L\(level)-b\(index / Self.labelsPerBatch)"),
                     ])
                 try emit(line.finish())
                 let errorType = wrong ? (cause == "followed_wrong_critique" ? "sycophancy" : "mislabel") : nil
                 let audited = random.chance(p.auditRate)
                 if audited { findings.append(PendingFinding(about: labelID, erroneous: wrong, errorType: errorType)) }
+                if let pending = pendingCritique {
+                    var record = pending.record
+                    if p.pairedAudits {
+                        // The critique is audited with the label its rater made, or on its own.
+                        let critiqueAudited = assisted ? audited : random.chance(p.auditRate)
+                        if critiqueAudited { findings.append(pending.finding) }
+                        record = record.audited(critiqueAudited)
+                    }
+                    try truth?(record)
+                }
                 try truth?(
                     TruthRecord(
                         id: labelID, kind: .label, level: level, category: category, erroneous: wrong, errorType: errorType,
                         cause: cause, shownCritique: assisted ? critiqueID : nil, audited: audited))
                 tally.labels += 1
+                tally.raters[raterName, default: LevelTruth.Tally()].all += 1
+                if wrong { tally.raters[raterName, default: LevelTruth.Tally()].wrong += 1 }
+                if assisted && !critiqueRight {
+                    tally.shownWrongLabels += 1
+                    if wrong { tally.wrongShownWrongLabels += 1 }
+                }
                 categoryLabels[category] += 1
                 if wrong {
                     tally.wrongLabels += 1
@@ -281,8 +341,37 @@ public final class PipelineSimulator {
         Timestamp.format(secondsSinceEpoch: parameters.startTime + eventCount)
     }
 
+    /// Labels per batch (`attributes.batch`).
+    static let labelsPerBatch = 500
+
+    /// A rater's error multiplier (1 unless `raterSpread` > 0), fixed for the whole pipeline and
+    /// drawn from a stream of its own, so switching it on leaves every other draw as it was.
+    private func raterEffect(_ rater: Int) -> Double {
+        guard parameters.raterSpread > 0 else { return 1 }
+        if raterMultipliers.isEmpty {
+            var stream = SimulationRandom(seed: parameters.seed ^ 0x5241_5445_5253_5052)
+            raterMultipliers = (0..<parameters.raters).map { _ in Self.meanOneLogNormal(parameters.raterSpread, &stream) }
+        }
+        return raterMultipliers[rater - 1]
+    }
+
+    /// A batch's error multiplier (1 unless `batchEffect` > 0), from a stream of its own per batch.
+    private func batchEffect(level: Int, batch: Int) -> Double {
+        guard parameters.batchEffect > 0 else { return 1 }
+        let stream: UInt64 = 0x4241_5443_4800_0000 &+ (UInt64(level) << 32) &+ UInt64(batch)
+        var random = SimulationRandom(seed: parameters.seed ^ stream)
+        return Self.meanOneLogNormal(parameters.batchEffect, &random)
+    }
+
+    /// exp(σ·z − σ²/2) for a standard normal z: log-normal with mean 1.
+    static func meanOneLogNormal(_ sigma: Double, _ random: inout SimulationRandom) -> Double {
+        Foundation.exp(sigma * random.normal() - sigma * sigma / 2)
+    }
+
     private func injectionRate(_ level: Int, _ kind: ErrorInjection.Kind) -> Double {
-        parameters.injections.filter { $0.level == level && $0.kind == kind }.map(\.rate).reduce(0) { 1 - (1 - $0) * (1 - $1) }
+        var kept = 1.0
+        for injection in parameters.injections where injection.level == level && injection.kind == kind { kept *= 1 - injection.rate }
+        return 1 - kept
     }
 
     private func randomDigest() -> String {

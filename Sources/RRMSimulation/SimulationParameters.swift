@@ -38,8 +38,21 @@ public struct SimulationParameters: Sendable, Equatable {
     /// Share of labels at levels ≥ 1 made with the critique shown.
     public var assistedShare = 0.8
 
+    /// Raters, `human:rater-1…N`; each label goes to one at random.
+    public var raters = 40
+    /// Spread of the raters' own error rates: each rater's unassisted error is multiplied by
+    /// exp(σ·z − σ²/2), z standard normal, so the multipliers average 1 (0: every rater alike).
+    public var raterSpread = 0.0
+    /// The same for each batch of 500 labels of a level (`attributes.batch`): a batch effect, as
+    /// of a bad day or a changed instruction (0: no batch differs).
+    public var batchEffect = 0.0
+
     /// Share of labels and of critiques that auditors inspect and record findings for.
     public var auditRate = 0.10
+    /// Paired audits: when an assisted label is audited, so is the critique its rater saw (the
+    /// pair the exposure estimate needs); critiques of unassisted labels are sampled at the rate
+    /// on their own. Off: labels and critiques are sampled independently.
+    public var pairedAudits = false
     /// Labels per dataset part; the parts of a level are chained with `extends`.
     public var datasetSize = 1_000
     /// Extra errors planted at one level.
@@ -80,6 +93,7 @@ public struct SimulationParameters: Sendable, Equatable {
             problems.append("--outputs must be from 1 to 10,000,000, not \(outputsPerLevel)")
         }
         if categories < 1 || categories > 1_000 { problems.append("--categories must be from 1 to 1,000, not \(categories)") }
+        if raters < 1 || raters > 1_000_000 { problems.append("--raters must be from 1 to 1,000,000, not \(raters)") }
         if datasetSize < 1 { problems.append("--dataset-size must be at least 1, not \(datasetSize)") }
         if batchSize < 1 { problems.append("--batch-size must be at least 1, not \(batchSize)") }
         let rates: [(String, Double)] = [
@@ -92,6 +106,7 @@ public struct SimulationParameters: Sendable, Equatable {
         }
         let weights: [(String, Double)] = [
             ("--reward-hacking", rewardHacking), ("--difficulty-growth", difficultyGrowth), ("--critic-degradation", criticDegradation),
+            ("--rater-spread", raterSpread), ("--batch-effect", batchEffect),
         ]
         for (name, value) in weights where !(0...10).contains(value) {
             problems.append("\(name) must be from 0 to 10, not \(value)")

@@ -111,6 +111,9 @@ final class TruthFile: @unchecked Sendable {
             line.append(0x0A)
             try writer.write(line)
         }
+        var line = CanonicalJSON.encode(summary.estimandsJSON)
+        line.append(0x0A)
+        try writer.write(line)
         try writer.close()
     }
 }

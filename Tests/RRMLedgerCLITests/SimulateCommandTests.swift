@@ -35,6 +35,9 @@ import Testing
         (["--outputs", "10", "--entries", "1000"], "give --outputs or --entries, not both"),
         (["--outputs", "0"], "--outputs must be from 1"),
         (["--null", "--sycophancy", "0.3"], "--null sets --sycophancy to 0; give one or the other, not both"),
+        (["--raters", "0"], "--raters must be from 1 to 1,000,000, not 0"),
+        (["--rater-spread=-1"], "--rater-spread must be from 0 to 10, not -1.0"),
+        (["--batch-effect", "nan"], "--batch-effect must be from 0 to 10"),
     ])
     func nonsenseParametersExit64AndWriteNothing(arguments: [String], message: String) throws {
         let cli = try CLIProcess()
@@ -103,5 +106,47 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: cli.path("rrm-demo.sqlite")))
         // Running it again replaces its own ledger.
         #expect(try cli.run(["demo", "--outputs", "150"]).status == 0)
+    }
+
+    /// The banner's planted share is the simulator's count, not the injection rate: 30% of the
+    /// right critiques are flipped, so about a fifth of all are planted.
+    @Test func theDemoBannerStatesThePlantedShareTruly() throws {
+        let cli = try CLIProcess()
+        let demo = try cli.run(["demo", "--outputs", "300"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let simulated = try cli.run([
+            "simulate", "--ledger", "same.sqlite", "--outputs", "300", "--seed", "7", "--inject", "1:critique:0.3", "--truth", "t.jsonl",
+        ])
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let truth = try String(contentsOfFile: cli.path("t.jsonl"), encoding: .utf8)
+        let planted = try truth.split(separator: "\n").filter { line in
+            let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return record["cause"] as? String == "injected" && record["kind"] as? String == "critique" && record["level"] as? Int == 1
+        }.count
+        #expect(planted > 30 && planted < 90, "\(planted) of 300")  // about 0.3 × 0.68 × 300 = 61
+        let share = String(format: "%.1f%%", 100 * Double(planted) / 300)
+        #expect(demo.stdout.contains("\(planted) of level 1's 300 critiques, \(share), were planted wrong"), "\(demo.stdout.prefix(600))")
+        #expect(try cli.run(["head", "--ledger", "same.sqlite"]).stdout == (try cli.run(["head", "--ledger", "rrm-demo.sqlite"]).stdout))
+    }
+
+    @Test func pairedAuditsAndRaterEffectsAreOptions() throws {
+        let cli = try CLIProcess()
+        let paired = try cli.run([
+            "simulate", "--ledger", "p.sqlite", "--outputs", "200", "--paired-audits", "--rater-spread", "0.8", "--batch-effect", "0.3",
+            "--raters", "12",
+        ])
+        #expect(paired.status == 0, "\(paired.stderr)")
+        let report = try cli.run(["report", "--ledger", "p.sqlite", "--format", "json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let raters = try #require(json["raters"] as? [[String: Any]])
+        #expect(raters.count == 4)
+        #expect(raters.allSatisfy { (($0["raters"] as? [Any])?.count ?? 0) <= 12 })
+        for level in try #require(json["levels"] as? [[String: Any]]) where (level["level"] as? Int ?? 0) > 0 {
+            let exposure = try #require(level["exposure"] as? [String: Any])
+            #expect(exposure["unpaired_assisted_labels"] as? Int == 0)
+        }
+        let sources = try #require(json["sources"] as? [[String: Any]])
+        #expect(sources.count == 7)  // three critics and four levels of raters
     }
 }

@@ -75,7 +75,7 @@ import Testing
 
     @Test func theTruthAgreesWithTheLedger() throws {
         let (temp, result, truth) = try Self.simulate(Self.parameters(outputs: 300))
-        let records = truth.filter { $0["kind"]?.stringValue != "level_summary" }
+        let records = truth.filter { !["level_summary", "estimands"].contains($0["kind"]?.stringValue) }
         #expect(records.count == 300 * 4 * 2 + 300 * 3)
         var auditedCount = 0
         for record in records {
@@ -170,6 +170,83 @@ import Testing
         }
         let risk = (Double(cells[0]) / Double(cells[1])) / (Double(cells[2]) / Double(cells[3]))
         #expect(abs(risk - 1) < 0.1, "true RR \(risk) from \(cells)")
+    }
+
+    /// Rater effects off leave every ledger as it was; on, the raters' true error rates spread.
+    @Test func raterSpreadMakesRatersDifferAndIsOffByDefault() throws {
+        var p = Self.parameters(outputs: 4_000)
+        let (_, plain, _) = try Self.simulate(p)
+        p.raterSpread = 0
+        p.batchEffect = 0
+        let (_, explicitZero, _) = try Self.simulate(p)
+        #expect(plain.head == explicitZero.head)
+        p.raterSpread = 1
+        let (_, spread, _) = try Self.simulate(p)
+        #expect(spread.head != plain.head)
+        func deviation(_ summary: SimulationSummary) -> Double {
+            let rates = summary.levels[0].raters.values.compactMap(\.rate)
+            let mean = rates.reduce(0, +) / Double(rates.count)
+            return (rates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(rates.count)).squareRoot()
+        }
+        // About 100 labels per rater: binomial noise alone is about 0.04; σ = 1 spreads far wider.
+        #expect(deviation(plain.summary) < 0.07, "\(deviation(plain.summary))")
+        #expect(deviation(spread.summary) > 0.1, "\(deviation(spread.summary))")
+        #expect(spread.summary.levels[0].raters.count == 40)
+    }
+
+    /// Paired audits: every audited assisted label's critique is audited with it.
+    @Test func pairedAuditsAuditTheCritiqueARaterSaw() throws {
+        var p = Self.parameters(outputs: 1_000)
+        p.pairedAudits = true
+        let (_, result, truth) = try Self.simulate(p)
+        var audited: [String: Bool] = [:]
+        for record in truth where record["kind"]?.stringValue == "critique" {
+            audited[record["id"]?.stringValue ?? ""] = record["audited"] == .bool(true)
+        }
+        var pairs = 0
+        for record in truth where record["kind"]?.stringValue == "label" && record["audited"] == .bool(true) {
+            guard let shown = record["shown_critique"]?.stringValue else { continue }
+            #expect(audited[shown] == true, "\(shown)")
+            pairs += 1
+        }
+        #expect(pairs > 150)  // about 1,000 × 3 levels × 0.8 × 0.1 = 240
+        // Critiques are still audited at about the audit rate.
+        let share = Double(audited.values.filter { $0 }.count) / Double(audited.count)
+        #expect(abs(share - p.auditRate) < 0.025, "\(share)")
+        #expect(result.summary.entries > 0)
+    }
+
+    /// The truth file ends with the true value of every estimand, and they agree with the records.
+    @Test func theTruthFileCarriesEveryEstimand() throws {
+        let (_, result, truth) = try Self.simulate(Self.parameters(outputs: 800))
+        let last = try #require(truth.last)
+        #expect(last["kind"]?.stringValue == "estimands")
+        guard case .object(let values)? = last["values"] else {
+            Issue.record("no values")
+            return
+        }
+        for (name, value) in result.summary.estimands {
+            #expect(values[name] == (value.map(JSONValue.number) ?? .null), "\(name)")
+        }
+        // The relative risk at level 2, recomputed from the records.
+        var critiqueWrong: [String: Bool] = [:]
+        for record in truth where record["kind"]?.stringValue == "critique" {
+            critiqueWrong[record["id"]?.stringValue ?? ""] = record["erroneous"] == .bool(true)
+        }
+        var cells = [0, 0, 0, 0]
+        for record in truth where record["kind"]?.stringValue == "label" && record["level"] == .number(2) {
+            guard let shown = record["shown_critique"]?.stringValue else { continue }
+            let offset = critiqueWrong[shown] == true ? 0 : 2
+            cells[offset] += record["erroneous"] == .bool(true) ? 1 : 0
+            cells[offset + 1] += 1
+        }
+        let risk = (Double(cells[0]) / Double(cells[1])) / (Double(cells[2]) / Double(cells[3]))
+        #expect(abs((values["relative_risk:2"]?.numberValue ?? 0) - risk) < 1e-12)
+        for name in [
+            "error_rate:label:0", "step_ratio:critique:2", "source_excess:critic:1", "source_excess:raters:3", "induced_label_errors:3",
+        ] {
+            #expect(values[name]?.numberValue != nil, "\(name)")
+        }
     }
 
     @Test func anInjectedErrorLandsAtItsLevel() throws {

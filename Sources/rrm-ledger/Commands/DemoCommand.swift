@@ -38,11 +38,18 @@ struct DemoCommand: LedgerCommand {
         parameters.injections = [ErrorInjection(level: 1, kind: .critique, rate: 0.3)]
 
         Output.line("rrm-ledger demo: a recursive reward modelling pipeline, agents A (level 0) to D (level 3).")
-        Output.line("At level 1 the critic (agent A) is made sycophantic: 30% of its critiques are planted wrong.")
+        Output.line("At level 1 the critic (agent A) is made sycophantic: 30% of its right critiques are made wrong.")
         Output.line("")
         let started = Date()
         let target = try Ledger.create(at: ledger)
         let run = try SimulationRun.intoLedger(target, parameters: parameters)
+        if let level1 = run.summary.levels.first(where: { $0.level == 1 }), level1.critiques > 0 {
+            let planted = Double(level1.injectedCritiques) / Double(level1.critiques)
+            let wrong = level1.critiqueErrorRate
+            Output.line(
+                "(The simulator's truth: \(grouped(level1.injectedCritiques)) of level 1's \(grouped(level1.critiques)) critiques, \(String(format: "%.1f%%", 100 * planted)), were planted wrong; \(String(format: "%.1f%%", 100 * wrong)) are wrong in all.)"
+            )
+        }
         Output.line(
             "1. Recorded \(grouped(run.summary.entries)) entries in \(run.batches) atomic \(run.batches == 1 ? "batch" : "batches") into \(ledger) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)."
         )

@@ -36,8 +36,16 @@ struct SimulationOptions: ParsableArguments {
     var sycophancy = defaults.sycophancy
     @Option(help: "Share of labels at levels ≥ 1 made with the critique shown.")
     var assistedShare = defaults.assistedShare
+    @Option(help: ArgumentHelp("Raters (human:rater-1…n); each label goes to one at random.", valueName: "n"))
+    var raters = defaults.raters
+    @Option(help: "Spread σ of the raters' own error rates (log-normal multipliers of mean 1; 0: all alike).")
+    var raterSpread = defaults.raterSpread
+    @Option(help: "Spread σ of each 500-label batch's error rate, as --rater-spread (0: no batch effect).")
+    var batchEffect = defaults.batchEffect
     @Option(help: "Share of labels and critiques that auditors inspect.")
     var auditRate = defaults.auditRate
+    @Flag(help: "Audit the critique an audited label's rater saw together with the label (paired audits).")
+    var pairedAudits = false
     @Option(help: "Labels per dataset part.")
     var datasetSize = defaults.datasetSize
     @Option(
@@ -70,6 +78,10 @@ struct SimulationOptions: ParsableArguments {
         p.sycophancy = sycophancy
         p.assistedShare = assistedShare
         p.auditRate = auditRate
+        p.raters = raters
+        p.raterSpread = raterSpread
+        p.batchEffect = batchEffect
+        p.pairedAudits = pairedAudits
         p.datasetSize = datasetSize
         p.batchSize = batchSize
         var problems: [String] = []
