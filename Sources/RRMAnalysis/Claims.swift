@@ -16,6 +16,10 @@ public struct Claim: Sendable, Equatable {
         case assistanceRatio = "assistance_ratio"
         /// A kind's error rates across all levels with audits: are they all equal?
         case heterogeneity
+        /// A source's error rate minus the rest of its kind's, as excess errors (`ErrorSource`).
+        case sourceExcess = "source_excess"
+        /// A level's raters' error rates: are they all equal? (`RaterRates`)
+        case raterHeterogeneity = "rater_heterogeneity"
     }
 
     /// The family-wise error rate the report controls.
@@ -28,9 +32,10 @@ public struct Claim: Sendable, Equatable {
     public let level: Int?
     /// The estimate in plain words, e.g. "level 2: labels are wrong 1.40× as often as at level 1".
     public let statement: String
-    /// The ratio (∞ when the denominator has no events), or the χ² statistic for heterogeneity.
+    /// The ratio (∞ when the denominator has no events), the excess errors of a source, or the χ²
+    /// statistic for heterogeneity.
     public let estimate: Double
-    /// The 95% interval of the ratio (not adjusted for multiplicity); `nil` for heterogeneity.
+    /// The 95% interval of the ratio or excess (not adjusted for multiplicity); `nil` for heterogeneity.
     public let interval: ClosedRange<Double>?
     /// The test's own p-value.
     public let pValue: Double
@@ -41,17 +46,22 @@ public struct Claim: Sendable, Equatable {
     public var significant: Bool { pAdjusted < Self.alpha }
 
     /// The estimand's name for tools (tools/calibrate): `relative_risk:2`, `step_ratio:label:2`,
-    /// `assistance_ratio:1`, `heterogeneity:critique`.
+    /// `assistance_ratio:1`, `heterogeneity:critique`, `source_excess:critic:1`,
+    /// `rater_heterogeneity:2`.
     public var estimand: String {
         switch quantity {
-        case .relativeRisk, .assistanceRatio: return "\(quantity.rawValue):\(level ?? 0)"
+        case .relativeRisk, .assistanceRatio, .raterHeterogeneity: return "\(quantity.rawValue):\(level ?? 0)"
         case .stepRatio: return "\(quantity.rawValue):\(kind.rawValue):\(level ?? 0)"
         case .heterogeneity: return "\(quantity.rawValue):\(kind.rawValue)"
+        case .sourceExcess: return "\(quantity.rawValue):\(kind == .label ? "raters" : "critic"):\(level ?? 0)"
         }
     }
 
     /// The claims of one report, with their p-values Holm-adjusted together, in level order.
-    static func family(levels: [PropagationReport.Level], assistance: [PropagationReport.Assistance]) -> [Claim] {
+    static func family(
+        levels: [PropagationReport.Level], assistance: [PropagationReport.Assistance], sources: [ErrorSource] = [],
+        raters: [RaterRates] = []
+    ) -> [Claim] {
         struct Draft {
             let quantity: Quantity
             let kind: EventKind
@@ -94,6 +104,26 @@ public struct Claim: Sendable, Equatable {
             ratio(.assistanceRatio, .label, row.level, row.ratio) {
                 "level \(row.level): labels made with a critique shown are wrong \($0) as often as labels made without"
             }
+        }
+        for source in sources.sorted(by: { ($0.level, $0.kind.rawValue) < ($1.level, $1.kind.rawValue) }) {
+            guard let difference = source.difference else { continue }
+            let more = difference.estimate >= 0
+            let rate = String(format: "%.1f%% against %.1f%%", 100 * difference.first.rate, 100 * difference.second.rate)
+            let rest = source.producer == .raters ? "other levels' raters" : "other critics"
+            drafts.append(
+                Draft(
+                    quantity: .sourceExcess, kind: source.kind, level: source.level,
+                    statement:
+                        "\(source.name): \(source.kind.rawValue)s wrong \(more ? "more" : "less") often than \(rest)' (\(rate)), about \(Int(source.excess.rounded().magnitude)) \(more ? "more" : "fewer") errors than their rate would give",
+                    estimate: source.excess, interval: source.excessInterval, pValue: difference.pValue))
+        }
+        for level in raters {
+            drafts.append(
+                Draft(
+                    quantity: .raterHeterogeneity, kind: .label, level: level.level,
+                    statement:
+                        "level \(level.level): its \(level.raters.count) raters' error rates differ (χ² = \(String(format: "%.2f", level.statistic)), \(level.degreesOfFreedom) df\(level.permuted ? ", permutation test" : ""))",
+                    estimate: level.statistic, interval: nil, pValue: level.pValue))
         }
         let adjusted = holmAdjusted(drafts.map(\.pValue))
         return zip(drafts, adjusted).map { draft, pAdjusted in

@@ -50,6 +50,11 @@ public enum PropagationAnalysis {
         }
         let levels = levelFindings(graph, findings, exposure)
         let assistance = assistanceFindings(graph, findings)
+        progress?("ranking critics and raters")
+        let sources = ErrorSource.rank(
+            graph: graph, findings: findings, levels: levels,
+            modelIDs: Dictionary(modelFacts.map { ($0.seq, $0.id) }, uniquingKeysWith: { first, _ in first }))
+        let raters = try RaterRates.load(from: ledger, graph: graph, findings: findings)
         progress?("measuring the blast radius of each root error")
         let spread = TrainingSpread(graph: graph)
         var roots = seeds.map { spread.rootError(of: $0, graph: graph, findings: findings) }
@@ -68,8 +73,8 @@ public enum PropagationAnalysis {
                 entries: graph.count, head: head, verified: options.verified,
                 audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int32($0)) }.count,
                 seeds: seeds.count, assumed: options.assumeErroneous),
-            levels: levels, claims: Claim.family(levels: levels, assistance: assistance),
-            models: modelFindings(modelFacts, graph, findings, exposure),
+            levels: levels, claims: Claim.family(levels: levels, assistance: assistance, sources: sources, raters: raters),
+            models: modelFindings(modelFacts, graph, findings, exposure), sources: sources, raters: raters,
             rootErrors: rootErrors, rootErrorCount: roots.count,
             assistance: assistance)
     }

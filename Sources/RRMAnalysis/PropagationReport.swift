@@ -103,6 +103,10 @@ public struct PropagationReport: Sendable {
     /// Every statement that something differs or compounds, Holm-adjusted together.
     public let claims: [Claim]
     public let models: [Model]
+    /// Critics and raters ranked by the errors they made beyond the rest of their kind.
+    public let sources: [ErrorSource]
+    /// Each level's raters: their audited rates and the test that they differ.
+    public let raters: [RaterRates]
     /// Root errors ranked by blast radius, largest first (at most the number asked for).
     public let rootErrors: [RootError]
     /// Root errors in all (before the ranking was cut).

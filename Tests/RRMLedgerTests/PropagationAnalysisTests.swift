@@ -83,21 +83,54 @@ import Testing
 
     @Test func claimsAreOneHolmAdjustedFamily() throws {
         let report = try handBuiltReport()
-        #expect(report.claims.map(\.estimand) == ["heterogeneity:label", "relative_risk:1", "step_ratio:label:1", "assistance_ratio:1"])
+        #expect(
+            report.claims.map(\.estimand) == [
+                "heterogeneity:label", "relative_risk:1", "step_ratio:label:1", "assistance_ratio:1", "source_excess:raters:0",
+                "source_excess:raters:1", "rater_heterogeneity:1",
+            ])
         func claim(_ estimand: String) throws -> Claim { try #require(report.claims.first { $0.estimand == estimand }) }
         // Raw p by hand: RR √2 → 0.157299; step and heterogeneity 3/5 pooled, z² = 0.8333 → 0.361310;
-        // assistance 2/3 vs 0/1, z = 1.1547 → 0.248213. Holm over 4: 0.629, then max(0.745, 0.723, 0.361) = 0.745.
+        // assistance 2/3 vs 0/1, z = 1.1547 → 0.248213; the raters of level 0 (1/1) against the
+        // rest (2/4) and of level 1 (2/4) against the rest (1/1): the same two cells as the step,
+        // 0.361310; level 1's raters b 2/3 and c 0/1: every permutation as extreme, p = 1.
         #expect(abs(try claim("relative_risk:1").pValue - 0.157299) < 1e-6)
         #expect(abs(try claim("step_ratio:label:1").pValue - 0.361310) < 1e-6)
         #expect(abs(try claim("heterogeneity:label").pValue - 0.361310) < 1e-6)
         #expect(abs(try claim("heterogeneity:label").estimate - 5.0 / 6) < 1e-9)
         #expect(abs(try claim("assistance_ratio:1").pValue - 0.248213) < 1e-6)
-        #expect(abs(try claim("relative_risk:1").pAdjusted - 4 * 0.157299) < 1e-5)
-        for estimand in ["step_ratio:label:1", "heterogeneity:label", "assistance_ratio:1"] {
-            #expect(abs(try claim(estimand).pAdjusted - 3 * 0.248213) < 1e-5, "\(estimand)")
-        }
+        #expect(abs(try claim("source_excess:raters:0").pValue - 0.361310) < 1e-6)
+        #expect(abs(try claim("source_excess:raters:1").pValue - 0.361310) < 1e-6)
+        #expect(try claim("rater_heterogeneity:1").pValue == 1)
+        // Holm over 7: the smallest, 0.157299, becomes min(1, 7 × 0.157299) = 1, and so every one.
+        #expect(report.claims.allSatisfy { $0.pAdjusted == 1 })
         #expect(report.claims.allSatisfy { !$0.significant })
         #expect(try claim("step_ratio:label:1").statement == "level 1: labels are wrong 0.50× as often as at level 0")
+    }
+
+    @Test func sourcesAreRankedByTheirExcessAndInducedErrors() throws {
+        let report = try handBuiltReport()
+        #expect(report.sources.map(\.name) == ["policy-0 critiquing level 1", "the raters of level 0", "the raters of level 1"])
+        let critic = report.sources[0]
+        // policy-0's critiques c1…c4: c1 wrong, c2 right. No other critic: no excess to estimate.
+        #expect(critic.entries == 4 && critic.audit == Proportion(events: 1, trials: 2) && critic.rest == .none)
+        #expect(critic.difference == nil && critic.excess == 0)
+        // Induced: m1…m4 saw its critiques; 4 × 1/2 × (1/1 − 0/1) = 2.
+        #expect(try #require(critic.induced) == 2)
+        let interval = try #require(critic.inducedInterval)
+        #expect(interval.lowerBound < 2 && interval.upperBound <= 4)
+        // The raters of level 0: 2 labels, 1/1 wrong against the rest's 2/4: 2 × 0.5 = +1.
+        #expect(report.sources[1].entries == 2 && abs(report.sources[1].excess - 1) < 1e-12)
+        #expect(report.sources[1].induced == nil)
+        // Of level 1: 5 labels, 2/4 against 1/1: 5 × −0.5 = −2.5, with Newcombe's interval scaled by 5.
+        let raters1 = report.sources[2]
+        #expect(abs(raters1.excess + 2.5) < 1e-12)
+        let newcombe = try #require(RateDifference.of(Proportion(events: 2, trials: 4), Proportion(events: 1, trials: 1)))
+        #expect(abs(raters1.excessInterval.lowerBound - 5 * newcombe.interval.lowerBound) < 1e-9)
+        #expect(abs(raters1.excessInterval.upperBound - 5 * newcombe.interval.upperBound) < 1e-9)
+        // Raters per level: level 1 has b (m1, m2, m3: 2/3) and c (m5: 0/1); level 0 one rater only.
+        #expect(report.raters.map(\.level) == [1])
+        #expect(report.raters[0].raters.map(\.rater) == ["human:b", "human:c"])
+        #expect(report.raters[0].raters.map(\.audit) == [Proportion(events: 2, trials: 3), Proportion(events: 0, trials: 1)])
     }
 
     @Test func modelFiguresMatchTheHandComputation() throws {
@@ -281,6 +314,25 @@ import Testing
             #expect(risk.estimate > 0.75 && risk.estimate < 1.33, "level \(level.level): RR \(risk.estimate)")
         }
         #expect(!report.claims.contains { $0.significant }, "\(report.claims.filter(\.significant).map(\.statement))")
+    }
+
+    /// A critic planted wrong at level 2 is the top source, and the interval of its excess errors
+    /// covers the simulator's true value; paired audits leave no audited label unpaired.
+    @Test func aPlantedCriticIsTheTopSource() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 2_000
+        parameters.pairedAudits = true
+        parameters.injections = [ErrorInjection(level: 2, kind: .critique, rate: 0.3)]
+        let (_, report, _, summary) = try Self.simulate(parameters)
+        let top = try #require(report.sources.first)
+        #expect(top.name == "policy-L1 critiquing level 2", "\(report.sources.map(\.name))")
+        let truth = try #require(summary.estimands.first { $0.name == "source_excess:critic:2" }?.value)
+        #expect(top.excessInterval.contains(truth), "excess \(top.excessInterval) against the truth \(truth)")
+        #expect(report.claims.first { $0.estimand == "source_excess:critic:2" }?.significant == true)
+        for level in report.levels where level.level > 0 {
+            #expect(level.unpairedAssisted == 0, "level \(level.level)")
+            #expect(level.shownWrong.trials + level.shownRight.trials > 0)
+        }
     }
 
     /// A spike planted at level 2 is that level's: the step into it rises, the step out falls.

@@ -88,4 +88,70 @@ import Testing
         #expect(holmAdjusted([0.4, 0.9]) == [0.8, 0.9])
         #expect(holmAdjusted([]) == [])
     }
+
+    @Test func rateDifferenceUsesNewcombesHybridScoreInterval() throws {
+        // Newcombe (1998), Table II, method 10: 56/70 − 48/80 → 0.0524–0.3339; 9/10 − 3/10 →
+        // 0.1705–0.8090; 5/56 − 0/29 → −0.0381–0.1926.
+        let cases: [(Proportion, Proportion, Double, Double)] = [
+            (Proportion(events: 56, trials: 70), Proportion(events: 48, trials: 80), 0.0524, 0.3339),
+            (Proportion(events: 9, trials: 10), Proportion(events: 3, trials: 10), 0.1705, 0.8090),
+            (Proportion(events: 5, trials: 56), Proportion(events: 0, trials: 29), -0.0381, 0.1926),
+        ]
+        for (first, second, low, high) in cases {
+            let difference = try #require(RateDifference.of(first, second))
+            #expect(abs(difference.estimate - (first.rate - second.rate)) < 1e-12)
+            #expect(abs(difference.interval.lowerBound - low) < 5e-5, "\(difference.interval)")
+            #expect(abs(difference.interval.upperBound - high) < 5e-5, "\(difference.interval)")
+        }
+        // The pooled z test: 9/10 vs 3/10, pooled 0.6, z = 0.6/√(0.24·0.2) = 2.7386, p = 0.006170.
+        let test = try #require(RateDifference.of(Proportion(events: 9, trials: 10), Proportion(events: 3, trials: 10)))
+        #expect(abs(test.pValue - 0.006170) < 1e-6)
+        #expect(RateDifference.of(Proportion(events: 1, trials: 2), .none) == nil)
+        #expect(RateDifference.of(Proportion(events: 0, trials: 5), Proportion(events: 0, trials: 9))?.pValue == 1)
+    }
+
+    @Test func jeffreysPosteriorDrawsHaveTheBetaMean() {
+        // Beta(3.5, 7.5) has mean 3.5/11 = 0.31818 and sd √(3.5·7.5/(11²·12)) = 0.13474.
+        var posterior = JeffreysPosterior(seed: 5)
+        let draws = (0..<20_000).map { _ in posterior.draw(Proportion(events: 3, trials: 10)) }
+        let mean = draws.reduce(0, +) / Double(draws.count)
+        let sd = (draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(draws.count)).squareRoot()
+        #expect(abs(mean - 0.31818) < 0.005, "\(mean)")
+        #expect(abs(sd - 0.13474) < 0.005, "\(sd)")
+        #expect(draws.allSatisfy { $0 > 0 && $0 < 1 })
+        // The same seed gives the same interval.
+        var a = JeffreysPosterior(seed: 9)
+        var b = JeffreysPosterior(seed: 9)
+        let one = a.interval { $0.draw(Proportion(events: 1, trials: 4)) }
+        #expect(one == b.interval { $0.draw(Proportion(events: 1, trials: 4)) })
+        #expect(one.lowerBound < 0.25 && one.upperBound > 0.25)
+    }
+
+    @Test func raterTestPermutesSmallCellsAndUsesChiSquareOnLargeOnes() throws {
+        // Small cells: b 2/3, c 0/1. Every split of the four verdicts between 3 and 1 labels gives
+        // χ² = 4/3, so the permutation p-value is 1.
+        let small = try #require(RaterRates.of(level: 1, verdicts: ["b": [true, true, false], "c": [false]]))
+        #expect(small.permuted)
+        #expect(abs(small.statistic - 4.0 / 3) < 1e-12)
+        #expect(small.pValue == 1)
+        #expect(small.raters.map(\.rater) == ["b", "c"])
+        // Large cells: 30/100 against 50/100 → χ² = 8.3333 on 1 df, p = 0.003892 (asymptotic).
+        let large = try #require(
+            RaterRates.of(
+                level: 2,
+                verdicts: [
+                    "a": Array(repeating: true, count: 30) + Array(repeating: false, count: 70),
+                    "b": Array(repeating: true, count: 50) + Array(repeating: false, count: 50),
+                ]))
+        #expect(!large.permuted)
+        #expect(abs(large.statistic - 8.3333) < 1e-3)
+        #expect(abs(large.pValue - 0.003892) < 1e-5)
+        // A lopsided small case: 5/5 against 0/5; of the C(10,5) = 252 splits only 2 are as
+        // extreme, so p ≈ 2/252 = 0.0079 (Monte Carlo, ± about 0.004).
+        let lopsided = try #require(
+            RaterRates.of(level: 3, verdicts: ["a": Array(repeating: true, count: 5), "b": Array(repeating: false, count: 5)]))
+        #expect(lopsided.permuted)
+        #expect(abs(lopsided.pValue - 2.0 / 252) < 0.006, "\(lopsided.pValue)")
+        #expect(RaterRates.of(level: 0, verdicts: ["only": [true, false]]) == nil)
+    }
 }

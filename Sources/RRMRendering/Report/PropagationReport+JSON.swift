@@ -34,8 +34,54 @@ extension Claim {
             "level": level.map { .number(Double($0)) } ?? .null, "estimand": .string(estimand),
             "estimate": finite(estimate),
             "ci": interval.map { [finite($0.lowerBound), finite($0.upperBound)] } ?? .null,
-            "null_value": quantity == .heterogeneity ? .null : .number(1),
+            "null_value": nullValue.map(JSONValue.number) ?? .null,
             "p_value": .number(rounded(pValue)), "p_adjusted": .number(rounded(pAdjusted)), "significant": .bool(significant),
+        ]
+    }
+}
+
+extension Claim {
+    /// The estimate's value under "no difference": 1 for ratios, 0 for excess errors, none for χ².
+    var nullValue: Double? {
+        switch quantity {
+        case .relativeRisk, .stepRatio, .assistanceRatio: return 1
+        case .sourceExcess: return 0
+        case .heterogeneity, .raterHeterogeneity: return nil
+        }
+    }
+}
+
+extension ErrorSource {
+    /// `{"name", "producer", "critic", "level", "kind", "entries", "audit", "rest", "excess", "induced", "ranked_errors"}`.
+    public var json: JSONValue {
+        var critic: JSONValue = .null
+        if case .critic(let seq, let id) = producer { critic = ["id": .string(id), "seq": .number(Double(seq))] }
+        return [
+            "name": .string(name), "producer": .string(producer == .raters ? "raters" : "critic"), "critic": critic,
+            "level": .number(Double(level)), "kind": .string(kind.rawValue), "entries": .number(Double(entries)),
+            "audit": audit.json, "rest": rest.json, "estimand": .string(estimand),
+            "excess": [
+                "value": .number(rounded(excess)),
+                "ci95": [.number(rounded(excessInterval.lowerBound)), .number(rounded(excessInterval.upperBound))],
+            ],
+            "induced": induced.map { value in
+                [
+                    "value": .number(rounded(value)),
+                    "ci95": inducedInterval.map { [.number(rounded($0.lowerBound)), .number(rounded($0.upperBound))] } ?? .null,
+                ]
+            } ?? .null,
+            "ranked_errors": .number(rounded(rankedErrors)),
+        ]
+    }
+}
+
+extension RaterRates {
+    /// `{"level", "statistic", "df", "p_value", "method", "raters": [{"rater", "audit"}]}`.
+    public var json: JSONValue {
+        [
+            "level": .number(Double(level)), "statistic": .number(rounded(statistic)), "df": .number(Double(degreesOfFreedom)),
+            "p_value": .number(rounded(pValue)), "method": .string(permuted ? "permutation" : "chi_square"),
+            "raters": .array(raters.map { ["rater": .string($0.rater), "audit": $0.audit.json] }),
         ]
     }
 }
@@ -121,6 +167,8 @@ extension PropagationReport {
             ],
             "claims": .array(claims.map(\.json)),
             "models": .array(models),
+            "sources": .array(sources.map(\.json)),
+            "raters": .array(raters.map(\.json)),
             "root_errors": .array(roots), "root_error_count": .number(Double(rootErrorCount)),
             "assistance": .array(assistance),
         ]

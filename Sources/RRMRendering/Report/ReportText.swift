@@ -91,6 +91,43 @@ package enum ReportText {
             out.append("  critiques by \(critic.id): \(fraction(critic.critiquedAudit)) wrong \(interval(critic.critiquedAudit))")
         }
 
+        if !report.sources.isEmpty {
+            out.append("")
+            out.append("SOURCES: CRITICS AND RATERS BY THE ERRORS THEY MADE BEYOND THE REST OF THEIR KIND")
+            out += wrapped(
+                "excess: entries × (its audited error rate − the rest of its kind's), with 95% CI; induced: labels its wrong critiques made wrong (needs paired audits); ranked by excess + induced"
+            )
+            let widths = [30, 15, 6, 22, 20]
+            out.append(row(["source", "audited wrong", "rest", "excess (95% CI)", "induced (95% CI)"], widths))
+            for source in report.sources {
+                out.append(
+                    row(
+                        [
+                            String(source.name.prefix(30)), fraction(source.audit), percent(source.rest),
+                            "\(count(source.excess)) (\(count(source.excessInterval.lowerBound))–\(count(source.excessInterval.upperBound)))",
+                            source.induced.map { value in
+                                "\(count(value))"
+                                    + (source.inducedInterval.map { " (\(count($0.lowerBound))–\(count($0.upperBound)))" } ?? "")
+                            } ?? "—",
+                        ], widths))
+            }
+        }
+
+        if !report.raters.isEmpty {
+            out.append("")
+            out.append("RATERS (audited labels per rater; do a level's raters err at different rates?)")
+            for level in report.raters {
+                let worst = level.raters.filter { $0.audit.trials > 0 }.sorted {
+                    ($0.audit.rate, $0.audit.trials) > ($1.audit.rate, $1.audit.trials)
+                }
+                let shown = worst.prefix(3).map { "\($0.rater) \($0.audit.events)/\($0.audit.trials)" }.joined(separator: ", ")
+                out += wrapped(
+                    "level \(level.level): \(level.raters.count) raters, χ² = \(String(format: "%.2f", level.statistic)) (\(level.degreesOfFreedom) df, \(level.permuted ? "permutation" : "χ²") \(p(level.pValue))); highest: \(shown)",
+                    indent: "    ")
+            }
+            out += wrapped("each level's test is a claim above; single raters are described, not tested (docs/ANALYSIS.md, \"Raters\")")
+        }
+
         out.append("")
         out.append("ROOT ERRORS BY BLAST RADIUS (top \(report.rootErrors.count) of \(grouped(report.rootErrorCount)))")
         out += wrapped(
@@ -186,6 +223,12 @@ package enum ReportText {
         "\(Claim.times(r.estimate)) (\(bound(r.interval.lowerBound))–\(bound(r.interval.upperBound)))"
     }
 
+    /// An estimated number of entries, signed, e.g. "+412" or "−3".
+    static func count(_ value: Double) -> String {
+        let rounded = value.rounded()
+        return rounded == 0 ? "0" : (rounded > 0 ? "+" : "−") + grouped(Int(abs(rounded)))
+    }
+
     /// A ratio's bound: two decimals, or ∞.
     static func bound(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "∞" }
 
@@ -196,7 +239,8 @@ package enum ReportText {
 
     /// One claim in plain words: the estimate, its interval and both p-values.
     package static func claimLine(_ claim: Claim) -> String {
-        let interval = claim.interval.map { "95% CI \(bound($0.lowerBound))–\(bound($0.upperBound)); " } ?? ""
+        func format(_ value: Double) -> String { claim.quantity == .sourceExcess ? count(value) : bound(value) }
+        let interval = claim.interval.map { "95% CI \(format($0.lowerBound))–\(format($0.upperBound)); " } ?? ""
         return "\(claim.statement) (\(interval)\(p(claim.pValue)), \(p(claim.pAdjusted, "Holm-adjusted p")))"
     }
 
