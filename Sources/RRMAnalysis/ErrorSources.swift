@@ -111,9 +111,11 @@ extension ErrorSource {
             let rest = Proportion(events: allLabels.events - audit.events, trials: allLabels.trials - audit.trials)
             sources.append(source(.raters, level, entries, audit, rest, induced: nil))
         }
-        // Largest first; equal estimates in level order, critics before raters, so the order is stable.
+        // Largest first; equal estimates in level order, critics before raters, then by name, so
+        // the order never depends on a dictionary's.
         return sources.sorted {
-            ($0.rankedErrors, -$0.level, $0.producer == .raters ? 0 : 1) > ($1.rankedErrors, -$1.level, $1.producer == .raters ? 0 : 1)
+            if $0.rankedErrors != $1.rankedErrors { return $0.rankedErrors > $1.rankedErrors }
+            return ($0.level, $0.producer == .raters ? 1 : 0, $0.name) < ($1.level, $1.producer == .raters ? 1 : 0, $1.name)
         }
     }
 

@@ -26,14 +26,14 @@ package enum ReportText {
         out.append("")
         out.append("ERROR RATES BY LEVEL (audited entries)")
         out.append(
-            row(
+            tableRow(
                 ["level", "outputs", "critiques", "labels", "critique errors", "95% CI", "label errors", "95% CI"],
                 [5, 8, 9, 8, 16, 13, 14, 13]))
         for level in report.levels {
             let critique = level.audits[.critique]
             let label = level.audits[.label]
             out.append(
-                row(
+                tableRow(
                     [
                         String(level.level), grouped(level.entries[.output] ?? 0), grouped(level.entries[.critique] ?? 0),
                         grouped(level.entries[.label] ?? 0),
@@ -45,12 +45,12 @@ package enum ReportText {
         out.append("EXPOSURE (audited labels whose rater saw a critique that was audited too)")
         let exposureWidths = [5, 18, 7, 18, 7, 22, 9]
         out.append(
-            row(
+            tableRow(
                 ["level", "shown wrong: wrong", "rate", "shown right: wrong", "rate", "relative risk (95% CI)", "unpaired"],
                 exposureWidths))
         for level in report.levels where level.shownWrong.trials + level.shownRight.trials + level.unpairedAssisted > 0 {
             out.append(
-                row(
+                tableRow(
                     [
                         String(level.level), "\(level.shownWrong.events)/\(level.shownWrong.trials)", percent(level.shownWrong),
                         "\(level.shownRight.events)/\(level.shownRight.trials)", percent(level.shownRight),
@@ -75,10 +75,11 @@ package enum ReportText {
             "trained on: training labels; known: share of them known erroneous or exposed (a lower bound); audited training labels: the estimated error rate"
         )
         let modelWidths = [16, 12, 3, 10, 6, 24, 8, 9]
-        out.append(row(["model", "role", "lvl", "trained on", "known", "audited training labels", "produced", "critiqued"], modelWidths))
+        out.append(
+            tableRow(["model", "role", "lvl", "trained on", "known", "audited training labels", "produced", "critiqued"], modelWidths))
         for model in report.models {
             out.append(
-                row(
+                tableRow(
                     [
                         String(model.id.prefix(16)), String(model.role.prefix(12)), String(model.level), grouped(Int(model.trainingLabels)),
                         String(format: "%.1f%%", model.knownShare * 100),
@@ -98,10 +99,10 @@ package enum ReportText {
                 "excess: entries × (its audited error rate − the rest of its kind's), with 95% CI; induced: labels its wrong critiques made wrong (needs paired audits); ranked by excess + induced"
             )
             let widths = [30, 15, 6, 22, 20]
-            out.append(row(["source", "audited wrong", "rest", "excess (95% CI)", "induced (95% CI)"], widths))
+            out.append(tableRow(["source", "audited wrong", "rest", "excess (95% CI)", "induced (95% CI)"], widths))
             for source in report.sources {
                 out.append(
-                    row(
+                    tableRow(
                         [
                             String(source.name.prefix(30)), fraction(source.audit), percent(source.rest),
                             "\(count(source.excess)) (\(count(source.excessInterval.lowerBound))–\(count(source.excessInterval.upperBound)))",
@@ -159,12 +160,12 @@ package enum ReportText {
             out.append("")
             out.append("ASSISTANCE (audited labels made with and without a critique shown)")
             out.append(
-                row(
+                tableRow(
                     ["level", "with critique", "95% CI", "without", "95% CI", "ratio (95% CI)", "induced", "caught", "syc."],
                     [5, 13, 13, 11, 13, 20, 7, 6, 4]))
             for row_ in report.assistance {
                 out.append(
-                    row(
+                    tableRow(
                         [
                             String(row_.level), fraction(row_.assisted), interval(row_.assisted), fraction(row_.unassisted),
                             interval(row_.unassisted),
@@ -181,9 +182,9 @@ package enum ReportText {
             out.append("")
             out.append("ERROR TYPES BY LEVEL (latest findings saying erroneous)")
             let widths = [5] + types.map { max(8, $0.count) }
-            out.append(row(["level"] + types, widths))
+            out.append(tableRow(["level"] + types, widths))
             for level in report.levels {
-                out.append(row([String(level.level)] + types.map { String(level.errorTypes[$0] ?? 0) }, widths))
+                out.append(tableRow([String(level.level)] + types.map { String(level.errorTypes[$0] ?? 0) }, widths))
             }
         }
         return out.joined(separator: "\n")
@@ -204,11 +205,6 @@ package enum ReportText {
         }
         if !current.isEmpty { lines.append(current) }
         return lines
-    }
-
-    private static func row(_ cells: [String], _ widths: [Int]) -> String {
-        zip(cells, widths).map { cell, width in cell.count >= width ? cell : cell + String(repeating: " ", count: width - cell.count) }
-            .joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 
     static func percent(_ p: Proportion) -> String { p.trials == 0 ? "—" : String(format: "%.1f%%", p.rate * 100) }
