@@ -16,7 +16,8 @@ struct RRMLedgerCommand: ParsableCommand {
         version: RRMLedgerVersion.current,
         subcommands: [
             InitCommand.self, AppendCommand.self, VerifyCommand.self, HeadCommand.self,
-            ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self, AuditPlanCommand.self,
+            ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self,
+            AuditPlanCommand.self,
             ExportCommand.self, VerifyArchiveCommand.self, ImportCommand.self,
             RebuildCommand.self, SimulateCommand.self, DemoCommand.self,
             KeygenCommand.self, CheckpointCommand.self, ProveCommand.self, VerifyProofCommand.self, AuditCommand.self,
