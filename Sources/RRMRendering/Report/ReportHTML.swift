@@ -58,6 +58,52 @@ package enum ReportHTML {
             body += "</ul>\n"
         }
 
+        if !report.sources.isEmpty {
+            body += "<h2>Sources: critics and raters by the errors they made</h2>\n"
+            body +=
+                "<p>Excess errors: a source's entries × (its audited error rate − the rest of its kind's), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess + induced (docs/ANALYSIS.md, section 8).</p>\n"
+            body += forestChart(
+                report.sources.map { source in
+                    (
+                        label: source.name, estimate: source.excess, interval: source.excessInterval,
+                        colour: source.producer == .raters ? "#2c3e50" : "#c0392b"
+                    )
+                }, axis: "excess errors (95% CI)")
+            body += table(
+                ["source", "entries", "audited wrong (95% CI)", "rest of its kind", "excess (95% CI)", "induced (95% CI)"],
+                report.sources.map { source in
+                    [
+                        source.name, grouped(source.entries), "\(ReportText.fraction(source.audit)) \(ReportText.interval(source.audit))",
+                        ReportText.fraction(source.rest),
+                        "\(ReportText.count(source.excess)) (\(ReportText.count(source.excessInterval.lowerBound))–\(ReportText.count(source.excessInterval.upperBound)))",
+                        source.induced.map { value in
+                            ReportText.count(value)
+                                + (source.inducedInterval.map { " (\(ReportText.count($0.lowerBound))–\(ReportText.count($0.upperBound)))" }
+                                    ?? "")
+                        } ?? "—",
+                    ]
+                })
+        }
+
+        if !report.raters.isEmpty {
+            body += "<h2>Raters</h2>\n"
+            body +=
+                "<p>Per level, do its raters err at different rates? One test per level is a claim above (χ², or a permutation test when cells are small); single raters are described, not tested.</p>\n"
+            body += table(
+                ["level", "raters", "audited labels", "χ² (df)", "test", "p", "highest rates"],
+                report.raters.map { level in
+                    let audited = level.raters.map(\.audit.trials).reduce(0, +)
+                    let highest = level.raters.filter { $0.audit.trials > 0 }
+                        .sorted { ($0.audit.rate, $0.audit.trials) > ($1.audit.rate, $1.audit.trials) }.prefix(3)
+                        .map { "\($0.rater) \($0.audit.events)/\($0.audit.trials)" }.joined(separator: ", ")
+                    return [
+                        String(level.level), grouped(level.raters.count), grouped(audited),
+                        "\(String(format: "%.2f", level.statistic)) (\(level.degreesOfFreedom))", level.permuted ? "permutation" : "χ²",
+                        ReportText.p(level.pValue), highest,
+                    ]
+                })
+        }
+
         body += "<h2>Exposure: labels whose rater saw a wrong critique</h2>\n"
         body +=
             "<p>Audited labels whose rater was shown a critique that was audited too: shown a wrong critique against shown a right one. Labels whose critique was not audited (unpaired) are not used.</p>\n"
@@ -65,7 +111,7 @@ package enum ReportHTML {
             series: [
                 ("shown wrong", "#c0392b", report.levels.map { ($0.level, $0.shownWrong.trials > 0 ? $0.shownWrong : nil) }),
                 ("shown right", "#7f8c8d", report.levels.map { ($0.level, $0.shownRight.trials > 0 ? $0.shownRight : nil) }),
-            ])
+            ], axis: "label error rate (paired audits, 95% CI)")
         body += table(
             ["level", "shown a wrong critique", "shown a right critique", "relative risk (95% CI)", "unpaired"],
             report.levels.filter { $0.shownWrong.trials + $0.shownRight.trials + $0.unpairedAssisted > 0 }.map { level in
@@ -101,6 +147,19 @@ package enum ReportHTML {
                 ]
             })
 
+        let types = Set(report.levels.flatMap { $0.errorTypes.keys }).sorted()
+        if !types.isEmpty {
+            body += "<h2>Error types by level</h2>\n<p>Latest findings saying erroneous, by the error type they give.</p>\n"
+            body += table(
+                ["level"] + types, report.levels.map { level in [String(level.level)] + types.map { grouped(level.errorTypes[$0] ?? 0) } })
+        }
+        body += "<h2>Training share inherited</h2>\n"
+        body +=
+            "<p>Mean share of their model's training signal that is known erroneous or directly exposed, over each level's outputs and critiques (a lower bound: only audited errors are known).</p>\n"
+        body += table(
+            ["level", "inherited share"],
+            report.levels.map { [String($0.level), String(format: "%.2f%%", $0.inheritedShare * 100)] })
+
         if !report.assistance.isEmpty {
             body += "<h2>Assistance</h2>\n"
             body += table(
@@ -122,7 +181,7 @@ package enum ReportHTML {
             h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
             table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
             th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.alert{color:#c0392b}code{font-size:12px}
-            svg text{font:11px Helvetica,Arial,sans-serif}
+            svg text{font:11px Helvetica,Arial,sans-serif}svg text.n{font-size:9px;fill:#888}
             </style></head><body>
             \(body)
             <p class="basis">Written by rrm-ledger \(RRMLedgerVersion.current).</p>
@@ -143,12 +202,14 @@ package enum ReportHTML {
     }
 
     /// Rates per level as points with 95% interval bars, one colour per series.
-    private static func intervalChart(series: [(name: String, colour: String, points: [(level: Int, value: Proportion?)])]) -> String {
+    private static func intervalChart(
+        series: [(name: String, colour: String, points: [(level: Int, value: Proportion?)])], axis: String = "error rate (audited, 95% CI)"
+    ) -> String {
         let levels = Set(series.flatMap { $0.points.map(\.level) }).sorted()
         guard !levels.isEmpty else { return "" }
         let width = 640.0
         let height = 240.0
-        let left = 48.0
+        let left = 62.0
         let bottom = 28.0
         let top = 12.0
         let upper = min(1, max(0.1, (series.flatMap { $0.points.compactMap { $0.value?.interval.upperBound } }.max() ?? 0.5) * 1.1))
@@ -164,6 +225,8 @@ package enum ReportHTML {
         for (index, level) in levels.enumerated() {
             svg += "<text x=\"\(left + step * (Double(index) + 0.5))\" y=\"\(height - 8)\" text-anchor=\"middle\">level \(level)</text>\n"
         }
+        svg +=
+            "<text x=\"12\" y=\"\((height - bottom + top) / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 12 \((height - bottom + top) / 2))\">\(escape(axis))</text>\n"
         for (seriesIndex, serie) in series.enumerated() {
             let offset = (Double(seriesIndex) - Double(series.count - 1) / 2) * 14
             for point in serie.points {
@@ -172,11 +235,46 @@ package enum ReportHTML {
                 svg +=
                     "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(y(value.interval.lowerBound))\" y2=\"\(y(value.interval.upperBound))\" stroke=\"\(serie.colour)\" stroke-width=\"2\"/>"
                 svg +=
+                    "<text x=\"\(x)\" y=\"\(y(value.interval.lowerBound) + 12)\" text-anchor=\"middle\" class=\"n\">n=\(value.trials)</text>"
+                svg +=
                     "<circle cx=\"\(x)\" cy=\"\(y(value.rate))\" r=\"4\" fill=\"\(serie.colour)\"><title>\(escape(serie.name)), level \(point.level): \(ReportText.fraction(value)) \(ReportText.interval(value))</title></circle>\n"
             }
             svg += "<rect x=\"\(left + 8 + Double(seriesIndex) * 110)\" y=\"\(top)\" width=\"10\" height=\"10\" fill=\"\(serie.colour)\"/>"
             svg += "<text x=\"\(left + 22 + Double(seriesIndex) * 110)\" y=\"\(top + 9)\">\(escape(serie.name))</text>\n"
         }
+        return svg + "</svg>\n"
+    }
+
+    /// One row per item: its estimate as a point with its 95% interval as a bar, around a zero line.
+    private static func forestChart(
+        _ rows: [(label: String, estimate: Double, interval: ClosedRange<Double>, colour: String)], axis: String
+    ) -> String {
+        guard !rows.isEmpty else { return "" }
+        let rowHeight = 22.0
+        let width = 760.0
+        let labelWidth = 230.0
+        let right = 20.0
+        let low = min(0, rows.map(\.interval.lowerBound).min() ?? 0)
+        let high = max(0, rows.map(\.interval.upperBound).max() ?? 0)
+        let span = max(1, high - low)
+        func x(_ value: Double) -> Double { labelWidth + (width - labelWidth - right) * (value - low) / span }
+        let plotHeight = rowHeight * Double(rows.count)
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(plotHeight + 46))\" role=\"img\">\n"
+        for tick in 0...4 {
+            let value = low + span * Double(tick) / 4
+            svg += "<line x1=\"\(x(value))\" x2=\"\(x(value))\" y1=\"4\" y2=\"\(plotHeight + 4)\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(x(value))\" y=\"\(plotHeight + 18)\" text-anchor=\"middle\">\(ReportText.count(value))</text>\n"
+        }
+        svg += "<line x1=\"\(x(0))\" x2=\"\(x(0))\" y1=\"4\" y2=\"\(plotHeight + 4)\" stroke=\"#888\"/>\n"
+        for (index, row) in rows.enumerated() {
+            let y = 8 + Double(index) * rowHeight + 6
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 4)\" text-anchor=\"end\">\(escape(String(row.label.prefix(36))))</text>"
+            svg +=
+                "<line x1=\"\(x(row.interval.lowerBound))\" x2=\"\(x(row.interval.upperBound))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(row.colour)\" stroke-width=\"2\"/>"
+            svg +=
+                "<circle cx=\"\(x(row.estimate))\" cy=\"\(y)\" r=\"4\" fill=\"\(row.colour)\"><title>\(escape(row.label)): \(ReportText.count(row.estimate)) (\(ReportText.count(row.interval.lowerBound))–\(ReportText.count(row.interval.upperBound)))</title></circle>\n"
+        }
+        svg += "<text x=\"\((labelWidth + width - right) / 2)\" y=\"\(plotHeight + 36)\" text-anchor=\"middle\">\(escape(axis))</text>\n"
         return svg + "</svg>\n"
     }
 
