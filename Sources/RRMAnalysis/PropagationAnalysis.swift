@@ -51,16 +51,21 @@ public enum PropagationAnalysis {
         let levels = levelFindings(graph, findings, exposure)
         let assistance = assistanceFindings(graph, findings)
         progress?("ranking critics and raters")
-        let sources = ErrorSource.rank(
-            graph: graph, findings: findings, levels: levels,
-            modelIDs: Dictionary(modelFacts.map { ($0.seq, $0.id) }, uniquingKeysWith: { first, _ in first }))
+        let modelIDs = Dictionary(modelFacts.map { ($0.seq, $0.id) }, uniquingKeysWith: { first, _ in first })
+        let sources = ErrorSource.rank(graph: graph, findings: findings, levels: levels, modelIDs: modelIDs)
         let raters = try RaterRates.load(from: ledger, graph: graph, findings: findings)
         progress?("measuring the blast radius of each root error")
         let spread = TrainingSpread(graph: graph)
         var roots = seeds.map { spread.rootError(of: $0, graph: graph, findings: findings) }
         roots.sort { ($0.radius, -$0.seq) > ($1.radius, -$1.seq) }
         let top = Array(roots.prefix(options.topRootErrors))
-        let names = try ledger.entries(seqs: top.map(\.seq) + top.flatMap { $0.models.map(\.seq) })
+        var groups = RootErrorGroup.groups(
+            roots, graph: graph, errorTypes: { findings.errorTypes[$0] ?? ($0 == assumedSeq ? "assumed" : nil) },
+            producerName: { modelIDs[$0] ?? "#\($0)" })
+        groups = Array(groups.prefix(options.topRootErrors))
+        let names = try ledger.entries(
+            seqs: top.map(\.seq) + top.flatMap { $0.models.map(\.seq) } + groups.flatMap(\.exampleSeqs))
+        for index in groups.indices { groups[index].examples = groups[index].exampleSeqs.map { names[$0]?.id ?? "#\($0)" } }
         let rootErrors = top.map { root in
             PropagationReport.RootError(
                 seq: root.seq, id: names[root.seq]?.id ?? "#\(root.seq)", kind: graph.kind(of: root.seq), level: graph.level(of: root.seq),
@@ -75,7 +80,7 @@ public enum PropagationAnalysis {
                 seeds: seeds.count, assumed: options.assumeErroneous),
             levels: levels, claims: Claim.family(levels: levels, assistance: assistance, sources: sources, raters: raters),
             models: modelFindings(modelFacts, graph, findings, exposure), sources: sources, raters: raters,
-            rootErrors: rootErrors, rootErrorCount: roots.count,
+            rootErrors: rootErrors, rootErrorCount: roots.count, rootErrorGroups: groups,
             assistance: assistance)
     }
 

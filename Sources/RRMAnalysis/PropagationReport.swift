@@ -111,5 +111,8 @@ public struct PropagationReport: Sendable {
     public let rootErrors: [RootError]
     /// Root errors in all (before the ranking was cut).
     public let rootErrorCount: Int
+    /// Root errors grouped by kind, level, producer and error type, largest total reach first (at
+    /// most the number asked for).
+    public let rootErrorGroups: [RootErrorGroup]
     public let assistance: [Assistance]
 }

@@ -100,7 +100,7 @@ import Testing
         #expect(text.status == 0, "\(text.stderr)")
         for section in [
             "ERROR RATES BY LEVEL", "EXPOSURE", "CLAIMS", "MODEL VERSIONS", "ROOT ERRORS BY BLAST RADIUS", "ASSISTANCE",
-            "ERROR TYPES BY LEVEL",
+            "ERROR TYPES BY LEVEL", "SOURCES: CRITICS AND RATERS", "RATERS (", "KNOWN ERRORS BY CLASS",
         ] {
             #expect(text.stdout.contains(section), "\(section)")
         }
@@ -112,13 +112,22 @@ import Testing
         #expect((report?["levels"] as? [Any])?.count == 4)
         #expect(((report?["basis"] as? [String: Any])?["verified"] as? Bool) == true)
         #expect((report?["root_errors"] as? [Any])?.isEmpty == false)
+        #expect((report?["root_error_groups"] as? [Any])?.isEmpty == false)
+        #expect((report?["sources"] as? [Any])?.count == 7)
+        #expect((report?["raters"] as? [Any])?.count == 4)
 
         let html = try cli.run(["report", "--ledger", "s.sqlite", "--format", "html", "--out", "report.html"])
         #expect(html.status == 0)
         #expect(html.stdout == "report written to report.html\n")
         let page = try String(contentsOfFile: cli.path("report.html"), encoding: .utf8)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
-        #expect(page.components(separatedBy: "<svg").count - 1 == 3)
+        // Rates by level, sources, exposure, root errors.
+        #expect(page.components(separatedBy: "<svg").count - 1 == 4)
+        for heading in [
+            "Sources: critics and raters", "Raters", "Known errors by class", "Error types by level", "Training share inherited",
+        ] {
+            #expect(page.contains("<h2>\(heading)"), "\(heading)")
+        }
         #expect(!page.contains("<script"))
         #expect(!page.contains("src=\"http"))
         #expect(!page.contains("href=\"http"))

@@ -170,6 +170,36 @@ import Testing
         #expect(report.rootErrors[2].radius == report.rootErrors[3].radius)
     }
 
+    @Test func knownErrorsAreGroupedByKindLevelProducerAndType() throws {
+        let report = try handBuiltReport()
+        // l1 (a level-0 mislabel, radius 3.5), c1 (policy-0's missed flaw at level 1, 1.4), m1
+        // (sycophancy) and m3 (mislabel) at level 1, each m 0.4: four classes of one each.
+        let names: [String] = report.rootErrorGroups.map(\.name)
+        let expected: [String] = [
+            "level 0 labels by raters, mislabel", "level 1 critiques by policy-0, missed_flaw", "level 1 labels by raters, mislabel",
+            "level 1 labels by raters, sycophancy",
+        ]
+        #expect(names == expected)
+        let counts: [Int] = report.rootErrorGroups.map(\.count)
+        #expect(counts == [1, 1, 1, 1])
+        let examples: [[String]] = report.rootErrorGroups.map(\.examples)
+        #expect(examples == [["l1"], ["c1"], ["m3"], ["m1"]])
+        #expect(abs(report.rootErrorGroups[0].totalRadius - report.rootErrors[0].radius) < 1e-12)
+        // On a simulated ledger: every known error is in exactly one class, and a class's radius
+        // range holds each of its members'.
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 300
+        let (_, simulated, _, _) = try Self.simulate(parameters)
+        let groupCounts: [Int] = simulated.rootErrorGroups.map(\.count)
+        #expect(groupCounts.reduce(0, +) == simulated.rootErrorCount)
+        let groupNames = Set(simulated.rootErrorGroups.map(\.name))
+        #expect(groupNames.count == simulated.rootErrorGroups.count)
+        let totals: [Double] = simulated.rootErrorGroups.map(\.totalRadius)
+        #expect(totals == totals.sorted(by: >))
+        let radii: [Double] = simulated.rootErrors.map(\.radius)
+        #expect(abs(totals.reduce(0, +) - radii.reduce(0, +)) < 1e-6)
+    }
+
     @Test func assistanceFiguresMatchTheHandComputation() throws {
         let report = try handBuiltReport()
         let level1 = try #require(report.assistance.first)

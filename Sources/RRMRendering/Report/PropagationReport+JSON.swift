@@ -170,6 +170,16 @@ extension PropagationReport {
             "sources": .array(sources.map(\.json)),
             "raters": .array(raters.map(\.json)),
             "root_errors": .array(roots), "root_error_count": .number(Double(rootErrorCount)),
+            "root_error_groups": .array(
+                rootErrorGroups.map { group in
+                    [
+                        "name": .string(group.name), "kind": .string(group.kind.rawValue), "level": .number(Double(group.level)),
+                        "producer": .string(group.producer), "error_type": group.errorType.map(JSONValue.string) ?? .null,
+                        "count": .number(Double(group.count)), "largest_radius": .number(rounded(group.largestRadius)),
+                        "smallest_radius": .number(rounded(group.smallestRadius)), "total_radius": .number(rounded(group.totalRadius)),
+                        "examples": .array(group.examples.map(JSONValue.string)),
+                    ]
+                }),
             "assistance": .array(assistance),
         ]
     }

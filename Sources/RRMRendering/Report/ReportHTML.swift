@@ -121,6 +121,21 @@ package enum ReportHTML {
                 ]
             })
 
+        if !report.rootErrorGroups.isEmpty {
+            body += "<h2>Known errors by class</h2>\n"
+            body +=
+                "<p>Known errors of the same kind and level, made by the same producer, with the same error type, ranked by how far they reach together.</p>\n"
+            body += table(
+                ["class", "known errors", "radius of each", "together", "examples"],
+                report.rootErrorGroups.map { group in
+                    [
+                        group.name, grouped(group.count),
+                        group.radiusRange,
+                        String(format: "%.4g", group.totalRadius), group.examples.joined(separator: ", "),
+                    ]
+                })
+        }
+
         body += "<h2>Root errors by blast radius</h2>\n"
         body += radiusChart(report.rootErrors)
         body += table(

@@ -129,6 +129,16 @@ package enum ReportText {
             out += wrapped("each level's test is a claim above; single raters are described, not tested (docs/ANALYSIS.md, \"Raters\")")
         }
 
+        if !report.rootErrorGroups.isEmpty {
+            out.append("")
+            out.append("KNOWN ERRORS BY CLASS (same kind, level, producer and error type; by total blast radius)")
+            for (rank, group) in report.rootErrorGroups.enumerated() {
+                out += wrapped(
+                    "\(String(format: "%2d", rank + 1)). \(group.name): \(grouped(group.count)) known error\(group.count == 1 ? "" : "s"), radius \(group.radiusRange) each, \(String(format: "%.4g", group.totalRadius)) together; e.g. \(group.examples.joined(separator: ", "))",
+                    indent: "    ")
+            }
+        }
+
         out.append("")
         out.append("ROOT ERRORS BY BLAST RADIUS (top \(report.rootErrors.count) of \(grouped(report.rootErrorCount)))")
         out += wrapped(
