@@ -12,13 +12,15 @@ public enum PropagationAnalysis {
         public var assumeErroneous: String?
         /// Root errors to keep in the ranking.
         public var topRootErrors: Int
-        /// Whether the caller verified the chain first.
+        /// Whether the caller verified the chain first, and whether deeply (derived data too).
         public var verified: Bool
+        public var deep: Bool
 
-        public init(assumeErroneous: String? = nil, topRootErrors: Int = 10, verified: Bool = true) {
+        public init(assumeErroneous: String? = nil, topRootErrors: Int = 10, verified: Bool = true, deep: Bool = false) {
             self.assumeErroneous = assumeErroneous
             self.topRootErrors = topRootErrors
             self.verified = verified
+            self.deep = deep
         }
     }
 
@@ -27,11 +29,13 @@ public enum PropagationAnalysis {
     public static func run(_ ledger: Ledger, _ options: Options, progress: ((String) -> Void)? = nil) throws(LedgerError)
         -> PropagationReport
     {
+        // The head first: a caller that finds it unchanged after the analysis knows every read saw it.
+        let head = try ledger.head()
+        let checkpoint = try ledger.newestCheckpoint()
         progress?("loading the lineage graph")
         let graph = try LineageGraph.load(from: ledger)
         progress?("reading the audit findings")
         let findings = try AuditFindings.load(from: ledger, count: graph.count)
-        let head = try ledger.head()
         var seeds = findings.erroneous
         var assumedSeq: Int32?
         if let assumed = options.assumeErroneous {
@@ -75,7 +79,12 @@ public enum PropagationAnalysis {
         }
         return PropagationReport(
             basis: PropagationReport.Basis(
-                entries: graph.count, head: head, verified: options.verified,
+                entries: graph.count, head: head, verified: options.verified, deep: options.deep,
+                checkpoint: checkpoint.map {
+                    PropagationReport.Basis.Checkpoint(
+                        size: Int64($0.size), rootHash: $0.rootHash.hex, origin: String($0.note.prefix { $0 != "\n" }),
+                        signedAt: $0.signedAt)
+                },
                 audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int32($0)) }.count,
                 seeds: seeds.count, assumed: options.assumeErroneous),
             levels: levels, claims: Claim.family(levels: levels, assistance: assistance, sources: sources, raters: raters),

@@ -8,8 +8,20 @@ public struct PropagationReport: Sendable {
     public struct Basis: Sendable {
         public let entries: Int
         public let head: ChainHead
-        /// Whether the chain was verified before the analysis (it is refused otherwise, unless asked).
+        /// Whether the chain was verified before the analysis (it is refused otherwise, unless asked),
+        /// and whether deeply: the lineage tables this analysis reads and the Merkle tree too.
         public let verified: Bool
+        public let deep: Bool
+        /// The newest signed checkpoint the ledger holds, if any: the head an auditor can hold the
+        /// operator to (its signature is checked by `audit`, not here).
+        public let checkpoint: Checkpoint?
+
+        public struct Checkpoint: Sendable {
+            public let size: Int64
+            public let rootHash: String
+            public let origin: String
+            public let signedAt: String
+        }
         /// Entries with at least one finding.
         public let audited: Int
         /// The seeds: entries known (or assumed) erroneous.

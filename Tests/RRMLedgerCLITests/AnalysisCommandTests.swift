@@ -14,6 +14,31 @@ import Testing
         return cli
     }
 
+    /// The report says what it covers: the verified head, whether --deep ran, the newest checkpoint.
+    @Test func reportStatesTheHeadItCoversAndTheNewestCheckpoint() throws {
+        let cli = try simulated()
+        let plain = try cli.run(["report", "--ledger", "s.sqlite"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let head = try cli.run(["head", "--ledger", "s.sqlite"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let seq = try #require(Int(head.split(separator: ":")[0]))
+        #expect(plain.stdout.contains("the analysis read exactly the verified entries 1–\(seq.formatted(.number.grouping(.automatic)))"))
+        #expect(plain.stdout.contains("no signed checkpoint"))
+        #expect(try cli.run(["keygen", "--out", "k", "--name", "example.org/s"]).status == 0)
+        #expect(try cli.run(["checkpoint", "--ledger", "s.sqlite", "--key", "k.key"]).status == 0)
+        let deep = try cli.run(["report", "--ledger", "s.sqlite", "--deep", "--format", "json"])
+        #expect(deep.status == 0, "\(deep.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(deep.stdout.utf8)) as? [String: Any])
+        let basis = try #require(json["basis"] as? [String: Any])
+        #expect(basis["deep"] as? Bool == true)
+        #expect((basis["head"] as? [String: Any])?["seq"] as? Int == seq)
+        let checkpoint = try #require(basis["checkpoint"] as? [String: Any])
+        #expect(checkpoint["size"] as? Int == seq)
+        #expect((checkpoint["root_hash"] as? String)?.count == 64)
+        let text = try cli.run(["report", "--ledger", "s.sqlite", "--deep"])
+        #expect(text.stdout.contains("chain, lineage tables and Merkle tree verified (--deep)"))
+        #expect(text.stdout.contains("newest signed checkpoint: size \(seq.formatted(.number.grouping(.automatic)))"))
+    }
+
     @Test func lineagePrintsCountsAndATree() throws {
         let cli = try simulated()
         let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L1-label-3", "--direction", "up", "--limit", "5"])

@@ -157,7 +157,15 @@ extension PropagationReport {
             "basis": [
                 "entries": .number(Double(basis.entries)),
                 "head": ["seq": .number(Double(basis.head.seq)), "hash": .string(Hex.encode(basis.head.hash))],
-                "verified": .bool(basis.verified), "audited": .number(Double(basis.audited)), "seeds": .number(Double(basis.seeds)),
+                "verified": .bool(basis.verified), "deep": .bool(basis.deep),
+                "checkpoint": basis.checkpoint.map { checkpoint in
+                    [
+                        "size": .number(Double(checkpoint.size)), "root_hash": .string(checkpoint.rootHash),
+                        "origin": .string(checkpoint.origin),
+                        "signed_at": .string(checkpoint.signedAt),
+                    ]
+                } ?? .null,
+                "audited": .number(Double(basis.audited)), "seeds": .number(Double(basis.seeds)),
                 "assumed_erroneous": basis.assumed.map { .string($0) } ?? .null,
             ],
             "levels": .array(levels),

@@ -13,7 +13,13 @@ package enum ReportHTML {
             "<p class=\"basis\">\(escape(ledger)): \(grouped(basis.entries)) entries, head <code>\(escape(basis.head.description))</code>. "
         body +=
             basis.verified
-            ? "Chain verified." : "<strong class=\"alert\">The chain was NOT verified: these figures may rest on altered data.</strong>"
+            ? (basis.deep ? "Chain, lineage tables and Merkle tree verified (--deep)." : "Chain verified (not --deep).")
+                + " The analysis read exactly the verified entries 1–\(grouped(basis.head.seq))."
+            : "<strong class=\"alert\">The chain was NOT verified: these figures may rest on altered data.</strong>"
+        body +=
+            basis.checkpoint.map {
+                " Newest signed checkpoint: size \(grouped($0.size)), root <code>\(escape($0.rootHash))</code>, \(escape($0.origin)), signed \(escape($0.signedAt))."
+            } ?? " No signed checkpoint."
         body +=
             basis.assumed.map { " What if <code>\(escape($0))</code> was wrong." }
             ?? " \(grouped(basis.audited)) entries audited; \(grouped(basis.seeds)) known errors."

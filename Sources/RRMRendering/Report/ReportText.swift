@@ -11,10 +11,16 @@ package enum ReportText {
         out.append(
             "\(grouped(basis.entries)) entries, levels \(levels.first ?? 0) to \(levels.last ?? 0); head \(String(basis.head.description.prefix(28)))…"
         )
-        out.append(
+        out += wrapped(
             basis.verified
-                ? "chain verified (rrm-ledger verify --deep also checks the lineage tables this report reads)"
+                ? (basis.deep
+                    ? "chain, lineage tables and Merkle tree verified (--deep); the analysis read exactly the verified entries 1–\(grouped(basis.head.seq))"
+                    : "chain verified; the analysis read exactly the verified entries 1–\(grouped(basis.head.seq)) (--deep also checks the lineage tables it reads)")
                 : "WARNING: THE CHAIN WAS NOT VERIFIED: these figures may rest on altered data")
+        out += wrapped(
+            basis.checkpoint.map {
+                "newest signed checkpoint: size \(grouped($0.size)), root \(String($0.rootHash.prefix(16)))…, \($0.origin), signed \($0.signedAt)\($0.size < basis.head.seq ? "; entries after it are not covered by a signature" : "")"
+            } ?? "no signed checkpoint: nothing here is covered by a signature (rrm-ledger checkpoint)")
         if let assumed = basis.assumed {
             out.append("what if \"\(assumed)\" was wrong: it is the only seed; known findings are ignored for exposure")
         } else {

@@ -12,11 +12,15 @@ struct AnalysisOptions: ParsableArguments {
     @Flag(help: "Analyse even if the chain fails verification (the report then says so at the top).")
     var allowUnverified = false
 
-    /// Verifies the chain (chain, columns, SQLite quick_check); refuses a damaged ledger unless allowed.
-    /// - Returns: whether the chain verified.
-    func verify(_ ledger: Ledger) throws -> Bool {
-        let report = try ledger.verify()
-        if report.isIntact { return true }
+    @Flag(help: "Verify as `verify --deep` does first: also the lineage tables the analysis reads, and the Merkle tree.")
+    var deep = false
+
+    /// Verifies the chain (chain, columns, SQLite quick_check; with --deep the derived data too);
+    /// refuses a damaged ledger unless allowed.
+    /// - Returns: whether the chain verified, and the head it verified.
+    func verify(_ ledger: Ledger) throws -> (verified: Bool, head: ChainHead) {
+        let report = try ledger.verify(VerificationOptions(deep: deep))
+        if report.isIntact { return (true, report.head) }
         let first = report.firstDamagedSeq.map { ", the first at entry \($0)" } ?? ""
         let message = "the ledger FAILED verification: \(grouped(report.faultCount)) faults\(first); run `rrm-ledger verify` for the list"
         guard allowUnverified else {
@@ -24,7 +28,7 @@ struct AnalysisOptions: ParsableArguments {
             throw ExitCode(1)
         }
         Output.error("WARNING: " + message + "; analysing anyway, as --allow-unverified asks")
-        return false
+        return (false, report.head)
     }
 }
 
@@ -66,12 +70,32 @@ struct ReportCommand: LedgerCommand {
         let target = try openLedger(ledger, readOnly: true)
         if let assumeErroneous { _ = try target.entry(id: assumeErroneous) }
         let showProgress = Output.showsProgress
-        if showProgress { Output.progress("verifying the chain…") }
-        let verified = try analysis.verify(target)
-        let report = try PropagationAnalysis.run(
-            target, PropagationAnalysis.Options(assumeErroneous: assumeErroneous, topRootErrors: top, verified: verified),
-            progress: showProgress ? { Output.progress("\($0)…") } : nil)
+        // Verification and analysis read the ledger in separate transactions: the analysis counts
+        // only if the head was the verified one before and after it (the ledger is append-only, so
+        // then both saw entries 1…N exactly); a concurrent append makes it start again.
+        var settled: PropagationReport?
+        for _ in 1...3 {
+            if showProgress { Output.progress("verifying the chain…") }
+            let verification = try analysis.verify(target)
+            let report = try PropagationAnalysis.run(
+                target,
+                PropagationAnalysis.Options(
+                    assumeErroneous: assumeErroneous, topRootErrors: top, verified: verification.verified, deep: analysis.deep),
+                progress: showProgress ? { Output.progress("\($0)…") } : nil)
+            let after = try target.head()
+            if report.basis.head == verification.head && after == verification.head {
+                settled = report
+                break
+            }
+            if showProgress { Output.endProgress() }
+            Output.note(
+                "the ledger grew from entry \(verification.head.seq) to \(after.seq) during the analysis; verifying and analysing again")
+        }
         if showProgress { Output.endProgress() }
+        guard let report = settled else {
+            Output.error("the ledger kept growing during three verifications and analyses; run the report when appends pause")
+            throw ExitCode(75)
+        }
         let text: String
         switch format {
         case .text: text = ReportText.render(report, ledger: target.path) + "\n"

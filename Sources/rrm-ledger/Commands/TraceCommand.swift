@@ -29,7 +29,7 @@ struct TraceCommand: LedgerCommand {
     func execute() throws {
         let target = try openLedger(ledger, readOnly: true)
         _ = try target.entry(id: id)
-        let verified = try analysis.verify(target)
+        let verified = try analysis.verify(target).verified
         let trace = try ErrorTrace.trace(target, id: id)
         switch output.format {
         case .text: Output.line(TraceText.render(trace, verified: verified, limit: limit))
