@@ -21,10 +21,10 @@ public struct AuditPlan: Sendable {
         public var seed: UInt64
         /// Target width of a rate's 95% interval (0.10: ±5 percentage points).
         public var rateWidth: Double
-        /// Target spread of a relative risk's 95% interval, upper bound over lower (3: e.g. 0.8–2.4).
+        /// Target spread of a relative risk's 95% interval, upper bound over lower (2: e.g. 1.3–2.6).
         public var ratioSpread: Double
 
-        public init(budget: Int, seed: UInt64 = 1, rateWidth: Double = 0.10, ratioSpread: Double = 3) {
+        public init(budget: Int, seed: UInt64 = 1, rateWidth: Double = 0.10, ratioSpread: Double = 2) {
             self.budget = budget
             self.seed = seed
             self.rateWidth = rateWidth

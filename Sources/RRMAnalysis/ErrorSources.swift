@@ -38,8 +38,10 @@ public struct ErrorSource: Sendable {
     public let induced: Double?
     public let inducedInterval: ClosedRange<Double>?
 
-    /// What the source is ranked by: excess errors plus induced ones.
-    public var rankedErrors: Double { excess + (induced ?? 0) }
+    /// What the source is ranked by: its excess errors. Induced errors are not added: every critic
+    /// induces some wherever raters follow critiques at all, so adding them would rank any critic
+    /// above a level of careless raters; they are shown beside the excess instead.
+    public var rankedErrors: Double { excess }
 
     /// The estimand's name for tools: `source_excess:critic:2`, `source_excess:raters:0`.
     public var estimand: String { "source_excess:\(producer == .raters ? "raters" : "critic"):\(level)" }

@@ -107,10 +107,11 @@ import Testing
         #expect(try claim("step_ratio:label:1").statement == "level 1: labels are wrong 0.50× as often as at level 0")
     }
 
-    @Test func sourcesAreRankedByTheirExcessAndInducedErrors() throws {
+    @Test func sourcesAreRankedByTheirExcessErrorsWithInducedOnesBeside() throws {
         let report = try handBuiltReport()
-        #expect(report.sources.map(\.name) == ["policy-0 critiquing level 1", "the raters of level 0", "the raters of level 1"])
-        let critic = report.sources[0]
+        // Ranked by excess: +1, 0 (no other critic to compare with), −2.5; induced errors are not added.
+        #expect(report.sources.map(\.name) == ["the raters of level 0", "policy-0 critiquing level 1", "the raters of level 1"])
+        let critic = report.sources[1]
         // policy-0's critiques c1…c4: c1 wrong, c2 right. No other critic: no excess to estimate.
         #expect(critic.entries == 4 && critic.audit == Proportion(events: 1, trials: 2) && critic.rest == .none)
         #expect(critic.difference == nil && critic.excess == 0)
@@ -119,8 +120,8 @@ import Testing
         let interval = try #require(critic.inducedInterval)
         #expect(interval.lowerBound < 2 && interval.upperBound <= 4)
         // The raters of level 0: 2 labels, 1/1 wrong against the rest's 2/4: 2 × 0.5 = +1.
-        #expect(report.sources[1].entries == 2 && abs(report.sources[1].excess - 1) < 1e-12)
-        #expect(report.sources[1].induced == nil)
+        #expect(report.sources[0].entries == 2 && abs(report.sources[0].excess - 1) < 1e-12)
+        #expect(report.sources[0].induced == nil)
         // Of level 1: 5 labels, 2/4 against 1/1: 5 × −0.5 = −2.5, with Newcombe's interval scaled by 5.
         let raters1 = report.sources[2]
         #expect(abs(raters1.excess + 2.5) < 1e-12)

@@ -67,7 +67,7 @@ package enum ReportHTML {
         if !report.sources.isEmpty {
             body += "<h2>Sources: critics and raters by the errors they made</h2>\n"
             body +=
-                "<p>Excess errors: a source's entries × (its audited error rate − the rest of its kind's), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess + induced (docs/ANALYSIS.md, section 8).</p>\n"
+                "<p>Excess errors: a source's entries × (its audited error rate − the rest of its kind's), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess; induced errors are shown beside it (docs/ANALYSIS.md, section 8).</p>\n"
             body += forestChart(
                 report.sources.map { source in
                     (

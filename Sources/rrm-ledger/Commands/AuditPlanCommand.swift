@@ -33,7 +33,7 @@ struct AuditPlanCommand: LedgerCommand {
     var rateWidth = 0.10
 
     @Option(help: ArgumentHelp("Target spread of a relative risk's 95% interval, upper over lower, above 1.", valueName: "s"))
-    var ratioSpread = 3.0
+    var ratioSpread = 2.0
 
     @Option(help: "Output format: text (a summary and the first items), json or csv (the whole worklist).")
     var format: AuditPlanFormat = .text
