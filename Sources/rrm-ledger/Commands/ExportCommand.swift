@@ -53,8 +53,9 @@ struct ExportCommand: LedgerCommand {
         if since != nil && (lineage != nil || level != nil) {
             throw ValidationError("--since makes an incremental archive; it cannot be combined with --lineage or --level")
         }
-        if let level, level < 0 { throw ValidationError("--level must be 0 or more") }
-        if let depth, depth < 1 { throw ValidationError("--depth must be 1 or more") }
+        try checkOption("--level", level, in: OptionRange.level)
+        try checkOption("--depth", depth, in: OptionRange.depth)
+        try checkOption("--since", since, in: OptionRange.treeSize)
         _ = try linkClasses(via)
     }
 

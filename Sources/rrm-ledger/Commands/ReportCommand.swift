@@ -59,7 +59,7 @@ struct ReportCommand: LedgerCommand {
     var top = 10
 
     func validate() throws {
-        guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+        try checkOption("--top", top, in: OptionRange.listed)
     }
 
     func execute() throws {
