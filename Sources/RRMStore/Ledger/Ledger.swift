@@ -29,13 +29,24 @@ public final class Ledger: Sendable {
     }
 
     /// Creates a new, empty ledger file at `path`, with a new random origin (`LedgerOrigin`).
+    ///
+    /// The ledger is built in a temporary file beside `path` and linked into place complete
+    /// (link(2), which never replaces a name): of several processes creating the same ledger at
+    /// once exactly one succeeds, the others get `.alreadyExists`, and no process ever opens a
+    /// half-made ledger.
     /// - Throws: `LedgerError.alreadyExists` if anything is at `path`; `.storage` if it cannot be written.
     public static func create(at path: String) throws(LedgerError) -> Ledger {
-        if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path: path) }
+        try refuseAnything(at: path)
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).creating-\(UUID().uuidString)")
+            .path
+        // Leave nothing half-made behind.
+        defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
         do {
             // The creating connection is closed afterwards: it sized its page cache before the
-            // schema set the page size, so a fresh connection serves the new ledger.
-            let queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
+            // schema set the page size, so a fresh connection serves the new ledger. Closing the
+            // last connection checkpoints and removes the -wal file: the one file is the ledger.
+            let queue = try DatabaseQueue(path: temporary, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
             try queue.writeWithoutTransaction { db in
                 // The script sets the page size first (it applies only to an empty file), then
                 // creates the tables in a transaction of its own.
@@ -49,11 +60,27 @@ public final class Ledger: Sendable {
             }
             try queue.close()
         } catch {
-            // Leave nothing half-made behind.
-            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw LedgerError(error, path: path)
         }
+        guard link(temporary, path) == 0 else {
+            let code = errno
+            if code == EEXIST { throw .alreadyExists(path: path) }
+            throw .storage(path: path, detail: String(cString: strerror(code)))
+        }
+        // Make the new name durable, as the ledger's own writes are.
+        let folder = Foundation.open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
         return try open(at: path)
+    }
+
+    /// Refuses a path that names anything.
+    private static func refuseAnything(at path: String) throws(LedgerError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        throw .alreadyExists(path: path)
     }
 
     /// Opens an existing ledger, checking that it is one and that its schema is not newer.

@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import Testing
+
+/// The command line's edges (docs/RELIABILITY.md section 9): odd files where a ledger or an
+/// input is expected, and commands racing for the same file, all as real processes.
+@Suite struct HardeningTests {
+    /// Starts every command at once (each process configured first, then all launched in a
+    /// tight loop), waits for all and returns their results in order; a command still running
+    /// after `timeout` seconds is killed and reported as such.
+    static func race(_ cli: CLIProcess, _ commands: [[String]], timeout: Double = 20) throws -> [RaceResult] {
+        let processes = commands.map { cli.start($0) }
+        let pipes = processes.map { process -> (Pipe, Pipe) in
+            let pipes = (Pipe(), Pipe())
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = pipes.0
+            process.standardError = pipes.1
+            return pipes
+        }
+        for process in processes { try process.run() }
+        let deadline = Date().addingTimeInterval(timeout)
+        return zip(processes, pipes).map { process, pipes in
+            while process.isRunning && Date() < deadline { usleep(1000) }
+            let hung = process.isRunning
+            if hung { kill(process.processIdentifier, SIGKILL) }
+            let stdout = pipes.0.fileHandleForReading.readDataToEndOfFile()
+            let stderr = pipes.1.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return RaceResult(
+                status: process.terminationStatus, signalled: process.terminationReason != .exit || hung,
+                stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+
+    struct RaceResult {
+        let status: Int32
+        /// Ended by a signal (a trap), or killed for running past the timeout.
+        let signalled: Bool
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Files other than `keep` left in the folder: temporary files a command should have removed.
+    static func strays(_ cli: CLIProcess, keeping keep: Set<String>) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cli.folder.path)) ?? []
+        return names.filter { !keep.contains($0) }.sorted()
+    }
+
+    // MARK: - init racing init
+
+    @Test func concurrentInitsOfOnePathLeaveExactlyOneWinnerAndTheOthersExit73() throws {
+        let cli = try CLIProcess()
+        let rounds = Reliability.knob("RRM_HARDENING_ROUNDS", default: 25)
+        let processes = 6
+        var failures: [String] = []
+        for round in 0..<rounds {
+            let name = "r\(round).sqlite"
+            let results = try Self.race(cli, Array(repeating: ["init", "--ledger", name], count: processes))
+            let winners = results.filter { $0.status == 0 }.count
+            let refused = results.filter {
+                $0.status == 73 && $0.stderr == "rrm-ledger: error: \(name) already exists; refusing to overwrite it\n"
+            }
+            if winners != 1 || refused.count != processes - 1 || results.contains(where: \.signalled) {
+                failures.append("round \(round): " + results.map { "exit \($0.status) \($0.stderr.prefix(160))" }.joined(separator: " | "))
+                continue
+            }
+            let head = try cli.run(["head", "--ledger", name])
+            if head.status != 0 || !head.stdout.hasPrefix("0:") { failures.append("round \(round): head \(head.status) \(head.stderr)") }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of \(rounds) rounds failed:\n\(failures.joined(separator: "\n"))")
+        // No temporary ledger was left behind: only the ledgers (and their -wal/-shm files).
+        let strays = Self.strays(cli, keeping: []).filter { !$0.hasPrefix("r") }
+        #expect(strays.isEmpty, "\(strays)")
+        Reliability.report("init-race", ["cases": rounds, "processes": processes, "failures": failures.count])
+    }
+}
