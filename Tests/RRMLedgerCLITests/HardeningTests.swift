@@ -73,4 +73,71 @@ import Testing
         #expect(strays.isEmpty, "\(strays)")
         Reliability.report("init-race", ["cases": rounds, "processes": processes, "failures": failures.count])
     }
+
+    // MARK: - Odd files as --ledger
+
+    @Test func aFIFOOrAFolderAsTheLedgerIsRefusedAtOnceNotWaitedOn() throws {
+        let cli = try CLIProcess()
+        #expect(mkfifo(cli.path("pipe.sqlite"), 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: cli.path("folder.sqlite"), withIntermediateDirectories: false)
+        try cli.write(CommandLineTests.events, to: "events.jsonl")
+        var commands: [[String]] = []
+        for ledger in ["pipe.sqlite", "folder.sqlite"] {
+            commands += [
+                ["verify", "--ledger", ledger], ["head", "--ledger", ledger], ["append", "--ledger", ledger, "events.jsonl"],
+                ["report", "--ledger", ledger],
+            ]
+        }
+        let results = try Self.race(cli, commands, timeout: 10)
+        for (command, result) in zip(commands, results) {
+            #expect(!result.signalled, "\(command) hung or trapped")
+            #expect(result.status == 65, "\(command): \(result.stderr)")
+            let kind = command[2] == "pipe.sqlite" ? "a FIFO (named pipe)" : "a directory"
+            #expect(result.stderr == "rrm-ledger: error: \(command[2]) is not an rrm-ledger ledger (it is \(kind), not a regular file)\n")
+        }
+        #expect(try cli.run(["init", "--ledger", "pipe.sqlite"]).status == 73)
+    }
+
+    @Test func aSQLiteFileWithTheLedgersIdButNoTablesIsMalformedNotAnInternalError() throws {
+        let cli = try CLIProcess()
+        for version in [1, 2] {
+            let name = "hollow-v\(version).sqlite"
+            let queue = try DatabaseQueue(path: cli.path(name))
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA application_id = 1381125452; PRAGMA user_version = \(version)")
+                // One table of the schema, not the others: still not a ledger.
+                try db.execute(sql: "CREATE TABLE ledger_info (key TEXT PRIMARY KEY, value TEXT)")
+            }
+            try queue.close()
+            for command in [["verify"], ["head"], ["stats"], ["append", "-"]] {
+                let result = try cli.run(command + ["--ledger", name], stdin: CommandLineTests.events)
+                #expect(result.status == 65, "\(command) v\(version): \(result.stderr)")
+                #expect(
+                    result.stderr
+                        == "rrm-ledger: error: \(name) is not an rrm-ledger ledger (it has the ledger's application id but no entry, checkpoint table: a damaged or hand-made file)\n"
+                )
+            }
+        }
+    }
+
+    @Test func initRefusesADanglingSymbolicLinkAndFollowsNone() throws {
+        let cli = try CLIProcess()
+        try FileManager.default.createSymbolicLink(atPath: cli.path("l.sqlite"), withDestinationPath: "elsewhere.sqlite")
+        let result = try cli.run(["init", "--ledger", "l.sqlite"])
+        #expect(result.status == 73)
+        #expect(
+            result.stderr
+                == "rrm-ledger: error: l.sqlite is a symbolic link to elsewhere.sqlite, which does not exist; refusing to create a ledger through it (remove the link, or give the path it points to)\n"
+        )
+        // Nothing was created, through the link or beside it; the link is as it was.
+        #expect(Self.strays(cli, keeping: ["l.sqlite"]).isEmpty)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: cli.path("l.sqlite")) == "elsewhere.sqlite")
+        // A link to an existing ledger is that ledger for every other command; init still refuses it.
+        #expect(try cli.run(["init", "--ledger", "elsewhere.sqlite"]).status == 0)
+        #expect(try cli.run(["append", "--ledger", "l.sqlite", "-"], stdin: CommandLineTests.events).status == 0)
+        #expect(try cli.run(["verify", "--ledger", "l.sqlite"]).stdout.hasPrefix("ok: 5 entries verified"))
+        let again = try cli.run(["init", "--ledger", "l.sqlite"])
+        #expect(again.status == 73)
+        #expect(again.stderr == "rrm-ledger: error: l.sqlite already exists; refusing to overwrite it\n")
+    }
 }

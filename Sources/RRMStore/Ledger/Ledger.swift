@@ -33,8 +33,10 @@ public final class Ledger: Sendable {
     /// The ledger is built in a temporary file beside `path` and linked into place complete
     /// (link(2), which never replaces a name): of several processes creating the same ledger at
     /// once exactly one succeeds, the others get `.alreadyExists`, and no process ever opens a
-    /// half-made ledger.
-    /// - Throws: `LedgerError.alreadyExists` if anything is at `path`; `.storage` if it cannot be written.
+    /// half-made ledger. Anything at `path` is refused, a symbolic link included, even one to a
+    /// file that does not exist.
+    /// - Throws: `LedgerError.alreadyExists` if anything is at `path` (`.danglingLink` for a
+    ///   symbolic link to nothing); `.storage` if it cannot be written.
     public static func create(at path: String) throws(LedgerError) -> Ledger {
         try refuseAnything(at: path)
         let url = URL(fileURLWithPath: path)
@@ -64,7 +66,10 @@ public final class Ledger: Sendable {
         }
         guard link(temporary, path) == 0 else {
             let code = errno
-            if code == EEXIST { throw .alreadyExists(path: path) }
+            if code == EEXIST {
+                try refuseAnything(at: path)
+                throw .alreadyExists(path: path)
+            }
             throw .storage(path: path, detail: String(cString: strerror(code)))
         }
         // Make the new name durable, as the ledger's own writes are.
@@ -76,10 +81,14 @@ public final class Ledger: Sendable {
         return try open(at: path)
     }
 
-    /// Refuses a path that names anything.
+    /// Refuses a path that names anything, a symbolic link to nothing included.
     private static func refuseAnything(at path: String) throws(LedgerError) {
         var status = stat()
         guard lstat(path, &status) == 0 else { return }
+        if status.st_mode & S_IFMT == S_IFLNK, stat(path, &status) != 0 {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            throw .danglingLink(path: path, target: target)
+        }
         throw .alreadyExists(path: path)
     }
 
@@ -103,9 +112,13 @@ public final class Ledger: Sendable {
     package static func open(at path: String, readOnly: Bool, wait: Double, acceptingAnyDerivedSchema: Bool) throws(LedgerError)
         -> Ledger
     {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path: path) }
-        if isDirectory.boolValue { throw .notALedger(path: path, detail: "it is a directory") }
+        // stat(2) follows a symbolic link: a link to a ledger is that ledger. Anything but a
+        // regular file is refused before SQLite opens it (a FIFO would block the open forever).
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw errno == ENOENT ? .notFound(path: path) : .notALedger(path: path, detail: String(cString: strerror(errno)))
+        }
+        if let kind = fileKind(status.st_mode) { throw .notALedger(path: path, detail: "it is \(kind), not a regular file") }
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: readOnly, wait: wait))
@@ -199,6 +212,16 @@ public final class Ledger: Sendable {
             guard version >= LedgerSchema.oldestVersion else {
                 throw LedgerError.notALedger(path: path, detail: "schema version \(version) is not one this tool can read")
             }
+            let tables: [String] = try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            let missing = LedgerSchema.authoritativeTables.filter { name in !tables.contains(name) }
+            guard missing.isEmpty else {
+                throw LedgerError.notALedger(
+                    path: path,
+                    detail:
+                        "it has the ledger's application id but no \(missing.joined(separator: ", ")) table: a damaged or hand-made file")
+            }
             var upgradedFrom: Int?
             if version < LedgerSchema.version {
                 if readOnly {
@@ -255,6 +278,19 @@ public final class Ledger: Sendable {
         }
         let hash: Data = row["hash"]
         return ChainHead(seq: row["seq"], hash: Array(hash))
+    }
+}
+
+/// What a file that is not a regular file is, in words; `nil` for a regular file.
+private func fileKind(_ mode: mode_t) -> String? {
+    switch mode & S_IFMT {
+    case S_IFREG: return nil
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    default: return "a special file"
     }
 }
 

@@ -43,7 +43,7 @@ extension LedgerError {
         switch self {
         case .badEvent, .emptyInput, .notALedger, .newerSchema, .derivedSchemaMismatch: return 65  // EX_DATAERR
         case .notFound, .unreadableInput, .unknownEntry: return 66  // EX_NOINPUT
-        case .alreadyExists: return 73  // EX_CANTCREAT
+        case .alreadyExists, .danglingLink: return 73  // EX_CANTCREAT
         case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
         case .busy: return 75  // EX_TEMPFAIL
         case .database, .internalFailure: return 70  // EX_SOFTWARE
