@@ -140,4 +140,58 @@ import Testing
         #expect(again.status == 73)
         #expect(again.stderr == "rrm-ledger: error: l.sqlite already exists; refusing to overwrite it\n")
     }
+
+    // MARK: - Outputs that must not be overwritten
+
+    @Test func exportsAndReportsRacingForOneOutFileLeaveOneWinnerAndTheOthersExit73() throws {
+        let cli = try CommandLineTests().populated()
+        let rounds = Reliability.knob("RRM_HARDENING_ROUNDS", default: 25) / 2
+        let processes = 4
+        var failures: [String] = []
+        for round in 0..<rounds {
+            for (command, name) in [(["export"], "a\(round).tgz"), (["report", "--format", "json"], "r\(round).json")] {
+                let arguments = command + ["--ledger", "l.sqlite", "--out", name]
+                let results = try Self.race(cli, Array(repeating: arguments, count: processes))
+                let winners = results.filter { $0.status == 0 }.count
+                let refused = results.filter {
+                    $0.status == 73 && $0.stderr == "rrm-ledger: error: \(name) already exists; refusing to overwrite it\n"
+                }
+                if winners != 1 || refused.count != processes - 1 || results.contains(where: \.signalled) {
+                    failures.append("\(name): " + results.map { "exit \($0.status) \($0.stderr.prefix(120))" }.joined(separator: " | "))
+                }
+            }
+            // The winner's file is whole.
+            let archive = try cli.run(["verify-archive", "a\(round).tgz"])
+            if archive.status != 0 { failures.append("a\(round).tgz does not verify: \(archive.stdout)") }
+            let report = try JSONSerialization.jsonObject(with: cli.bytes("r\(round).json") ?? Data()) as? [String: Any]
+            if report == nil { failures.append("r\(round).json is not whole") }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of \(2 * rounds) races failed:\n\(failures.joined(separator: "\n"))")
+        let strays = Self.strays(cli, keeping: []).filter { $0.hasPrefix(".") }
+        #expect(strays.isEmpty, "\(strays)")
+        Reliability.report("out-race", ["cases": 2 * rounds, "processes": processes, "failures": failures.count])
+    }
+
+    @Test func everyOutFileIsRefusedWhenItExistsUnlessForceReplacesIt() throws {
+        let cli = try CommandLineTests().populated()
+        for (command, name) in [(["export"], "a.tgz"), (["report"], "r.txt")] {
+            try cli.write("precious\n", to: name)
+            let refused = try cli.run(command + ["--ledger", "l.sqlite", "--out", name])
+            #expect(refused.status == 73, "\(command): \(refused.stderr)")
+            #expect(refused.stderr == "rrm-ledger: error: \(name) already exists; refusing to overwrite it\n")
+            #expect(refused.stdout.isEmpty)
+            #expect(cli.bytes(name) == Data("precious\n".utf8))
+            let forced = try cli.run(command + ["--ledger", "l.sqlite", "--out", name, "--force"])
+            #expect(forced.status == 0, "\(command): \(forced.stderr)")
+            #expect(cli.bytes(name) != Data("precious\n".utf8))
+        }
+        #expect(try cli.run(["verify-archive", "a.tgz"]).status == 0)
+        #expect(String(decoding: cli.bytes("r.txt") ?? Data(), as: UTF8.self).contains("chain verified"))
+        // A dangling symbolic link is something at the path too: refused, not followed.
+        try FileManager.default.createSymbolicLink(atPath: cli.path("link.tgz"), withDestinationPath: "nowhere.tgz")
+        #expect(try cli.run(["export", "--ledger", "l.sqlite", "--out", "link.tgz"]).status == 73)
+        #expect(try cli.run(["report", "--ledger", "l.sqlite", "--out", "link.tgz"]).status == 73)
+        #expect(!FileManager.default.fileExists(atPath: cli.path("nowhere.tgz")))
+        #expect(Self.strays(cli, keeping: []).filter { $0.hasPrefix(".") }.isEmpty)
+    }
 }

@@ -39,9 +39,7 @@ public final class Ledger: Sendable {
     ///   symbolic link to nothing); `.storage` if it cannot be written.
     public static func create(at path: String) throws(LedgerError) -> Ledger {
         try refuseAnything(at: path)
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).creating-\(UUID().uuidString)")
-            .path
+        let temporary = FilePublishing.temporaryPath(beside: path)
         // Leave nothing half-made behind.
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
         do {
@@ -64,19 +62,12 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(error, path: path)
         }
-        guard link(temporary, path) == 0 else {
-            let code = errno
+        if let code = FilePublishing.publish(temporary, as: path, replacing: false) {
             if code == EEXIST {
                 try refuseAnything(at: path)
                 throw .alreadyExists(path: path)
             }
             throw .storage(path: path, detail: String(cString: strerror(code)))
-        }
-        // Make the new name durable, as the ledger's own writes are.
-        let folder = Foundation.open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
         }
         return try open(at: path)
     }

@@ -19,6 +19,9 @@ struct ExportCommand: LedgerCommand {
     @Option(help: ArgumentHelp("The archive to write; it must not exist.", valueName: "file"))
     var out: String
 
+    @Flag(help: "Replace the archive if it exists (atomically, once the new one is complete).")
+    var force = false
+
     @Option(help: ArgumentHelp("Why the archive is made (kept in its manifest).", valueName: "text"))
     var note: String?
 
@@ -71,9 +74,11 @@ struct ExportCommand: LedgerCommand {
     }
 
     func execute() throws {
+        try refuseExistingOutput(out, force: force)
         let source = try openLedger(ledger, readOnly: true)
         let started = Date()
-        let summary = try source.exportArchive(to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise))
+        let summary = try source.exportArchive(
+            to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise, replacing: force))
         let seconds = Date().timeIntervalSince(started)
         switch output.format {
         case .text:

@@ -49,8 +49,11 @@ struct ReportCommand: LedgerCommand {
     @Option(help: "Output format: text, json or html (one self-contained page with charts).")
     var format: ReportFormat = .text
 
-    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output; it must not exist.", valueName: "file"))
     var out: String?
+
+    @Flag(help: "With --out, replace the file if it exists (atomically).")
+    var force = false
 
     @Option(help: ArgumentHelp("Analyse what follows if this entry was wrong, instead of the known errors.", valueName: "id"))
     var assumeErroneous: String?
@@ -63,6 +66,7 @@ struct ReportCommand: LedgerCommand {
     }
 
     func execute() throws {
+        if let out { try refuseExistingOutput(out, force: force) }
         let target = try openLedger(ledger, readOnly: true)
         if let assumeErroneous { _ = try target.entry(id: assumeErroneous) }
         let showProgress = Output.showsProgress
@@ -79,11 +83,7 @@ struct ReportCommand: LedgerCommand {
         case .html: text = ReportHTML.render(report, ledger: target.path)
         }
         if let out {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
-                throw LedgerError.storage(path: out, detail: error.localizedDescription)
-            }
+            try writeOutput(Array(text.utf8), to: out, force: force)
             Output.line("report written to \(out)")
         } else {
             print(text, terminator: "")

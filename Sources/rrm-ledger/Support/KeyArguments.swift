@@ -50,6 +50,26 @@ func readTextFile(_ path: String, limit: Int) throws(LedgerError) -> String {
     return text
 }
 
+/// Refuses an `--out` file that exists, unless `--force`: early, before the work that would
+/// write it. The refusal that holds under races is the one `writeOutput` and export make when
+/// they put the file in place.
+///
+/// - Throws: `LedgerError.alreadyExists` (73).
+func refuseExistingOutput(_ path: String, force: Bool) throws(LedgerError) {
+    var status = stat()
+    if !force && lstat(path, &status) == 0 { throw .alreadyExists(path: path) }
+}
+
+/// Writes an `--out` file whole (`FilePublishing`): it appears complete or not at all, and an
+/// existing file is refused, even one another command created meanwhile, unless `force`.
+///
+/// - Throws: `LedgerError.alreadyExists` (73), `.storage` (74).
+func writeOutput(_ bytes: [UInt8], to path: String, force: Bool) throws(LedgerError) {
+    guard let (operation, code) = FilePublishing.write(bytes, to: path, replacing: force) else { return }
+    if code == EEXIST && operation == "link" { throw .alreadyExists(path: path) }
+    throw .storage(path: path, detail: "\(operation): \(String(cString: strerror(code)))")
+}
+
 extension Output {
     /// Prints text that already ends in a newline (a signed note, a proof) exactly as it is.
     static func verbatim(_ text: String) {
