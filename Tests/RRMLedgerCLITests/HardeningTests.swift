@@ -194,4 +194,54 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.path("nowhere.tgz")))
         #expect(Self.strays(cli, keeping: []).filter { $0.hasPrefix(".") }.isEmpty)
     }
+
+    // MARK: - Oversized input
+
+    /// Runs `rrm-ledger` through `sh -c`, with `script` (where "$RRM" is the binary) in an address
+    /// space of `megabytes`: a command that read a 300 MB input whole could not run.
+    static func runCapped(_ cli: CLIProcess, megabytes: Int, _ script: String) throws -> CLIProcess.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v \(megabytes * 1000); \(script)"]
+        process.currentDirectoryURL = cli.folder
+        var environment = ProcessInfo.processInfo.environment
+        environment["RRM"] = CLIProcess.binary.path
+        process.environment = environment
+        return try CLIProcess.collect(process)
+    }
+
+    @Test func oversizedProofsStatesAndKeysAreRefusedBeforeTheyAreReadWhole() throws {
+        let cli = try CommandLineTests().populated()
+        #expect(try cli.run(["keygen", "--ledger", "l.sqlite", "--out", "k"]).status == 0)
+        #expect(try cli.run(["checkpoint", "--ledger", "l.sqlite", "--key", "k.key"]).status == 0)
+        // Sparse 300 MB files: their size is what matters, not their bytes.
+        let big = 300 << 20
+        for name in ["big.proof", "state/checkpoint", "big.pub"] {
+            try FileManager.default.createDirectory(atPath: cli.path("state"), withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: cli.path(name), contents: nil))
+            #expect(truncate(cli.path(name), off_t(big)) == 0)
+        }
+        let cases: [(script: String, message: String)] = [
+            (#""$RRM" verify-proof big.proof --key k.pub"#, "big.proof: malformed proof: \(big) bytes, more than the limit of \(17 << 20)"),
+            (
+                #"head -c 314572800 /dev/zero | "$RRM" verify-proof - --key k.pub"#,
+                "standard input: malformed proof: more than the limit of \(17 << 20) bytes"
+            ),
+            (
+                #""$RRM" audit --ledger l.sqlite --key k.pub --state state"#,
+                "state/checkpoint (the trusted checkpoint): malformed note: \(big) bytes, more than the limit of \(1 << 20)"
+            ),
+            (#""$RRM" verify-proof - --key big.pub < /dev/null"#, "'big.pub' is larger than 65536 bytes; it is not a key file"),
+        ]
+        for (script, message) in cases {
+            let result = try Self.runCapped(cli, megabytes: 250, script)
+            #expect(result.status == 65, "\(script): \(result.stderr)")
+            #expect(result.stderr == "rrm-ledger: error: \(message)\n", "\(script)")
+        }
+        #expect(fileSize(cli.path("state/checkpoint")) == big)
+        // A FIFO with no writer is read as the empty input it is, not waited on.
+        #expect(mkfifo(cli.path("pipe.proof"), 0o644) == 0)
+        let fifo = try Self.race(cli, [["verify-proof", "pipe.proof", "--key", "k.pub"]], timeout: 10)[0]
+        #expect(!fifo.signalled && fifo.status == 65, "\(fifo.stderr)")
+    }
 }

@@ -26,26 +26,23 @@ func readSigner(_ path: String) throws(LedgerError) -> NoteSigner {
     }
 }
 
-/// Reads a whole text file, or standard input for "-", up to `limit` bytes.
+/// Reads a whole text file, or standard input for "-", up to `limit` bytes (`SmallFile`: an
+/// oversized input is refused before it is read whole).
 ///
-/// - Throws: `LedgerError.unreadableInput`.
+/// - Throws: `LedgerError.unreadableInput` (66) when it cannot be read; `.proofRefused` (65)
+///   when it is larger than `limit` or not UTF-8.
 func readTextFile(_ path: String, limit: Int) throws(LedgerError) -> String {
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadableInput(source: path, detail: "no such file")
-        }
-        guard !isDirectory.boolValue, let contents = FileManager.default.contents(atPath: path) else {
-            throw .unreadableInput(source: path, detail: isDirectory.boolValue ? "it is a folder" : "it cannot be read")
-        }
-        data = contents
+    let source = path == "-" ? "standard input" : path
+    let bytes: [UInt8]
+    do {
+        bytes = try SmallFile.read(path, limit: limit)
+    } catch .tooLarge(let size, let limit) {
+        throw .proofRefused(source: source, .malformed(line: nil, SmallFile.Failure.tooLarge(bytes: size, limit: limit).detail))
+    } catch {
+        throw .unreadableInput(source: path, detail: error.detail)
     }
-    guard data.count <= limit else { throw .unreadableInput(source: path, detail: "\(data.count) bytes, more than the limit of \(limit)") }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw .proofRefused(source: path == "-" ? "standard input" : path, .malformed(line: nil, "not valid UTF-8"))
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw .proofRefused(source: source, .malformed(line: nil, "not valid UTF-8"))
     }
     return text
 }
