@@ -97,7 +97,7 @@ package enum ReportText {
             "direct: entries reached along evaluation links (exact); training: entries reached through training, weighted by the error's share of each model's signal; naive: entries reachable through training at all"
         )
         for (rank, root) in report.rootErrors.enumerated() {
-            let type = root.errorType.map { ", \($0)" } ?? ""
+            let type = root.errorType.map { ", \(TerminalText.escaped($0))" } ?? ""
             out.append(
                 "\(String(format: "%2d", rank + 1)). \(root.kind.rawValue) \"\(root.id)\" (level \(root.level)\(type)): radius \(String(format: "%.2f", root.radius))"
             )
@@ -143,8 +143,9 @@ package enum ReportText {
         if !types.isEmpty {
             out.append("")
             out.append("ERROR TYPES BY LEVEL (latest findings saying erroneous)")
-            let widths = [5] + types.map { max(8, $0.count) }
-            out.append(row(["level"] + types, widths))
+            let names = types.map { TerminalText.escaped($0) }
+            let widths = [5] + names.map { max(8, $0.count) }
+            out.append(row(["level"] + names, widths))
             for level in report.levels {
                 out.append(row([String(level.level)] + types.map { String(level.errorTypes[$0] ?? 0) }, widths))
             }

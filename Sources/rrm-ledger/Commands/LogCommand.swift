@@ -45,7 +45,7 @@ struct LogCommand: LedgerCommand {
                     "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
                     "body": try entry.bodyValue(),
                 ]
-                Output.line(CanonicalJSON.string(line))
+                Output.jsonLine(CanonicalJSON.string(line))
             }
         }
     }

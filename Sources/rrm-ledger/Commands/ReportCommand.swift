@@ -78,7 +78,7 @@ struct ReportCommand: LedgerCommand {
         if showProgress { Output.endProgress() }
         let text: String
         switch format {
-        case .text: text = ReportText.render(report, ledger: target.path) + "\n"
+        case .text: text = TerminalText.escaped(ReportText.render(report, ledger: target.path), keepingLineBreaks: true) + "\n"
         case .json: text = report.json.prettyPrinted() + "\n"
         case .html: text = ReportHTML.render(report, ledger: target.path)
         }
