@@ -22,11 +22,14 @@ public struct ExportOptions: Sendable {
     /// Replace person ids (`human:…` raters and auditors) with pseudonyms, consistent within the
     /// archive and unlinkable across archives (see `Pseudonyms`).
     public var pseudonymise: Bool
+    /// Replace a file already at the archive's path (atomically) instead of refusing it.
+    public var replacing: Bool
 
-    public init(selection: ArchiveSelection = .full, note: String? = nil, pseudonymise: Bool = false) {
+    public init(selection: ArchiveSelection = .full, note: String? = nil, pseudonymise: Bool = false, replacing: Bool = false) {
         self.selection = selection
         self.note = note
         self.pseudonymise = pseudonymise
+        self.replacing = replacing
     }
 }
 
@@ -39,22 +42,22 @@ public struct ExportSummary: Sendable {
 
 extension Ledger {
     /// Writes an archive (docs/ARCHIVES.md), streamed from one read snapshot through zlib into a
-    /// temporary file beside `path` and renamed into place at the end: memory stays flat, and a
-    /// failed export leaves nothing behind. The entries are read and encoded on a thread of their
+    /// temporary file beside `path` and linked into place at the end (`FilePublishing`): memory
+    /// stays flat, a failed export leaves nothing behind, and of two exports to one path at once
+    /// only one succeeds (unless `options.replacing`, when the later replaces the earlier whole). The entries are read and encoded on a thread of their
     /// own while this thread compresses.
-    /// - Throws: `LedgerError.alreadyExists` if `path` exists; `.noCheckpoint` when a slice or an
+    /// - Throws: `LedgerError.alreadyExists` if `path` exists (when it is made, or when the archive
+    ///   is to be put there) and `options.replacing` is false; `.noCheckpoint` when a slice or an
     ///   increment has no checkpoint to be verified against; `ArchiveError.io` when writing fails.
     public func exportArchive(to path: String, _ options: ExportOptions = ExportOptions()) throws -> ExportSummary {
-        if FileManager.default.fileExists(atPath: path) { throw LedgerError.alreadyExists(path: path) }
+        if !options.replacing && FileManager.default.fileExists(atPath: path) { throw LedgerError.alreadyExists(path: path) }
         // A slice's lineage is walked before the snapshot: it may load the whole graph.
         var lineage: Set<Int32>?
         if case .slice(let id?, let query, _) = options.selection {
             let answer = try self.lineage(of: id, query, listing: LineageListing(limit: nil))
             lineage = Set(answer.closure.steps.map(\.seq))
         }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
-            .path
+        let temporary = FilePublishing.temporaryPath(beside: path)
         let descriptor = Foundation.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw ArchiveError.io(path: path, detail: String(cString: strerror(errno))) }
         var success = false
@@ -66,8 +69,10 @@ extension Ledger {
         let writer = ArchiveWriter(ledgerPath: self.path, options: options, lineage: lineage)
         let manifest = try writer.write(to: gzip)
         try gzip.finish()
-        guard fsync(descriptor) == 0, rename(temporary, path) == 0 else {
-            throw ArchiveError.io(path: path, detail: String(cString: strerror(errno)))
+        guard fsync(descriptor) == 0 else { throw ArchiveError.io(path: path, detail: String(cString: strerror(errno))) }
+        if let code = FilePublishing.publish(temporary, as: path, replacing: options.replacing) {
+            if code == EEXIST { throw LedgerError.alreadyExists(path: path) }
+            throw ArchiveError.io(path: path, detail: String(cString: strerror(code)))
         }
         success = true
         return ExportSummary(manifest: manifest, bytes: gzip.compressedBytes)

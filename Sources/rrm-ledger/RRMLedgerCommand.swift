@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RRMLedger
 
 /// `rrm-ledger`: the audit and provenance ledger for recursive reward modelling pipelines.
@@ -22,4 +23,24 @@ struct RRMLedgerCommand: ParsableCommand {
             RebuildCommand.self, SimulateCommand.self, DemoCommand.self,
             KeygenCommand.self, CheckpointCommand.self, ProveCommand.self, VerifyProofCommand.self, AuditCommand.self,
         ])
+
+    /// As ArgumentParser's own `main`, but its messages, which repeat what was typed (an unknown
+    /// option, a refused value), go through `TerminalText` first.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = TerminalText.escaped(fullMessage(for: error), keepingLineBreaks: true)
+            if !message.isEmpty {
+                if code == .success {
+                    print(message)
+                } else {
+                    FileHandle.standardError.write(Data((message + "\n").utf8))
+                }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -30,6 +30,32 @@ import Testing
         #expect(report?["intact"] as? Bool == true)
     }
 
+    @Test func importWithoutAKeySaysTheSignatureWasNotChecked() throws {
+        let cli = try signed()
+        #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "a.tar.gz"]).status == 0)
+        #expect(try cli.run(["keygen", "--name", "someone-else", "--out", "other"]).status == 0)
+        // Without --key the archive is taken whatever key signed it: the output must say so.
+        let unchecked = try cli.run(["import", "--ledger", "c1.sqlite", "a.tar.gz"])
+        #expect(unchecked.status == 0, "\(unchecked.stderr)")
+        #expect(unchecked.stdout.contains("\ncheckpoint: "))
+        #expect(unchecked.stdout.hasSuffix(", signature NOT checked (give --key)\n"))
+        let json = try cli.run(["import", "--ledger", "c2.sqlite", "a.tar.gz", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["signature_checked"] as? Bool == false)
+        let checked = try cli.run(["import", "--ledger", "c3.sqlite", "a.tar.gz", "--key", "k.pub"])
+        #expect(checked.status == 0, "\(checked.stderr)")
+        #expect(checked.stdout.contains(", signed by rrm-ledger/"))
+        #expect(!checked.stdout.contains("NOT checked"))
+        let checkedJSON = try cli.run(["import", "--ledger", "c4.sqlite", "a.tar.gz", "--key", "k.pub", "--format", "json"])
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(checkedJSON.stdout.utf8)) as? [String: Any])?["signature_checked"] as? Bool == true
+        )
+        // With another key the import is refused, and nothing is made.
+        let wrongKey = try cli.run(["import", "--ledger", "c5.sqlite", "a.tar.gz", "--key", "other.pub"])
+        #expect(wrongKey.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: cli.path("c5.sqlite")))
+    }
+
     @Test func aDamagedArchiveFailsWithOneLinePerFaultOrExit65() throws {
         let cli = try signed()
         #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "a.tar.gz"]).status == 0)

@@ -45,7 +45,7 @@ import Testing
         #expect(try String(contentsOfFile: cli.path("new.csv"), encoding: .utf8).hasPrefix("order,id,seq"))
         for (arguments, message) in [
             (["--budget", "0"], "--budget must be from 1 to 10,000,000, not 0"),
-            (["--budget", "5", "--ratio-spread", "1"], "--ratio-spread must be above 1"),
+            (["--budget", "5", "--ratio-spread", "1"], "--ratio-spread must be from 1.001 to 1,000, not 1"),
             (["--budget", "5", "--rate-width", "nan"], "--rate-width must be from 0.001 to 1"),
         ] {
             let result = try cli.run(["audit-plan", "--ledger", "s.sqlite"] + arguments)

@@ -127,7 +127,7 @@ package enum ReportText {
                 let worst = level.raters.filter { $0.audit.trials > 0 }.sorted {
                     ($0.audit.rate, $0.audit.trials) > ($1.audit.rate, $1.audit.trials)
                 }
-                let shown = worst.prefix(3).map { "\($0.rater) \($0.audit.events)/\($0.audit.trials)" }.joined(separator: ", ")
+                let shown = worst.prefix(3).map { "\(TerminalText.escaped($0.rater)) \($0.audit.events)/\($0.audit.trials)" }.joined(separator: ", ")
                 out += wrapped(
                     "level \(level.level): \(level.raters.count) raters, χ² = \(String(format: "%.2f", level.statistic)) (\(level.degreesOfFreedom) df, \(level.permuted ? "permutation" : "χ²") \(p(level.pValue))); highest: \(shown)",
                     indent: "    ")
@@ -140,7 +140,7 @@ package enum ReportText {
             out.append("KNOWN ERRORS BY CLASS (same kind, level, producer and error type; by total blast radius)")
             for (rank, group) in report.rootErrorGroups.enumerated() {
                 out += wrapped(
-                    "\(String(format: "%2d", rank + 1)). \(group.name): \(grouped(group.count)) known error\(group.count == 1 ? "" : "s"), radius \(group.radiusRange) each, \(String(format: "%.4g", group.totalRadius)) together; e.g. \(group.examples.joined(separator: ", "))",
+                    "\(String(format: "%2d", rank + 1)). \(TerminalText.escaped(group.name)): \(grouped(group.count)) known error\(group.count == 1 ? "" : "s"), radius \(group.radiusRange) each, \(String(format: "%.4g", group.totalRadius)) together; e.g. \(group.examples.joined(separator: ", "))",
                     indent: "    ")
             }
         }
@@ -151,7 +151,7 @@ package enum ReportText {
             "direct: entries reached along evaluation links (exact); training: entries reached through training, weighted by the error's share of each model's signal; naive: entries reachable through training at all"
         )
         for (rank, root) in report.rootErrors.enumerated() {
-            let type = root.errorType.map { ", \($0)" } ?? ""
+            let type = root.errorType.map { ", \(TerminalText.escaped($0))" } ?? ""
             out.append(
                 "\(String(format: "%2d", rank + 1)). \(root.kind.rawValue) \"\(root.id)\" (level \(root.level)\(type)): radius \(String(format: "%.2f", root.radius))"
             )
@@ -197,8 +197,9 @@ package enum ReportText {
         if !types.isEmpty {
             out.append("")
             out.append("ERROR TYPES BY LEVEL (latest findings saying erroneous)")
-            let widths = [5] + types.map { max(8, $0.count) }
-            out.append(tableRow(["level"] + types, widths))
+            let names = types.map { TerminalText.escaped($0) }
+            let widths = [5] + names.map { max(8, $0.count) }
+            out.append(tableRow(["level"] + names, widths))
             for level in report.levels {
                 out.append(tableRow([String(level.level)] + types.map { String(level.errorTypes[$0] ?? 0) }, widths))
             }

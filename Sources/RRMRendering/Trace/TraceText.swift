@@ -15,7 +15,7 @@ package enum TraceText {
     package static func render(_ trace: ErrorTrace, verified: Bool, limit: Int) -> String {
         var lines: [String] = []
         let start = trace.start
-        let type = trace.errorType.map { " (\($0))" } ?? ""
+        let type = trace.errorType.map { " (\(TerminalText.escaped($0)))" } ?? ""
         lines.append("trace of \(start.kind.rawValue) \"\(start.id)\" at level \(start.level): \(audit(trace.startAudit))\(type)")
         if !verified { lines.append("WARNING: the chain was not verified") }
         lines.append("followed as if it were wrong; training shares are the error's part of each model's signal")

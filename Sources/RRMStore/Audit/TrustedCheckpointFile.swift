@@ -25,13 +25,21 @@ public struct TrustedCheckpointFile: Sendable {
     /// The trusted checkpoint, or `nil` when there is none yet (first use).
     ///
     /// - Throws: `LedgerError.unreadableInput` when the file cannot be read; `.proofRefused`
-    ///   when it is not a checkpoint signed by `verifier` for `origin`.
+    ///   when it is larger than a note may be (refused before it is read whole) or not a
+    ///   checkpoint signed by `verifier` for `origin`.
     public func load(verifier: NoteVerifier, origin: String?) throws(LedgerError) -> VerifiedCheckpoint? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadableInput(source: path, detail: "the trusted checkpoint cannot be read")
+        let limit = NoteLimits.standard.maxNoteBytes
+        let data: [UInt8]
+        do {
+            data = try SmallFile.read(path, limit: limit)
+        } catch .notFound {
+            return nil
+        } catch .tooLarge(let bytes, let limit) {
+            throw .proofRefused(source: "\(path) (the trusted checkpoint)", .note(.noteTooLarge(bytes: bytes ?? limit + 1, limit: limit)))
+        } catch {
+            throw .unreadableInput(source: path, detail: "the trusted checkpoint cannot be read: \(error.detail)")
         }
-        guard let note = String(data: data, encoding: .utf8) else {
+        guard let note = String(validating: data, as: UTF8.self) else {
             throw .proofRefused(source: "\(path) (the trusted checkpoint)", .note(.invalidUTF8))
         }
         do {

@@ -29,13 +29,24 @@ public final class Ledger: Sendable {
     }
 
     /// Creates a new, empty ledger file at `path`, with a new random origin (`LedgerOrigin`).
-    /// - Throws: `LedgerError.alreadyExists` if anything is at `path`; `.storage` if it cannot be written.
+    ///
+    /// The ledger is built in a temporary file beside `path` and linked into place complete
+    /// (link(2), which never replaces a name): of several processes creating the same ledger at
+    /// once exactly one succeeds, the others get `.alreadyExists`, and no process ever opens a
+    /// half-made ledger. Anything at `path` is refused, a symbolic link included, even one to a
+    /// file that does not exist.
+    /// - Throws: `LedgerError.alreadyExists` if anything is at `path` (`.danglingLink` for a
+    ///   symbolic link to nothing); `.storage` if it cannot be written.
     public static func create(at path: String) throws(LedgerError) -> Ledger {
-        if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path: path) }
+        try refuseAnything(at: path)
+        let temporary = FilePublishing.temporaryPath(beside: path)
+        // Leave nothing half-made behind.
+        defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
         do {
             // The creating connection is closed afterwards: it sized its page cache before the
-            // schema set the page size, so a fresh connection serves the new ledger.
-            let queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
+            // schema set the page size, so a fresh connection serves the new ledger. Closing the
+            // last connection checkpoints and removes the -wal file: the one file is the ledger.
+            let queue = try DatabaseQueue(path: temporary, configuration: configuration(readOnly: false, wait: defaultWaitSeconds))
             try queue.writeWithoutTransaction { db in
                 // The script sets the page size first (it applies only to an empty file), then
                 // creates the tables in a transaction of its own.
@@ -49,11 +60,27 @@ public final class Ledger: Sendable {
             }
             try queue.close()
         } catch {
-            // Leave nothing half-made behind.
-            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw LedgerError(error, path: path)
         }
+        if let code = FilePublishing.publish(temporary, as: path, replacing: false) {
+            if code == EEXIST {
+                try refuseAnything(at: path)
+                throw .alreadyExists(path: path)
+            }
+            throw .storage(path: path, detail: String(cString: strerror(code)))
+        }
         return try open(at: path)
+    }
+
+    /// Refuses a path that names anything, a symbolic link to nothing included.
+    private static func refuseAnything(at path: String) throws(LedgerError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        if status.st_mode & S_IFMT == S_IFLNK, stat(path, &status) != 0 {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            throw .danglingLink(path: path, target: target)
+        }
+        throw .alreadyExists(path: path)
     }
 
     /// Opens an existing ledger, checking that it is one and that its schema is not newer.
@@ -76,9 +103,13 @@ public final class Ledger: Sendable {
     package static func open(at path: String, readOnly: Bool, wait: Double, acceptingAnyDerivedSchema: Bool) throws(LedgerError)
         -> Ledger
     {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path: path) }
-        if isDirectory.boolValue { throw .notALedger(path: path, detail: "it is a directory") }
+        // stat(2) follows a symbolic link: a link to a ledger is that ledger. Anything but a
+        // regular file is refused before SQLite opens it (a FIFO would block the open forever).
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw errno == ENOENT ? .notFound(path: path) : .notALedger(path: path, detail: String(cString: strerror(errno)))
+        }
+        if let kind = fileKind(status.st_mode) { throw .notALedger(path: path, detail: "it is \(kind), not a regular file") }
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: readOnly, wait: wait))
@@ -172,6 +203,16 @@ public final class Ledger: Sendable {
             guard version >= LedgerSchema.oldestVersion else {
                 throw LedgerError.notALedger(path: path, detail: "schema version \(version) is not one this tool can read")
             }
+            let tables: [String] = try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            let missing = LedgerSchema.authoritativeTables.filter { name in !tables.contains(name) }
+            guard missing.isEmpty else {
+                throw LedgerError.notALedger(
+                    path: path,
+                    detail:
+                        "it has the ledger's application id but no \(missing.joined(separator: ", ")) table: a damaged or hand-made file")
+            }
             var upgradedFrom: Int?
             if version < LedgerSchema.version {
                 if readOnly {
@@ -228,6 +269,19 @@ public final class Ledger: Sendable {
         }
         let hash: Data = row["hash"]
         return ChainHead(seq: row["seq"], hash: Array(hash))
+    }
+}
+
+/// What a file that is not a regular file is, in words; `nil` for a regular file.
+private func fileKind(_ mode: mode_t) -> String? {
+    switch mode & S_IFMT {
+    case S_IFREG: return nil
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    default: return "a special file"
     }
 }
 

@@ -7,6 +7,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(path: String)
     /// `init` on a path that already holds a file.
     case alreadyExists(path: String)
+    /// `init` on a symbolic link to a file that does not exist: refused rather than followed.
+    case danglingLink(path: String, target: String)
     /// The file is not an rrm-ledger ledger (not SQLite, or another application's database).
     case notALedger(path: String, detail: String)
     /// The ledger was written by a newer rrm-ledger.
@@ -87,6 +89,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no ledger at \(path) (create one with `rrm-ledger init --ledger \(path)`)"
         case .alreadyExists(let path):
             return "\(path) already exists; refusing to overwrite it"
+        case .danglingLink(let path, let target):
+            return "\(path) is a symbolic link to \(target), which does not exist; refusing to create a ledger through it "
+                + "(remove the link, or give the path it points to)"
         case .notALedger(let path, let detail):
             return "\(path) is not an rrm-ledger ledger (\(detail))"
         case .newerSchema(let path, let found, let supported):

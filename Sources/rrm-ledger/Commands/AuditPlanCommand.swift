@@ -32,30 +32,32 @@ struct AuditPlanCommand: LedgerCommand {
     @Option(help: ArgumentHelp("Target width of a rate's 95% interval, from 0.001 to 1 (0.10: ±5 points).", valueName: "w"))
     var rateWidth = 0.10
 
-    @Option(help: ArgumentHelp("Target spread of a relative risk's 95% interval, upper over lower, above 1.", valueName: "s"))
+    @Option(help: ArgumentHelp("Target spread of a relative risk's 95% interval, upper over lower, from 1.001 to 1,000.", valueName: "s"))
     var ratioSpread = 2.0
 
     @Option(help: "Output format: text (a summary and the first items), json or csv (the whole worklist).")
     var format: AuditPlanFormat = .text
 
-    @Option(help: ArgumentHelp("Write to this file instead of standard output (it must not exist).", valueName: "file"))
+    @Option(help: ArgumentHelp("Write to this file instead of standard output (it must not exist, unless --force).", valueName: "file"))
     var out: String?
 
+    @Flag(help: "With --out: replace an existing file (atomically).")
+    var force = false
+
     func validate() throws {
-        guard (1...10_000_000).contains(budget) else { throw ValidationError("--budget must be from 1 to 10,000,000, not \(budget)") }
-        guard rateWidth >= 0.001, rateWidth <= 1 else { throw ValidationError("--rate-width must be from 0.001 to 1, not \(rateWidth)") }
-        guard ratioSpread > 1, ratioSpread <= 1_000 else {
-            throw ValidationError("--ratio-spread must be above 1 and at most 1,000, not \(ratioSpread)")
-        }
+        try checkOption("--budget", budget, in: OptionRange.auditBudget)
+        try checkOption("--rate-width", rateWidth, in: OptionRange.rateWidth)
+        try checkOption("--ratio-spread", ratioSpread, in: OptionRange.ratioSpread)
     }
 
     func execute() throws {
+        if let out { try refuseExistingOutput(out, force: force) }
         let target = try openLedger(ledger, readOnly: true)
         let plan = try AuditPlan.make(
             target, AuditPlan.Options(budget: budget, seed: seed, rateWidth: rateWidth, ratioSpread: ratioSpread))
         let text: String
         switch format {
-        case .text: text = AuditPlanRendering.text(plan, ledger: target.path)
+        case .text: text = TerminalText.escaped(AuditPlanRendering.text(plan, ledger: target.path), keepingLineBreaks: true)
         case .json: text = AuditPlanRendering.json(plan).prettyPrinted() + "\n"
         case .csv: text = AuditPlanRendering.csv(plan)
         }
@@ -63,25 +65,7 @@ struct AuditPlanCommand: LedgerCommand {
             print(text, terminator: "")
             return
         }
-        try writeNewFile(Data(text.utf8), to: out)
+        try writeOutput(Array(text.utf8), to: out, force: force)
         Output.line("audit plan of \(grouped(plan.worklist.count)) entries written to \(out)")
-    }
-}
-
-/// Writes `data` to a new file at `path`, refusing (73) to replace one that exists: written beside
-/// it first, then linked into place, which fails if the name was taken meanwhile.
-func writeNewFile(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
-    do {
-        try data.write(to: temporary, options: .withoutOverwriting)
-    } catch {
-        throw LedgerError.storage(path: path, detail: error.localizedDescription)
-    }
-    defer { unlink(temporary.path) }
-    guard link(temporary.path, path) == 0 else {
-        let code = errno
-        if code == EEXIST { throw LedgerError.alreadyExists(path: path) }
-        throw LedgerError.storage(path: path, detail: String(cString: strerror(code)))
     }
 }

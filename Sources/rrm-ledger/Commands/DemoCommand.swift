@@ -24,7 +24,7 @@ struct DemoCommand: LedgerCommand {
     var seed: UInt64 = 7
 
     func validate() throws {
-        guard (1...1_000_000).contains(outputs) else { throw ValidationError("--outputs must be from 1 to 1,000,000") }
+        try checkOption("--outputs", outputs, in: OptionRange.demoOutputs)
     }
 
     func execute() throws {

@@ -19,6 +19,9 @@ struct ExportCommand: LedgerCommand {
     @Option(help: ArgumentHelp("The archive to write; it must not exist.", valueName: "file"))
     var out: String
 
+    @Flag(help: "Replace the archive if it exists (atomically, once the new one is complete).")
+    var force = false
+
     @Option(help: ArgumentHelp("Why the archive is made (kept in its manifest).", valueName: "text"))
     var note: String?
 
@@ -53,8 +56,9 @@ struct ExportCommand: LedgerCommand {
         if since != nil && (lineage != nil || level != nil) {
             throw ValidationError("--since makes an incremental archive; it cannot be combined with --lineage or --level")
         }
-        if let level, level < 0 { throw ValidationError("--level must be 0 or more") }
-        if let depth, depth < 1 { throw ValidationError("--depth must be 1 or more") }
+        try checkOption("--level", level, in: OptionRange.level)
+        try checkOption("--depth", depth, in: OptionRange.depth)
+        try checkOption("--since", since, in: OptionRange.treeSize)
         _ = try linkClasses(via)
     }
 
@@ -70,9 +74,11 @@ struct ExportCommand: LedgerCommand {
     }
 
     func execute() throws {
+        try refuseExistingOutput(out, force: force)
         let source = try openLedger(ledger, readOnly: true)
         let started = Date()
-        let summary = try source.exportArchive(to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise))
+        let summary = try source.exportArchive(
+            to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise, replacing: force))
         let seconds = Date().timeIntervalSince(started)
         switch output.format {
         case .text:

@@ -35,8 +35,17 @@ struct ImportCommand: LedgerCommand {
                 "imported \(grouped(summary.manifest.entries)) entries from \(file) into \(ledger.path) (\(String(format: "%.1f", seconds)) s)"
             )
             Output.line("head \(summary.head)")
+            if let checkpoint = summary.manifest.checkpoint {
+                // As verify-archive says it: without --key the checkpoint proves the archive is
+                // whole, not who signed it.
+                let signature = verifier.map { "signed by \($0.name)" } ?? "signature NOT checked (give --key)"
+                Output.line("checkpoint: \(grouped(checkpoint.size)) entries, \(signature)")
+            }
         case .json:
-            Output.json(["ledger": .string(ledger.path), "entries": .number(Double(summary.manifest.entries)), "head": summary.head.json])
+            Output.json([
+                "ledger": .string(ledger.path), "entries": .number(Double(summary.manifest.entries)), "head": summary.head.json,
+                "signature_checked": .bool(verifier != nil && summary.manifest.checkpoint != nil),
+            ])
         }
     }
 }

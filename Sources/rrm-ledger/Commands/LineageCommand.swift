@@ -53,9 +53,9 @@ struct LineageCommand: LedgerCommand {
 
     func validate() throws {
         _ = try classes()
-        if let depth, depth < 1 { throw ValidationError("--depth must be 1 or more") }
-        if let level, level < 0 { throw ValidationError("--level must be 0 or more") }
-        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+        try checkOption("--depth", depth, in: OptionRange.depth)
+        try checkOption("--level", level, in: OptionRange.level)
+        try checkOption("--limit", limit, in: OptionRange.listed)
     }
 
     private func classes() throws -> Set<LinkClass> {

@@ -25,9 +25,9 @@ struct LogCommand: LedgerCommand {
     var limit: Int?
 
     func validate() throws {
-        if let level, level < 0 { throw ValidationError("--level must be 0 or more") }
-        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
-        guard from >= 1 else { throw ValidationError("--from must be 1 or more") }
+        try checkOption("--level", level, in: OptionRange.level)
+        try checkOption("--limit", limit, in: OptionRange.listed)
+        try checkOption("--from", from, in: OptionRange.seq)
     }
 
     func execute() throws {
@@ -45,7 +45,7 @@ struct LogCommand: LedgerCommand {
                     "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
                     "body": try entry.bodyValue(),
                 ]
-                Output.line(CanonicalJSON.string(line))
+                Output.jsonLine(CanonicalJSON.string(line))
             }
         }
     }

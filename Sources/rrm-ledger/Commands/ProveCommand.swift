@@ -31,7 +31,7 @@ struct ProveCommand: ParsableCommand {
         var checkpoint: UInt64?
 
         func validate() throws {
-            if let checkpoint, checkpoint < 1 { throw ValidationError("--checkpoint must be a tree size, 1 or more") }
+            try checkOption("--checkpoint", checkpoint, in: OptionRange.treeSize)
         }
 
         func execute() throws {
@@ -69,7 +69,8 @@ struct ProveCommand: ParsableCommand {
         var newSize: UInt64?
 
         func validate() throws {
-            guard oldSize >= 1 else { throw ValidationError("OLD_SIZE must be 1 or more") }
+            try checkOption("OLD_SIZE", oldSize, in: OptionRange.treeSize)
+            try checkOption("NEW_SIZE", newSize, in: OptionRange.treeSize)
             if let newSize, newSize < oldSize {
                 throw ValidationError("NEW_SIZE (\(newSize)) must not be smaller than OLD_SIZE (\(oldSize))")
             }

@@ -32,7 +32,7 @@ struct RebuildCommand: LedgerCommand {
     var wait: Double = Ledger.defaultWaitSeconds
 
     func validate() throws {
-        guard wait >= 0 && wait.isFinite else { throw ValidationError("--wait must be a number of seconds, 0 or more") }
+        try checkOption("--wait", wait, in: OptionRange.waitSeconds, unit: "seconds")
     }
 
     func execute() throws {

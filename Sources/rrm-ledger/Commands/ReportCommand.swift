@@ -53,8 +53,11 @@ struct ReportCommand: LedgerCommand {
     @Option(help: "Output format: text, json or html (one self-contained page with charts).")
     var format: ReportFormat = .text
 
-    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output; it must not exist.", valueName: "file"))
     var out: String?
+
+    @Flag(help: "With --out, replace the file if it exists (atomically).")
+    var force = false
 
     @Option(help: ArgumentHelp("Analyse what follows if this entry was wrong, instead of the known errors.", valueName: "id"))
     var assumeErroneous: String?
@@ -63,10 +66,11 @@ struct ReportCommand: LedgerCommand {
     var top = 10
 
     func validate() throws {
-        guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+        try checkOption("--top", top, in: OptionRange.listed)
     }
 
     func execute() throws {
+        if let out { try refuseExistingOutput(out, force: force) }
         let target = try openLedger(ledger, readOnly: true)
         if let assumeErroneous { _ = try target.entry(id: assumeErroneous) }
         let showProgress = Output.showsProgress
@@ -98,16 +102,12 @@ struct ReportCommand: LedgerCommand {
         }
         let text: String
         switch format {
-        case .text: text = ReportText.render(report, ledger: target.path) + "\n"
+        case .text: text = TerminalText.escaped(ReportText.render(report, ledger: target.path), keepingLineBreaks: true) + "\n"
         case .json: text = report.json.prettyPrinted() + "\n"
         case .html: text = ReportHTML.render(report, ledger: target.path)
         }
         if let out {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
-                throw LedgerError.storage(path: out, detail: error.localizedDescription)
-            }
+            try writeOutput(Array(text.utf8), to: out, force: force)
             Output.line("report written to \(out)")
         } else {
             print(text, terminator: "")

@@ -16,7 +16,7 @@ struct ShowCommand: LedgerCommand {
     var limit = 20
 
     func validate() throws {
-        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+        try checkOption("--limit", limit, in: OptionRange.listed)
     }
 
     func execute() throws {
@@ -34,10 +34,10 @@ struct ShowCommand: LedgerCommand {
             Output.line("prev_hash  \(Hex.encode(entry.prevHash))")
             if let finding {
                 let body = try finding.bodyValue()
-                let type = body["error_type"]?.stringValue.map { " (\($0))" } ?? ""
-                Output.line(
-                    "finding    \(body["verdict"]?.stringValue ?? "?")\(type) by \(body["auditor"]?.stringValue ?? "?") in \"\(finding.id)\""
-                )
+                // Free text: escaped whole, so that not even a line feed or tab in it shapes the output.
+                let type = body["error_type"]?.stringValue.map { " (\(TerminalText.escaped($0)))" } ?? ""
+                let auditor = TerminalText.escaped(body["auditor"]?.stringValue ?? "?")
+                Output.line("finding    \(body["verdict"]?.stringValue ?? "?")\(type) by \(auditor) in \"\(finding.id)\"")
             } else {
                 Output.line("finding    none: not audited")
             }

@@ -102,9 +102,13 @@ struct SimulationOptions: ParsableArguments {
             }
         }
         if outputs != nil && entries != nil { problems.append("give --outputs or --entries, not both") }
-        if let entries, entries < 10 { problems.append("--entries must be at least 10, not \(entries)") }
+        if let entries, !OptionRange.simulatedEntries.contains(entries) {
+            problems.append(
+                "--entries must be from \(OptionRange.simulatedEntries.lowerBound) to \(grouped(OptionRange.simulatedEntries.upperBound)), not \(entries)"
+            )
+        }
         if let outputs { p.outputsPerLevel = outputs }
-        if let entries, entries >= 10 {
+        if let entries, OptionRange.simulatedEntries.contains(entries) {
             p.outputsPerLevel = SimulationParameters.outputsPerLevel(
                 forEntries: entries, levels: levels, auditRate: auditRate, datasetSize: max(1, datasetSize))
         }

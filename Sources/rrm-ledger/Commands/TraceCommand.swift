@@ -23,7 +23,7 @@ struct TraceCommand: LedgerCommand {
     var limit = 20
 
     func validate() throws {
-        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+        try checkOption("--limit", limit, in: OptionRange.listed)
     }
 
     func execute() throws {

@@ -44,7 +44,7 @@ struct VerifyCommand: LedgerCommand {
             throw ValidationError(
                 "--expect-head must be SEQ:HASH with a 64-digit hex hash, as `rrm-ledger head` prints it; got \"\(expectHead)\"")
         }
-        guard workers >= 1 && workers <= 64 else { throw ValidationError("--workers must be from 1 to 64") }
+        try checkOption("--workers", workers, in: OptionRange.workers)
         if deep && skipStorageCheck {
             throw ValidationError("--deep includes SQLite's integrity check; it cannot be combined with --skip-storage-check")
         }

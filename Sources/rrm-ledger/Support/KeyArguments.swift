@@ -26,28 +26,45 @@ func readSigner(_ path: String) throws(LedgerError) -> NoteSigner {
     }
 }
 
-/// Reads a whole text file, or standard input for "-", up to `limit` bytes.
+/// Reads a whole text file, or standard input for "-", up to `limit` bytes (`SmallFile`: an
+/// oversized input is refused before it is read whole).
 ///
-/// - Throws: `LedgerError.unreadableInput`.
+/// - Throws: `LedgerError.unreadableInput` (66) when it cannot be read; `.proofRefused` (65)
+///   when it is larger than `limit` or not UTF-8.
 func readTextFile(_ path: String, limit: Int) throws(LedgerError) -> String {
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadableInput(source: path, detail: "no such file")
-        }
-        guard !isDirectory.boolValue, let contents = FileManager.default.contents(atPath: path) else {
-            throw .unreadableInput(source: path, detail: isDirectory.boolValue ? "it is a folder" : "it cannot be read")
-        }
-        data = contents
+    let source = path == "-" ? "standard input" : path
+    let bytes: [UInt8]
+    do {
+        bytes = try SmallFile.read(path, limit: limit)
+    } catch .tooLarge(let size, let limit) {
+        throw .proofRefused(source: source, .malformed(line: nil, SmallFile.Failure.tooLarge(bytes: size, limit: limit).detail))
+    } catch {
+        throw .unreadableInput(source: path, detail: error.detail)
     }
-    guard data.count <= limit else { throw .unreadableInput(source: path, detail: "\(data.count) bytes, more than the limit of \(limit)") }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw .proofRefused(source: path == "-" ? "standard input" : path, .malformed(line: nil, "not valid UTF-8"))
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw .proofRefused(source: source, .malformed(line: nil, "not valid UTF-8"))
     }
     return text
+}
+
+/// Refuses an `--out` file that exists, unless `--force`: early, before the work that would
+/// write it. The refusal that holds under races is the one `writeOutput` and export make when
+/// they put the file in place.
+///
+/// - Throws: `LedgerError.alreadyExists` (73).
+func refuseExistingOutput(_ path: String, force: Bool) throws(LedgerError) {
+    var status = stat()
+    if !force && lstat(path, &status) == 0 { throw .alreadyExists(path: path) }
+}
+
+/// Writes an `--out` file whole (`FilePublishing`): it appears complete or not at all, and an
+/// existing file is refused, even one another command created meanwhile, unless `force`.
+///
+/// - Throws: `LedgerError.alreadyExists` (73), `.storage` (74).
+func writeOutput(_ bytes: [UInt8], to path: String, force: Bool) throws(LedgerError) {
+    guard let (operation, code) = FilePublishing.write(bytes, to: path, replacing: force) else { return }
+    if code == EEXIST && operation == "link" { throw .alreadyExists(path: path) }
+    throw .storage(path: path, detail: "\(operation): \(String(cString: strerror(code)))")
 }
 
 extension Output {

@@ -43,7 +43,7 @@ extension LedgerError {
         switch self {
         case .badEvent, .emptyInput, .notALedger, .newerSchema, .derivedSchemaMismatch: return 65  // EX_DATAERR
         case .notFound, .unreadableInput, .unknownEntry: return 66  // EX_NOINPUT
-        case .alreadyExists: return 73  // EX_CANTCREAT
+        case .alreadyExists, .danglingLink: return 73  // EX_CANTCREAT
         case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
         case .busy: return 75  // EX_TEMPFAIL
         case .database, .internalFailure: return 70  // EX_SOFTWARE
@@ -73,23 +73,29 @@ extension ArchiveError {
     }
 }
 
-/// Writing to standard output and standard error.
+/// Writing to standard output and standard error. Text goes through `TerminalText`, so that
+/// no control character of user data reaches a terminal raw; JSON is printed exactly.
 enum Output {
     static func line(_ text: String) {
-        print(text)
+        print(TerminalText.escaped(text, keepingLineBreaks: true))
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data("rrm-ledger: error: \(text)\n".utf8))
+        FileHandle.standardError.write(Data("rrm-ledger: error: \(TerminalText.escaped(text, keepingLineBreaks: true))\n".utf8))
     }
 
     /// Something the user should know that is not the command's result, on standard error.
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data("rrm-ledger: \(text)\n".utf8))
+        FileHandle.standardError.write(Data("rrm-ledger: \(TerminalText.escaped(text, keepingLineBreaks: true))\n".utf8))
     }
 
     static func json(_ value: JSONValue) {
         print(value.prettyPrinted())
+    }
+
+    /// One line of JSON (JSON Lines), exactly as encoded.
+    static func jsonLine(_ text: String) {
+        print(text)
     }
 
     /// Whether standard error is a terminal, where progress lines make sense.
@@ -97,7 +103,7 @@ enum Output {
 
     /// Overwrites the current terminal line on standard error.
     static func progress(_ text: String) {
-        FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
+        FileHandle.standardError.write(Data("\r\(TerminalText.escaped(text))\u{1B}[K".utf8))
     }
 
     static func endProgress() {
