@@ -127,7 +127,8 @@ package enum ReportText {
                 let worst = level.raters.filter { $0.audit.trials > 0 }.sorted {
                     ($0.audit.rate, $0.audit.trials) > ($1.audit.rate, $1.audit.trials)
                 }
-                let shown = worst.prefix(3).map { "\(TerminalText.escaped($0.rater)) \($0.audit.events)/\($0.audit.trials)" }.joined(separator: ", ")
+                let shown = worst.prefix(3).map { "\(TerminalText.escaped($0.rater)) \($0.audit.events)/\($0.audit.trials)" }.joined(
+                    separator: ", ")
                 out += wrapped(
                     "level \(level.level): \(level.raters.count) raters, χ² = \(String(format: "%.2f", level.statistic)) (\(level.degreesOfFreedom) df, \(level.permuted ? "permutation" : "χ²") \(p(level.pValue))); highest: \(shown)",
                     indent: "    ")
