@@ -193,10 +193,13 @@ private final class ArchiveWriter {
                 guard let entryHash = try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [Int64(size)]) else {
                     throw LedgerError.treeSizeBeyondLedger(size: size, entries: head.seq)
                 }
+                guard let entryHash = SHA256Hash(bytes: entryHash) else {
+                    throw LedgerError.malformedRow(
+                        table: "entry", row: Int64(size), column: "hash", problem: "\(entryHash.count) bytes where a SHA-256 digest has 32")
+                }
                 base = ArchiveManifest.Base(
-                    size: size, rootHash: try tree.rootHash(size: size).bytes, entryHash: Array(entryHash),
-                    frontier: frontier.hashes.map(\.bytes),
-                    consistency: try tree.consistencyProof(oldSize: size, newSize: newest).map(\.bytes))
+                    size: size, rootHash: try tree.rootHash(size: size), entryHash: entryHash, frontier: frontier.hashes,
+                    consistency: try tree.consistencyProof(oldSize: size, newSize: newest))
             }
 
             // Counts first: the manifest comes before the entries.
@@ -229,7 +232,11 @@ private final class ArchiveWriter {
                 if census.int64(3) != 0 { pseudonymised += 1 }
             }
             census.reset()
-            let facts = checkpoint.map { ArchiveManifest.CheckpointFacts(size: UInt64($0[0] as Int64), rootHash: Array($0[1] as Data)) }
+            let facts = try checkpoint.map { row in
+                let size: Int64 = try row.stored(0, "size", table: "checkpoint", row: 0)
+                return ArchiveManifest.CheckpointFacts(
+                    size: UInt64(size), rootHash: try row.storedDigest(1, "root", table: "checkpoint", row: size))
+            }
             let manifest = ArchiveManifest(
                 created: Timestamp.now(), selection: selection, note: options.note, entries: total, firstSeq: firstSelected,
                 lastSeq: lastSelected, counts: counts, head: head, origin: origin, sliceDescription: sliceDescription,
@@ -257,12 +264,13 @@ private final class ArchiveWriter {
                 let level = Int(rows.int64(1))
                 guard filter?(seq, level) ?? true else { continue }
                 var entry = ArchivedEntry(
-                    seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: Array(rows.bytes(3)), hash: Array(rows.bytes(4)))
+                    seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: try rows.storedDigest(3, "prev_hash", row: seq),
+                    hash: try rows.storedDigest(4, "hash", row: seq))
                 if proofs, let size = checkpointSize {
                     entry.proof = try tree.inclusionProof(index: UInt64(seq - 1), size: size).map(\.bytes)
                 }
                 if let pseudonyms, let replaced = pseudonyms.pseudonymised(entry.body) {
-                    entry.bodyDigest = entry.body.withUnsafeBytes { Array(ChainHash.bodyDigest($0)) }
+                    entry.bodyDigest = entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) }
                     entry.body = replaced
                 }
                 let line = entry.line()

@@ -55,10 +55,10 @@ extension Ledger {
                 throw ArchiveError.notImportable(
                     path: archivePath,
                     detail:
-                        "it continues a ledger of \(base.size) entries ending in \(Hex.encode(base.entryHash).prefix(16))…, and \(ledgerPath) ends at \(head.seq):\(Hex.encode(head.hash).prefix(16))…"
+                        "it continues a ledger of \(base.size) entries ending in \(base.entryHash.hex.prefix(16))…, and \(ledgerPath) ends at \(head.seq):\(head.hash.hex.prefix(16))…"
                 )
             }
-            guard try ledger.rootHash(size: base.size).bytes == base.rootHash else {
+            guard try ledger.rootHash(size: base.size) == base.rootHash else {
                 throw ArchiveError.notImportable(
                     path: archivePath, detail: "its base tree root is not \(ledgerPath)'s: the ledgers have forked")
             }

@@ -1,4 +1,3 @@
-import Crypto
 import RRMFormat
 import RRMStore
 
@@ -112,7 +111,7 @@ public final class PipelineSimulator {
                 outputLine.string("task", "\(Self.categoryNames[category % Self.categoryNames.count])-\(index % 997)")
                 let content = Self.content(category: category, index: index)
                 outputLine.string("content", content)
-                outputLine.string("content_sha256", Hex.encode(SHA256.hash(data: Array(content.utf8))))
+                outputLine.string("content_sha256", SHA256Hash.of(content.utf8).hex)
                 try emit(outputLine.finish())
                 try truth?(
                     TruthRecord(

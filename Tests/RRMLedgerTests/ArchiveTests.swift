@@ -320,7 +320,7 @@ enum Crafted {
         let manifest = ArchiveManifest(
             created: "2026-01-01T00:00:00Z", selection: .full, note: nil, entries: entries, firstSeq: 1, lastSeq: Int64(entries),
             counts: [:],
-            head: ChainHead(seq: Int64(entries), hash: [UInt8](repeating: 1, count: 32)), origin: nil, checkpoint: nil)
+            head: ChainHead(seq: Int64(entries), hash: SHA256Hash(bytes: [UInt8](repeating: 1, count: 32))!), origin: nil, checkpoint: nil)
         return Member(name: ArchiveFormat.manifestMember, bytes: Array(manifest.json.prettyPrinted().utf8))
     }
 

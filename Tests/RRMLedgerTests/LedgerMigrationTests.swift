@@ -153,7 +153,7 @@ import Testing
 
     /// The head, the root, the inclusion proof of entry 11 and the consistency proof from size 5,
     /// as a ledger gives them.
-    static func proofs(_ ledger: Ledger) throws -> (head: ChainHead, root: MerkleDigest, inclusion: String, consistency: String) {
+    static func proofs(_ ledger: Ledger) throws -> (head: ChainHead, root: SHA256Hash, inclusion: String, consistency: String) {
         (
             try ledger.head(), try ledger.rootHash(size: UInt64(Fixture.entryCount)),
             try ledger.inclusionProofBundle(id: "label-1a").text, try ledger.consistencyProofBundle(oldSize: 5).text

@@ -20,7 +20,7 @@ import Testing
             let stored = try TreeFixtures.storedNodes(temp)
             #expect(stored == expected, "after \(appended) entries")
             #expect(stored.count == appended - appended.nonzeroBitCount)
-            #expect(try temp.ledger.treeHead() == TreeHead(size: UInt64(appended), rootHash: MerkleDigest(bytes: naive.root(appended))!))
+            #expect(try temp.ledger.treeHead() == TreeHead(size: UInt64(appended), rootHash: SHA256Hash(bytes: naive.root(appended))!))
         }
     }
 

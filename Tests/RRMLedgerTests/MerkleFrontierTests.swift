@@ -28,7 +28,7 @@ import Testing
         }
         let expected = Set(
             naive.perfectSubtrees(Self.largestCheckedSize).map {
-                MerkleNode(level: $0.key.level, index: UInt64($0.key.index), hash: MerkleDigest(bytes: $0.value)!)
+                MerkleNode(level: $0.key.level, index: UInt64($0.key.index), hash: SHA256Hash(bytes: $0.value)!)
             })
         #expect(nodes.allNodes == expected)
         #expect(nodes.count == 2 * 300 - 300.nonzeroBitCount)

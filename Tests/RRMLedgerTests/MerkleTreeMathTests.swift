@@ -32,7 +32,7 @@ import Testing
         var mismatches: [String] = []
         for n in 1...Self.largestCheckedSize {
             let size = UInt64(n)
-            let root = MerkleDigest(bytes: naive.root(n))!
+            let root = SHA256Hash(bytes: naive.root(n))!
             for m in 0..<n {
                 let (proof, reads) = try nodes.measuringReads(upTo: size) { try math.inclusionProof(index: UInt64(m), size: size) }
                 checked += 1
@@ -58,7 +58,7 @@ import Testing
         var mismatches: [String] = []
         for n in 0...Self.largestCheckedSize {
             let newSize = UInt64(n)
-            let newRoot = MerkleDigest(bytes: naive.root(n))!
+            let newRoot = SHA256Hash(bytes: naive.root(n))!
             for m in 0...n {
                 let oldSize = UInt64(m)
                 let (proof, reads) = try nodes.measuringReads(upTo: newSize) {
@@ -71,7 +71,7 @@ import Testing
                 if reads > 2 * Self.height(newSize) + 1 { mismatches.append("PROOF(\(m), D[\(n)]) read \(reads) nodes") }
                 do {
                     try MerkleProofVerifier.verifyConsistency(
-                        oldSize: oldSize, newSize: newSize, oldRoot: MerkleDigest(bytes: naive.root(m))!, newRoot: newRoot, proof: proof)
+                        oldSize: oldSize, newSize: newSize, oldRoot: SHA256Hash(bytes: naive.root(m))!, newRoot: newRoot, proof: proof)
                 } catch {
                     mismatches.append("PROOF(\(m), D[\(n)]) refused: \(error)")
                 }
@@ -156,9 +156,9 @@ import Testing
         let count: UInt64 = (1 << 17) + 12345
         let nodes = InMemoryMerkleNodes()
         var frontier = MerkleFrontier()
-        var roots: [UInt64: MerkleDigest] = [:]
+        var roots: [UInt64: SHA256Hash] = [:]
         let sizes: Set<UInt64> = [1, 2, 3, 1000, 4096, 65535, 65536, 65537, 100_000, 1 << 17, count - 1, count]
-        var leafHashes: [MerkleDigest] = []
+        var leafHashes: [SHA256Hash] = []
         for index in 0..<count {
             let leafHash = MerkleHash.leafHash(Array("entry \(index)".utf8))
             leafHashes.append(leafHash)

@@ -65,7 +65,7 @@ import Testing
         let verifier = try NoteVerifier(parsing: vectors.verifier_key)
         let inclusion = try InclusionProofBundle(parsing: vectors.inclusion_proof_entry_5)
         #expect(try inclusion.verify(with: verifier, origin: vectors.origin).rootHash.hex == vectors.roots[7])
-        #expect(Hex.encode(inclusion.entryHash) == vectors.entry_hashes[4])
+        #expect(inclusion.entryHash.hex == vectors.entry_hashes[4])
         let consistency = try ConsistencyProofBundle(parsing: vectors.consistency_proof_3_to_7)
         let verified = try consistency.verify(with: verifier, origin: vectors.origin)
         #expect(verified.oldCheckpoint?.note == vectors.checkpoint_3)

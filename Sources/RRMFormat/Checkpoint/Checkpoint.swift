@@ -8,25 +8,21 @@
 ///
 /// Every line ends in "\n" and none is empty. The text is the body of a `SignedNote`.
 public struct Checkpoint: Sendable, Hashable {
-    /// Bytes of a root hash (SHA-256).
-    public static let rootHashByteCount = 32
-
     /// The log's identity, e.g. `example.com/ledger`; by the specification's advice it is also
     /// the name of the key that signs.
     public let origin: String
     /// The number of leaves in the tree.
     public let size: UInt64
     /// The RFC 6962 / RFC 9162 Merkle tree root at `size`.
-    public let rootHash: [UInt8]
+    public let rootHash: SHA256Hash
     /// Optional opaque lines after the root hash (the specification advises against them).
     public let extensions: [String]
 
     /// A checkpoint from its parts.
     ///
     /// - Throws: `CheckpointError` when a part could not be written as a valid line: an empty or
-    ///   multi-line origin or extension, a control character, or a root hash not of 32 bytes.
-    public init(origin: String, size: UInt64, rootHash: [UInt8], extensions: [String] = []) throws(CheckpointError) {
-        guard rootHash.count == Self.rootHashByteCount else { throw .rootHashWrongLength(rootHash.count) }
+    ///   multi-line origin or extension, or a control character.
+    public init(origin: String, size: UInt64, rootHash: SHA256Hash, extensions: [String] = []) throws(CheckpointError) {
         for (offset, line) in ([origin] + extensions).enumerated() {
             let number = offset == 0 ? 1 : offset + 3
             try Self.checkLine(Array(line.utf8)[...], line: number)
@@ -52,14 +48,14 @@ public struct Checkpoint: Sendable, Hashable {
         self.origin = lineTexts[0]
         self.size = try Self.parseSize(lineTexts[1])
         guard let hash = NoteKey.decodeBase64(lineTexts[2]) else { throw .rootHashNotBase64 }
-        guard hash.count == Self.rootHashByteCount else { throw .rootHashWrongLength(hash.count) }
-        self.rootHash = hash
+        guard let rootHash = SHA256Hash(bytes: hash) else { throw .rootHashWrongLength(hash.count) }
+        self.rootHash = rootHash
         self.extensions = Array(lineTexts.dropFirst(3))
     }
 
     /// The checkpoint text, each line ending in "\n": the note text to sign.
     public var text: String {
-        var out = "\(origin)\n\(size)\n\(NoteKey.base64(rootHash))\n"
+        var out = "\(origin)\n\(size)\n\(rootHash.base64)\n"
         for line in extensions {
             out += line
             out += "\n"

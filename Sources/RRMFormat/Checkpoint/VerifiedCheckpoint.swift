@@ -12,7 +12,7 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
     public var size: UInt64 { checkpoint.size }
 
     /// The root hash.
-    public var rootHash: MerkleDigest { MerkleDigest(bytes: checkpoint.rootHash)! }
+    public var rootHash: SHA256Hash { checkpoint.rootHash }
 
     /// Reads a signed checkpoint, checks its signature by `verifier` and, when given, its origin.
     ///

@@ -12,7 +12,7 @@ public struct MerkleFrontier: Sendable, Equatable {
 
     /// The roots of the perfect subtrees along the right edge, one per set bit of `size`, the
     /// largest (leftmost) first.
-    public private(set) var hashes: [MerkleDigest]
+    public private(set) var hashes: [SHA256Hash]
 
     /// The frontier of the empty tree.
     public init() {
@@ -21,7 +21,7 @@ public struct MerkleFrontier: Sendable, Equatable {
     }
 
     /// A frontier saved earlier, or `nil` unless there is one hash per set bit of `size`.
-    public init?(size: UInt64, hashes: [MerkleDigest]) {
+    public init?(size: UInt64, hashes: [SHA256Hash]) {
         guard hashes.count == size.nonzeroBitCount else { return nil }
         self.size = size
         self.hashes = hashes
@@ -31,7 +31,7 @@ public struct MerkleFrontier: Sendable, Equatable {
     ///
     /// - Throws: What the node source throws, for instance when it holds fewer than `size` leaves.
     public init(size: UInt64, nodes: some MerkleNodeSource) throws {
-        var hashes: [MerkleDigest] = []
+        var hashes: [SHA256Hash] = []
         hashes.reserveCapacity(size.nonzeroBitCount)
         var start: UInt64 = 0
         var level = UInt64.bitWidth - 1
@@ -47,7 +47,7 @@ public struct MerkleFrontier: Sendable, Equatable {
     }
 
     /// MTH of the tree: the frontier folded from the right.
-    public var rootHash: MerkleDigest {
+    public var rootHash: SHA256Hash {
         guard var root = hashes.last else { return MerkleHash.emptyRoot }
         for hash in hashes.dropLast().reversed() {
             root = MerkleHash.nodeHash(hash, root)
@@ -59,7 +59,7 @@ public struct MerkleFrontier: Sendable, Equatable {
     ///
     /// If `store` throws, the frontier is left as it was, so it stays in step with a store whose
     /// transaction is rolled back.
-    public mutating func append(leafHash: MerkleDigest, store: (MerkleNode) throws -> Void) rethrows {
+    public mutating func append(leafHash: SHA256Hash, store: (MerkleNode) throws -> Void) rethrows {
         precondition(size < UInt64.max, "Merkle tree full")
         let newSize = size + 1
         try store(MerkleNode(level: 0, index: size, hash: leafHash))
@@ -77,7 +77,7 @@ public struct MerkleFrontier: Sendable, Equatable {
 
     /// Appends a leaf and returns the nodes it completes, the leaf first, then upwards.
     @discardableResult
-    public mutating func append(leafHash: MerkleDigest) -> [MerkleNode] {
+    public mutating func append(leafHash: SHA256Hash) -> [MerkleNode] {
         var completed: [MerkleNode] = []
         append(leafHash: leafHash) { completed.append($0) }
         return completed

@@ -7,7 +7,7 @@ public enum MerkleProofVerifier {
     ///
     /// - Throws: `MerkleProofError` saying which check failed.
     public static func verifyInclusion(
-        leafHash: MerkleDigest, index: UInt64, size: UInt64, proof: [MerkleDigest], root: MerkleDigest
+        leafHash: SHA256Hash, index: UInt64, size: UInt64, proof: [SHA256Hash], root: SHA256Hash
     ) throws(MerkleProofError) {
         // Step 1.
         guard index < size else { throw .indexBeyondSize(index: index, size: size) }
@@ -45,7 +45,7 @@ public enum MerkleProofVerifier {
     ///
     /// - Throws: `MerkleProofError` saying which check failed.
     public static func verifyConsistency(
-        oldSize: UInt64, newSize: UInt64, oldRoot: MerkleDigest, newRoot: MerkleDigest, proof: [MerkleDigest]
+        oldSize: UInt64, newSize: UInt64, oldRoot: SHA256Hash, newRoot: SHA256Hash, proof: [SHA256Hash]
     ) throws(MerkleProofError) {
         guard oldSize <= newSize else { throw .oldSizeBeyondNewSize(oldSize: oldSize, newSize: newSize) }
         if oldSize == newSize || oldSize == 0 {
@@ -121,13 +121,13 @@ public enum MerkleProofVerifier {
             proof: digests(proof))
     }
 
-    private static func digest(_ bytes: [UInt8], _ role: MerkleProofError.HashRole) throws(MerkleProofError) -> MerkleDigest {
-        guard let digest = MerkleDigest(bytes: bytes) else { throw .wrongHashLength(role, length: bytes.count) }
+    private static func digest(_ bytes: [UInt8], _ role: MerkleProofError.HashRole) throws(MerkleProofError) -> SHA256Hash {
+        guard let digest = SHA256Hash(bytes: bytes) else { throw .wrongHashLength(role, length: bytes.count) }
         return digest
     }
 
-    private static func digests(_ proof: [[UInt8]]) throws(MerkleProofError) -> [MerkleDigest] {
-        var digests: [MerkleDigest] = []
+    private static func digests(_ proof: [[UInt8]]) throws(MerkleProofError) -> [SHA256Hash] {
+        var digests: [SHA256Hash] = []
         digests.reserveCapacity(proof.count)
         for (position, bytes) in proof.enumerated() {
             digests.append(try digest(bytes, .proofElement(position)))
@@ -184,7 +184,7 @@ public enum MerkleProofError: Error, Sendable, Equatable, CustomStringConvertibl
         case .oldSizeBeyondNewSize(let oldSize, let newSize):
             return "old tree size \(oldSize) is larger than new tree size \(newSize): the tree cannot shrink"
         case .wrongHashLength(let role, let length):
-            return "\(role) is \(length) bytes long, not \(MerkleDigest.byteCount)"
+            return "\(role) is \(length) bytes long, not \(SHA256Hash.byteCount)"
         case .proofTooLong(let count):
             return "the proof has \(count) hashes, more than these tree sizes call for"
         case .proofTooShort(let count):

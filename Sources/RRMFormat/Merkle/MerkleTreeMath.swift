@@ -18,7 +18,7 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     /// MTH of the first `size` leaves; the empty tree's root is SHA-256 of no bytes.
     ///
     /// - Throws: What the node source throws, for instance when it holds fewer than `size` leaves.
-    public func rootHash(size: UInt64) throws -> MerkleDigest {
+    public func rootHash(size: UInt64) throws -> SHA256Hash {
         size == 0 ? MerkleHash.emptyRoot : try subtreeHash(start: 0, end: size)
     }
 
@@ -26,7 +26,7 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     ///
     /// - Throws: `MerkleProofError.indexBeyondSize` unless `index < size`, or what the node
     ///   source throws.
-    public func inclusionProof(index: UInt64, size: UInt64) throws -> [MerkleDigest] {
+    public func inclusionProof(index: UInt64, size: UInt64) throws -> [SHA256Hash] {
         guard index < size else { throw MerkleProofError.indexBeyondSize(index: index, size: size) }
         return try path(leaf: index, fromLevel: 0, size: size)
     }
@@ -37,14 +37,14 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     ///
     /// - Throws: `MerkleProofError.oldSizeBeyondNewSize` unless `oldSize ≤ newSize`, or what the
     ///   node source throws.
-    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws -> [MerkleDigest] {
+    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws -> [SHA256Hash] {
         guard oldSize <= newSize else { throw MerkleProofError.oldSizeBeyondNewSize(oldSize: oldSize, newSize: newSize) }
         guard oldSize > 0, oldSize < newSize else { return [] }
         // The old tree's rightmost perfect subtree: the old root is it folded with the perfect
         // subtrees to its left, so proving where it sits in the new tree proves both roots.
         let level = oldSize.trailingZeroBitCount
         let index = (oldSize >> level) - 1
-        var proof: [MerkleDigest] = []
+        var proof: [SHA256Hash] = []
         if index != 0 {
             // The old size is not a power of two: the subtree is not the old root itself, so
             // the verifier is given it (SUBPROOF's `b` flag is false by the time it is reached).
@@ -60,9 +60,9 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     /// is a stored perfect subtree except possibly the topmost, which lies on the right edge.
     /// From `inner` up the path runs along the right edge, whose nodes have a (perfect) left
     /// sibling exactly where the leaf's position at that level is odd.
-    private func path(leaf: UInt64, fromLevel: Int, size: UInt64) throws -> [MerkleDigest] {
+    private func path(leaf: UInt64, fromLevel: Int, size: UInt64) throws -> [SHA256Hash] {
         let inner = UInt64.bitWidth - (leaf ^ (size - 1)).leadingZeroBitCount
-        var proof: [MerkleDigest] = []
+        var proof: [SHA256Hash] = []
         proof.reserveCapacity(max(0, inner - fromLevel) + (leaf >> inner).nonzeroBitCount)
         var level = fromLevel
         while level < inner {
@@ -88,11 +88,11 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     /// MTH of leaves `[start, end)`: the perfect subtrees it decomposes into, read from the right and folded.
     ///
     /// `start` must be a multiple of a power of two at least `end - start`.
-    func subtreeHash(start: UInt64, end: UInt64) throws -> MerkleDigest {
+    func subtreeHash(start: UInt64, end: UInt64) throws -> SHA256Hash {
         precondition(start < end, "empty subtree [\(start), \(end))")
         var remaining = end - start
         var cursor = end
-        var folded: MerkleDigest?
+        var folded: SHA256Hash?
         while remaining != 0 {
             let level = remaining.trailingZeroBitCount
             cursor -= UInt64(1) << level

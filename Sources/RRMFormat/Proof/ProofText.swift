@@ -57,14 +57,14 @@ struct ProofText {
     }
 
     /// A field holding a 32-byte hash in canonical standard base64.
-    mutating func base64Hash(_ name: String) throws(ProofError) -> MerkleDigest {
+    mutating func base64Hash(_ name: String) throws(ProofError) -> SHA256Hash {
         let line = lineNumber
         return try Self.digest(base64: try field(name), line: line, what: name)
     }
 
     /// The proof hashes: one base64 hash per line, up to and including a blank line.
-    mutating func hashes() throws(ProofError) -> [MerkleDigest] {
-        var hashes: [MerkleDigest] = []
+    mutating func hashes() throws(ProofError) -> [SHA256Hash] {
+        var hashes: [SHA256Hash] = []
         while true {
             guard position < lines.count else {
                 throw .malformed(line: lineNumber, "missing the blank line between the proof hashes and the checkpoint")
@@ -104,18 +104,18 @@ struct ProofText {
     }
 
     /// A 32-byte hash from canonical standard base64.
-    static func digest(base64 text: Substring, line: Int, what: String) throws(ProofError) -> MerkleDigest {
+    static func digest(base64 text: Substring, line: Int, what: String) throws(ProofError) -> SHA256Hash {
         guard let bytes = NoteKey.decodeBase64(text) else { throw .malformed(line: line, "the \(what) is not standard base64") }
-        guard let digest = MerkleDigest(bytes: bytes) else {
-            throw .malformed(line: line, "the \(what) is \(bytes.count) bytes, not \(MerkleDigest.byteCount)")
+        guard let digest = SHA256Hash(bytes: bytes) else {
+            throw .malformed(line: line, "the \(what) is \(bytes.count) bytes, not \(SHA256Hash.byteCount)")
         }
         return digest
     }
 
     /// Appends the hashes, one base64 line each, then the blank line that ends them.
-    static func write(hashes: [MerkleDigest], into out: inout String) {
+    static func write(hashes: [SHA256Hash], into out: inout String) {
         for hash in hashes {
-            out += NoteKey.base64(hash.bytes)
+            out += hash.base64
             out += "\n"
         }
         out += "\n"

@@ -16,7 +16,7 @@ public enum LineagePROV {
         for entry in entries {
             var attributes: JSONObject = [
                 "prov:type": qualified("rrm:\(entry.kind.rawValue)"), "rrm:level": .number(Double(entry.level)),
-                "rrm:seq": .number(Double(entry.seq)), "rrm:hash": .string(Hex.encode(entry.hash)),
+                "rrm:seq": .number(Double(entry.seq)), "rrm:hash": .string(entry.hash.hex),
                 "prov:generatedAtTime": .string(entry.time),
             ]
             if entry.kind == .dataset { attributes["prov:type"] = .array([qualified("rrm:dataset"), qualified("prov:Collection")]) }

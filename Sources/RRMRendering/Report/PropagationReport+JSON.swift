@@ -110,7 +110,7 @@ extension PropagationReport {
         return [
             "basis": [
                 "entries": .number(Double(basis.entries)),
-                "head": ["seq": .number(Double(basis.head.seq)), "hash": .string(Hex.encode(basis.head.hash))],
+                "head": ["seq": .number(Double(basis.head.seq)), "hash": .string(basis.head.hash.hex)],
                 "verified": .bool(basis.verified), "audited": .number(Double(basis.audited)), "seeds": .number(Double(basis.seeds)),
                 "assumed_erroneous": basis.assumed.map { .string($0) } ?? .null,
             ],

@@ -140,7 +140,7 @@ private struct BatchWriter {
                     throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
                 }
                 seq += 1
-                let hash = previous.withUnsafeBytes { ChainHash.entryHash(previous: $0, seq: seq, bodyDigest: decoded.bodyDigest) }
+                let hash = ChainHash.entryHash(previous: previous, seq: seq, bodyDigest: decoded.bodyDigest)
 
                 insertEntry.bind(1, seq)
                 insertEntry.bind(2, event.id)
@@ -164,7 +164,7 @@ private struct BatchWriter {
                 try hash.withUnsafeBytes { try derived.appendLeaf(entryHash: $0) }
                 resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
                 counts[event.kind.ordinal] += 1
-                previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
+                previous = hash
             }
         }
         // The producer's error, if any, comes after the events decoded before it.

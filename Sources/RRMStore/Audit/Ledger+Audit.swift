@@ -141,7 +141,7 @@ extension Ledger {
     }
 
     /// The first 12 base64 characters of a root, enough to tell two apart in a message.
-    static func short(_ root: MerkleDigest) -> String {
+    static func short(_ root: SHA256Hash) -> String {
         String(NoteKey.base64(root.bytes).prefix(12)) + "…"
     }
 }

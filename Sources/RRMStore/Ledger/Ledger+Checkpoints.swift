@@ -7,7 +7,7 @@ public struct RecordedCheckpoint: Sendable, Equatable {
     /// The tree size it signs: entries 1…size.
     public let size: UInt64
     /// The tree's root hash at that size.
-    public let rootHash: MerkleDigest
+    public let rootHash: SHA256Hash
     /// The signed note, exactly as served to auditors.
     public let note: String
     /// When it was signed, UTC.
@@ -102,7 +102,7 @@ extension Ledger {
         }
         let note: SignedNote
         do {
-            let checkpoint = try Checkpoint(origin: origin!, size: size, rootHash: root.bytes)
+            let checkpoint = try Checkpoint(origin: origin!, size: size, rootHash: root)
             note = try SignedNote.sign(checkpoint.text, with: [signer])
         } catch let error as CheckpointError {
             throw LedgerError.proofRefused(source: "the ledger's origin", .checkpoint(error))
@@ -155,7 +155,7 @@ extension Ledger {
     /// A row of `checkpoint`, whose root column must agree with the signed note it records.
     private static func recordedCheckpoint(_ row: Row, path: String) throws -> RecordedCheckpoint {
         let size = UInt64(row[0] as Int64)
-        let root = MerkleDigest(bytes: Array(row[1] as Data))
+        let root = SHA256Hash(bytes: row[1] as Data)
         let note: String = row[2]
         let signed: Checkpoint
         do throws(ProofError) {
@@ -163,7 +163,7 @@ extension Ledger {
         } catch {
             throw LedgerError.proofRefused(source: "\(path): the recorded checkpoint of size \(size)", error)
         }
-        guard let root, signed.size == size, signed.rootHash == root.bytes else {
+        guard let root, signed.size == size, signed.rootHash == root else {
             throw LedgerError.inconsistentLedger(
                 LedgerInconsistency(.rewrite, "the recorded checkpoint of size \(size) disagrees with the signed note it records"))
         }

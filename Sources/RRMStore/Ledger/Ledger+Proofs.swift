@@ -19,7 +19,8 @@ extension Ledger {
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, prev_hash, body FROM entry WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.unknownEntry(id: id)
             }
-            let entry = (seq: row[0] as Int64, prevHash: Array(row[1] as Data), body: row[2] as String)
+            let seq: Int64 = try row.stored(0, "seq", row: 0)
+            let entry = (seq: seq, prevHash: try row.storedDigest(1, "prev_hash", row: seq), body: row[2] as String)
             let (checkpoint, tree) = try Self.checkpointAndTree(db, size: checkpointSize, path: path)
             guard UInt64(entry.seq) <= checkpoint.size else {
                 throw LedgerError.entryAfterCheckpoint(id: id, seq: entry.seq, size: checkpoint.size)

@@ -6,7 +6,7 @@ public struct TreeHead: Sendable, Equatable {
     /// Leaves in the tree: the number of entries it covers.
     public let size: UInt64
     /// RFC 9162's MTH of the leaves.
-    public let rootHash: MerkleDigest
+    public let rootHash: SHA256Hash
 }
 
 extension Ledger {
@@ -31,7 +31,7 @@ extension Ledger {
     /// The root of the tree of the first `size` entries, from O(log n) stored nodes.
     ///
     /// - Throws: `LedgerError.treeSizeBeyondLedger`, or `.damagedTree` when a stored node is missing.
-    public func rootHash(size: UInt64) throws(LedgerError) -> MerkleDigest {
+    public func rootHash(size: UInt64) throws(LedgerError) -> SHA256Hash {
         try withTree(size: size) { _, tree, _ in try tree.rootHash(size: size) }
     }
 
@@ -39,7 +39,7 @@ extension Ledger {
     ///
     /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.outOfRange` when `seq`
     ///   is not in `1...size`.
-    public func inclusionProof(seq: Int64, size: UInt64) throws(LedgerError) -> [MerkleDigest] {
+    public func inclusionProof(seq: Int64, size: UInt64) throws(LedgerError) -> [SHA256Hash] {
         try withTree(size: size) { _, tree, _ in
             guard seq >= 1, UInt64(seq) <= size else {
                 throw LedgerError.outOfRange("entry \(seq) is not in a tree of size \(size)")
@@ -52,7 +52,7 @@ extension Ledger {
     ///
     /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.outOfRange` when
     ///   `oldSize` is larger than `newSize`.
-    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws(LedgerError) -> [MerkleDigest] {
+    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws(LedgerError) -> [SHA256Hash] {
         try withTree(size: newSize) { _, tree, _ in
             guard oldSize <= newSize else { throw LedgerError.outOfRange("old tree size \(oldSize) exceeds new size \(newSize)") }
             return try tree.consistencyProof(oldSize: oldSize, newSize: newSize)

@@ -18,7 +18,7 @@ package struct LedgerMerkleNodes: MerkleNodeSource {
         self.path = path
     }
 
-    package func node(level: Int, index: UInt64) throws -> MerkleDigest {
+    package func node(level: Int, index: UInt64) throws -> SHA256Hash {
         guard level >= 0, level < 63, index < UInt64(Int64.max) >> level else {
             throw LedgerError.damagedTree(path: path, detail: "no Merkle tree node can be at level \(level), index \(index)")
         }
@@ -40,7 +40,7 @@ package struct LedgerMerkleNodes: MerkleNodeSource {
             throw LedgerError.damagedTree(path: path, detail: what)
         }
         let bytes = statement.bytes(0)
-        guard let stored = MerkleDigest(bytes: bytes) else {
+        guard let stored = SHA256Hash(bytes: bytes) else {
             throw LedgerError.damagedTree(
                 path: path, detail: "the hash at level \(level), index \(index) of the Merkle tree is \(bytes.count) bytes, not 32")
         }

@@ -40,7 +40,7 @@ struct MerkleTreeCheck {
     private struct RecordedRoot {
         let size: Int64
         let root: [UInt8]
-        let signedRoot: [UInt8]?
+        let signedRoot: SHA256Hash?
         let signedAt: String
     }
 
@@ -120,21 +120,21 @@ struct MerkleTreeCheck {
     }
 
     /// Compares a recorded checkpoint with the root the entries give at its size.
-    private mutating func check(_ checkpoint: RecordedRoot, root: MerkleDigest) {
+    private mutating func check(_ checkpoint: RecordedRoot, root: SHA256Hash) {
         guard let signedRoot = checkpoint.signedRoot else {
             record(
                 ChainFault(
                     seq: checkpoint.size, kind: .invalidBody, message: "the checkpoint recorded for this size is not a signed checkpoint"))
             return
         }
-        if signedRoot != root.bytes {
+        if signedRoot != root {
             record(
                 ChainFault(
                     seq: checkpoint.size, kind: .rewritten,
                     message:
-                        "the checkpoint of size \(checkpoint.size) signed at \(checkpoint.signedAt) has root \(Hex.encode(signedRoot)), but the entries give \(root.hex): the ledger was rewritten after it was signed"
+                        "the checkpoint of size \(checkpoint.size) signed at \(checkpoint.signedAt) has root \(signedRoot.hex), but the entries give \(root.hex): the ledger was rewritten after it was signed"
                 ))
-        } else if checkpoint.root != signedRoot {
+        } else if checkpoint.root != signedRoot.bytes {
             record(
                 ChainFault(
                     seq: checkpoint.size, kind: .derivedMismatch,

@@ -42,8 +42,8 @@ struct ProveCommand: ParsableCommand {
             case .json:
                 Output.json([
                     "kind": "inclusion", "seq": .number(Double(bundle.seq)), "index": .number(Double(bundle.index)),
-                    "prev_hash": .string(Hex.encode(bundle.prevHash)), "body": .string(bundle.body),
-                    "entry_hash": .string(Hex.encode(bundle.entryHash)), "proof": .array(bundle.proof.map { .string($0.base64) }),
+                    "prev_hash": .string(bundle.prevHash.hex), "body": .string(bundle.body),
+                    "entry_hash": .string(bundle.entryHash.hex), "proof": .array(bundle.proof.map { .string($0.base64) }),
                     "note": .string(bundle.note), "text": .string(bundle.text),
                 ])
             }

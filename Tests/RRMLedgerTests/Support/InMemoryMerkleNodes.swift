@@ -16,7 +16,7 @@ final class InMemoryMerkleNodes: MerkleNodeSource {
         let node: MerkleNode
     }
 
-    private(set) var levels: [[MerkleDigest]] = []
+    private(set) var levels: [[SHA256Hash]] = []
     private(set) var reads = 0
     /// Reads of nodes not wholly within the first `limit` leaves throw `Missing`.
     var limit: UInt64 = .max
@@ -27,11 +27,11 @@ final class InMemoryMerkleNodes: MerkleNodeSource {
     convenience init(_ naive: NaiveMerkleTree, size n: Int) {
         self.init()
         for (position, hash) in naive.perfectSubtrees(n).sorted(by: { ($0.key.level, $0.key.index) < ($1.key.level, $1.key.index) }) {
-            try! store(MerkleNode(level: position.level, index: UInt64(position.index), hash: MerkleDigest(bytes: hash)!))
+            try! store(MerkleNode(level: position.level, index: UInt64(position.index), hash: SHA256Hash(bytes: hash)!))
         }
     }
 
-    func node(level: Int, index: UInt64) throws -> MerkleDigest {
+    func node(level: Int, index: UInt64) throws -> SHA256Hash {
         reads += 1
         guard level < 64, (index + 1) << level <= limit, level < levels.count, index < levels[level].count else {
             throw Missing(level: level, index: index)

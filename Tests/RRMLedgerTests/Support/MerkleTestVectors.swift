@@ -154,9 +154,9 @@ enum MerkleTestVectors {
             ]),
     ]
 
-    static func digest(_ hex: String) -> MerkleDigest { MerkleDigest(hex: hex)! }
+    static func digest(_ hex: String) -> SHA256Hash { SHA256Hash(hex: hex)! }
 
-    static func root(_ size: Int) -> MerkleDigest { digest(rootHashes[size]) }
+    static func root(_ size: Int) -> SHA256Hash { digest(rootHashes[size]) }
 
     /// A node store holding every perfect subtree of the 8-leaf tree, from `nodeHashes`.
     static func nodes() throws -> InMemoryMerkleNodes {

@@ -78,7 +78,7 @@ let size = UInt64(entries)
 //    checks against the last checkpoint, signing, insert, commit with fsync).
 let signer = try NoteSigner.generate(name: LedgerOrigin.keyName(for: try ledger.origin()!)).signer
 let head = try ledger.treeHead()
-let text = try Checkpoint(origin: try ledger.origin()!, size: head.size, rootHash: head.rootHash.bytes).text
+let text = try Checkpoint(origin: try ledger.origin()!, size: head.size, rootHash: head.rootHash).text
 var signing: [Double] = []
 for _ in 0..<samples { signing.append(try time { _ = try SignedNote.sign(text, with: [signer]) }) }
 var recording: [Double] = [try time { _ = try ledger.recordCheckpoint(signer: signer) }]
