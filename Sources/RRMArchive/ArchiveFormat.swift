@@ -133,7 +133,7 @@ struct ArchivedEntry: Sendable {
         }
         return .success(
             ArchivedEntry(
-                seq: Int64(seq), level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof, bodyDigest: bodyDigest
+                seq: seq, level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof, bodyDigest: bodyDigest
             ))
     }
 }

@@ -51,7 +51,7 @@ extension Ledger {
             let ledger = try Ledger.open(at: ledgerPath)
             let base = manifest.base!
             let head = try ledger.head()
-            guard head.seq == Int64(base.size), head.hash == base.entryHash else {
+            guard head.seq == base.size, head.hash == base.entryHash else {
                 throw ArchiveError.notImportable(
                     path: archivePath,
                     detail:

@@ -15,14 +15,14 @@ public struct ArchiveManifest: Sendable, Equatable {
 
     /// A signed checkpoint the archive is consistent with (the note itself is a member).
     public struct CheckpointFacts: Sendable, Equatable {
-        public let size: UInt64
+        public let size: Int64
         public let rootHash: SHA256Hash
     }
 
     /// For an incremental archive: the point it continues from, and how to check it extends it.
     public struct Base: Sendable, Equatable {
         /// The tree size (entries) the receiver holds.
-        public let size: UInt64
+        public let size: Int64
         /// The tree root at that size.
         public let rootHash: SHA256Hash
         /// The hash of entry `size`: the first archived entry's prev_hash.
@@ -168,7 +168,7 @@ public struct ArchiveManifest: Sendable, Equatable {
             guard let size = object["size"]?.wholeNumberValue, size >= 1 else {
                 throw ArchiveProblem(reason: "the manifest's checkpoint size is not a positive whole number")
             }
-            checkpoint = CheckpointFacts(size: UInt64(size), rootHash: try digest(object["root"], "checkpoint root"))
+            checkpoint = CheckpointFacts(size: size, rootHash: try digest(object["root"], "checkpoint root"))
         } else {
             checkpoint = nil
         }
@@ -181,7 +181,7 @@ public struct ArchiveManifest: Sendable, Equatable {
             var consistencyHashes: [SHA256Hash] = []
             for item in consistency { consistencyHashes.append(try digest(item, "base consistency proof")) }
             base = Base(
-                size: UInt64(size), rootHash: try digest(object["root"], "base root"),
+                size: size, rootHash: try digest(object["root"], "base root"),
                 entryHash: try digest(object["entry_hash"], "base entry hash"),
                 frontier: frontierHashes, consistency: consistencyHashes)
         } else {
@@ -203,7 +203,7 @@ public struct ArchiveManifest: Sendable, Equatable {
         guard let headObject = fields["head"]?.objectValue, let headSeq = headObject["seq"]?.wholeNumberValue,
             let headHash = headObject["hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) })
         else { throw ArchiveProblem(reason: "the manifest's \"head\" is not {seq, hash}") }
-        head = ChainHead(seq: Int64(headSeq), hash: headHash)
+        head = ChainHead(seq: headSeq, hash: headHash)
         guard let levels = fields["counts"]?.arrayValue else { throw ArchiveProblem(reason: "the manifest's \"counts\" is not a list") }
         var counts: [Int: [EventKind: Int]] = [:]
         for item in levels {

@@ -61,7 +61,7 @@ final class ArchiveStream {
         }
         lastSeq = manifest.firstSeq - 1
         if let base = manifest.base {
-            lastSeq = Int64(base.size)
+            lastSeq = base.size
             lastHash = base.entryHash
             guard let edge = MerkleFrontier(size: base.size, hashes: base.frontier) else {
                 throw ArchiveError.malformed(path: path, .baseFrontier(treeSize: base.size))
@@ -157,13 +157,13 @@ final class ArchiveStream {
             // A slice: increasing sequence numbers, each entry proved against the checkpoint.
             if entry.seq <= lastSeq { try fault("entry \(entry.seq): out of order (after entry \(lastSeq))") }
             if let checkpoint = manifest.checkpoint {
-                if UInt64(entry.seq) > checkpoint.size {
+                if entry.seq > checkpoint.size {
                     try fault("entry \(entry.seq): beyond the checkpoint's \(checkpoint.size) entries")
                 } else {
                     do {
                         // The proof's hashes as the archive gives them: one of the wrong length is a proof that fails.
                         try MerkleProofVerifier.verifyInclusion(
-                            leafHash: MerkleHash.leafHash(entry.hash).bytes, index: UInt64(entry.seq - 1), size: checkpoint.size,
+                            leafHash: MerkleHash.leafHash(entry.hash).bytes, index: entry.seq - 1, size: checkpoint.size,
                             proof: entry.proof ?? [], root: checkpoint.rootHash.bytes)
                     } catch {
                         try fault("entry \(entry.seq): its inclusion proof fails (\(error))")

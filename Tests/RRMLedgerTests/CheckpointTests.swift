@@ -118,7 +118,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
     @Test func roundTripsThroughASignedNote() throws {
         let (signer, _, verifierKey) = try NoteSigner.generate(name: "example.com/ledger")
         let root = SHA256Hash.of(Array("root".utf8))
-        for (size, extensions) in [(UInt64(0), [String]()), (1, []), (UInt64.max, ["ext one", "— two +"])] {
+        for (size, extensions) in [(Int64(0), [String]()), (1, []), (Int64.max, ["ext one", "— two +"])] {
             let checkpoint = try Checkpoint(origin: "example.com/ledger", size: size, rootHash: root, extensions: extensions)
             let note = try SignedNote.sign(checkpoint.text, with: [signer])
             let opened = try SignedNote.open(note.serialized, verifiers: [try NoteVerifier(parsing: verifierKey)])
@@ -128,7 +128,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
 
     @Test func parsesStrictly() {
         #expect(refusal("log\n0\n\(rootHash)\n") == nil)
-        #expect(refusal("log\n18446744073709551615\n\(rootHash)\n") == nil)
+        #expect(refusal("log\n9223372036854775807\n\(rootHash)\n") == nil)  // 2^63 − 1, the largest Int64
         #expect(refusal("log with spaces+plus\n1\n\(rootHash)\n") == nil)  // the origin's form is only advice
 
         #expect(refusal("log\n0123\n\(rootHash)\n") == .sizeWithLeadingZero("0123"))
@@ -139,6 +139,8 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
         #expect(refusal("log\n5 \n\(rootHash)\n") == .sizeNotDecimal("5 "))
         #expect(refusal("log\n1e3\n\(rootHash)\n") == .sizeNotDecimal("1e3"))
         #expect(refusal("log\n١٢\n\(rootHash)\n") == .sizeNotDecimal("١٢"))  // Arabic-Indic digits
+        #expect(refusal("log\n9223372036854775808\n\(rootHash)\n") == .sizeOutOfRange("9223372036854775808"))
+        #expect(refusal("log\n18446744073709551615\n\(rootHash)\n") == .sizeOutOfRange("18446744073709551615"))
         #expect(refusal("log\n18446744073709551616\n\(rootHash)\n") == .sizeOutOfRange("18446744073709551616"))
         #expect(refusal("log\n3438945738945739845734895735\n\(rootHash)\n") == .sizeOutOfRange("3438945738945739845734895735"))
 

@@ -46,7 +46,7 @@ import Testing
 
     @Test func consistencyProofsVerifyWithAndWithoutTheOldCheckpoint() throws {
         let (temp, signer) = try Self.ledger()
-        for old in UInt64(1)...21 {
+        for old in Int64(1)...21 {
             let bundle = try temp.ledger.consistencyProofBundle(oldSize: old)
             #expect(try ConsistencyProofBundle(parsing: bundle.text) == bundle)
             let verified = try bundle.verify(with: signer.verifier, origin: try temp.ledger.origin())

@@ -54,7 +54,7 @@ import Testing
             #expect(stored[NaiveMerkleTree.NodePosition(level: node.level, index: node.index)].map { Hex.encode($0) } == node.hash)
         }
         for (size, root) in vectors.roots.enumerated() {
-            #expect(try temp.ledger.rootHash(size: UInt64(size)).hex == root, "size \(size)")
+            #expect(try temp.ledger.rootHash(size: Int64(size)).hex == root, "size \(size)")
         }
         #expect(try temp.ledger.inclusionProofBundle(id: "label-0b").text == vectors.inclusion_proof_entry_5)
         #expect(try temp.ledger.consistencyProofBundle(oldSize: 3).text == vectors.consistency_proof_3_to_7)

@@ -12,7 +12,7 @@ public struct Checkpoint: Sendable, Hashable {
     /// the name of the key that signs.
     public let origin: String
     /// The number of leaves in the tree.
-    public let size: UInt64
+    public let size: Int64
     /// The RFC 6962 / RFC 9162 Merkle tree root at `size`.
     public let rootHash: SHA256Hash
     /// Optional opaque lines after the root hash (the specification advises against them).
@@ -21,8 +21,9 @@ public struct Checkpoint: Sendable, Hashable {
     /// A checkpoint from its parts.
     ///
     /// - Throws: `CheckpointError` when a part could not be written as a valid line: an empty or
-    ///   multi-line origin or extension, or a control character.
-    public init(origin: String, size: UInt64, rootHash: SHA256Hash, extensions: [String] = []) throws(CheckpointError) {
+    ///   multi-line origin or extension, a control character, or a negative size.
+    public init(origin: String, size: Int64, rootHash: SHA256Hash, extensions: [String] = []) throws(CheckpointError) {
+        guard size >= 0 else { throw .sizeOutOfRange(String(size)) }
         for (offset, line) in ([origin] + extensions).enumerated() {
             let number = offset == 0 ? 1 : offset + 3
             try Self.checkLine(Array(line.utf8)[...], line: number)
@@ -64,11 +65,11 @@ public struct Checkpoint: Sendable, Hashable {
     }
 
     /// The tree size: ASCII digits only, no sign, no leading zero (but "0" for the empty tree),
-    /// at most 2^64 - 1.
-    private static func parseSize(_ text: String) throws(CheckpointError) -> UInt64 {
+    /// at most 2^63 − 1 (the largest `Int64`, the type of every tree size: no ledger holds more).
+    private static func parseSize(_ text: String) throws(CheckpointError) -> Int64 {
         guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { throw .sizeNotDecimal(text) }
         guard text == "0" || !text.hasPrefix("0") else { throw .sizeWithLeadingZero(text) }
-        guard let size = UInt64(text) else { throw .sizeOutOfRange(text) }
+        guard let size = Int64(text) else { throw .sizeOutOfRange(text) }
         return size
     }
 
@@ -99,7 +100,7 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
     case sizeNotDecimal(String)
     /// The size line has a leading zero.
     case sizeWithLeadingZero(String)
-    /// The size does not fit in 64 bits.
+    /// The size is above 2^63 − 1 (or, given as a part, negative).
     case sizeOutOfRange(String)
     /// The root hash line is not canonical standard base64.
     case rootHashNotBase64
@@ -115,7 +116,7 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
         case .controlCharacter(let byte, let line): return "malformed checkpoint: line \(line) contains control character 0x\(hex2(byte))"
         case .sizeNotDecimal(let text): return "malformed checkpoint: tree size \"\(text)\" is not a decimal number"
         case .sizeWithLeadingZero(let text): return "malformed checkpoint: tree size \"\(text)\" has a leading zero"
-        case .sizeOutOfRange(let text): return "malformed checkpoint: tree size \"\(text)\" does not fit in 64 bits"
+        case .sizeOutOfRange(let text): return "malformed checkpoint: tree size \"\(text)\" is outside 0…2^63 − 1"
         case .rootHashNotBase64: return "malformed checkpoint: the root hash is not standard base64"
         case .rootHashWrongLength(let count): return "malformed checkpoint: the root hash is \(count) bytes, expected 32"
         }

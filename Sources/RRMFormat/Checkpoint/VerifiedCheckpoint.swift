@@ -9,7 +9,7 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
     public let signer: NoteVerifier
 
     /// The tree size.
-    public var size: UInt64 { checkpoint.size }
+    public var size: Int64 { checkpoint.size }
 
     /// The root hash.
     public var rootHash: SHA256Hash { checkpoint.rootHash }

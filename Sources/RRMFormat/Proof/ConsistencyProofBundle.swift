@@ -18,7 +18,7 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
     public static let header = "rrm-ledger/consistency-proof@v1"
 
     /// The older tree's size, at least 1.
-    public let oldSize: UInt64
+    public let oldSize: Int64
     /// The older tree's root.
     public let oldRoot: SHA256Hash
     /// RFC 9162's PROOF(oldSize, D[newSize]).
@@ -29,7 +29,7 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
     public let oldNote: String?
 
     /// A bundle from its parts.
-    public init(oldSize: UInt64, oldRoot: SHA256Hash, proof: [SHA256Hash], note: String, oldNote: String?) {
+    public init(oldSize: Int64, oldRoot: SHA256Hash, proof: [SHA256Hash], note: String, oldNote: String?) {
         self.oldSize = oldSize
         self.oldRoot = oldRoot
         self.proof = proof
@@ -95,7 +95,7 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
     }
 
     /// Verifies the Merkle proof against a newer size and root, without any signature.
-    package func verifyProof(newSize: UInt64, newRoot: SHA256Hash) throws(ProofError) {
+    package func verifyProof(newSize: Int64, newRoot: SHA256Hash) throws(ProofError) {
         do {
             try MerkleProofVerifier.verifyConsistency(oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof)
         } catch {

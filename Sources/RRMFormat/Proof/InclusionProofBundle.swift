@@ -26,7 +26,7 @@ public struct InclusionProofBundle: Sendable, Equatable {
     public let note: String
 
     /// The leaf index: entries are the leaves in sequence order.
-    public var index: UInt64 { UInt64(seq - 1) }
+    public var index: Int64 { seq - 1 }
 
     /// A bundle from its parts.
     public init(seq: Int64, prevHash: SHA256Hash, body: String, proof: [SHA256Hash], note: String) {
@@ -45,7 +45,7 @@ public struct InclusionProofBundle: Sendable, Equatable {
         var reader = try ProofText(text, header: Self.header)
         let seqLine = reader.lineNumber
         let seq = try reader.number("seq")
-        guard seq >= 1, seq <= UInt64(Int64.max) else { throw .malformed(line: seqLine, "seq must be from 1 to 2^63 − 1") }
+        guard seq >= 1 else { throw .malformed(line: seqLine, "seq must be from 1 to 2^63 − 1") }
         let hashLine = reader.lineNumber
         let hex = try reader.field("prev_hash")
         guard Hex.isLowercaseDigest(String(hex)), let prevHash = SHA256Hash(hex: hex) else {
@@ -59,7 +59,7 @@ public struct InclusionProofBundle: Sendable, Equatable {
         }
         let proof = try reader.hashes()
         let notes = try reader.signedNotes(atMost: 1)
-        self.init(seq: Int64(seq), prevHash: prevHash, body: String(body), proof: proof, note: notes[0])
+        self.init(seq: seq, prevHash: prevHash, body: String(body), proof: proof, note: notes[0])
     }
 
     /// The bundle as text, in the form `init(parsing:)` reads.

@@ -6,7 +6,7 @@ struct ProofText {
     /// The largest proof file read: room for an event body of 16 MiB, the longest line append accepts.
     static let maxBytes = 17 << 20
 
-    /// Most proof hashes: a tree of up to 2^64 leaves needs at most 64 (consistency: 65).
+    /// Most proof hashes: a tree of up to 2^63 − 1 leaves needs at most 63 (consistency: 64), so 65 is ample.
     static let maxHashes = 65
 
     private let lines: [Substring]
@@ -46,13 +46,13 @@ struct ProofText {
         return Substring(line.utf8.dropFirst(prefix.utf8.count))
     }
 
-    /// A field holding a decimal number without sign or leading zero.
-    mutating func number(_ name: String) throws(ProofError) -> UInt64 {
+    /// A field holding a decimal number without sign or leading zero, at most 2^63 − 1.
+    mutating func number(_ name: String) throws(ProofError) -> Int64 {
         let line = lineNumber
         let text = try field(name)
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text == "0" || !text.hasPrefix("0"),
-            let value = UInt64(text)
-        else { throw .malformed(line: line, "\(name) \"\(text)\" is not a decimal number without leading zeros") }
+            let value = Int64(text)
+        else { throw .malformed(line: line, "\(name) \"\(text)\" is not a decimal number from 0 to 2^63 − 1 without leading zeros") }
         return value
     }
 

@@ -28,7 +28,7 @@ struct ProveCommand: ParsableCommand {
         var id: String
 
         @Option(name: .long, help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "size"))
-        var checkpoint: UInt64?
+        var checkpoint: Int64?
 
         func validate() throws {
             if let checkpoint, checkpoint < 1 { throw ValidationError("--checkpoint must be a tree size, 1 or more") }
@@ -63,10 +63,10 @@ struct ProveCommand: ParsableCommand {
         @OptionGroup var output: FormatOptions
 
         @Argument(help: ArgumentHelp("The older tree size, 1 or more.", valueName: "old-size"))
-        var oldSize: UInt64
+        var oldSize: Int64
 
         @Argument(help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "new-size"))
-        var newSize: UInt64?
+        var newSize: Int64?
 
         func validate() throws {
             guard oldSize >= 1 else { throw ValidationError("OLD_SIZE must be 1 or more") }

@@ -72,7 +72,7 @@ for round in 0..<repeats {
 }
 
 let ledger = try Ledger.open(at: kept)
-let size = UInt64(entries)
+let size = entries
 
 // 2. Checkpoint: the signing alone, and the whole recording (tree head from the stored nodes,
 //    checks against the last checkpoint, signing, insert, commit with fsync).
@@ -104,7 +104,7 @@ var consistencyBundles: [Double] = []
 var consistencyHashes: [Double] = []
 var consistencyTexts: [String] = []
 for _ in 0..<samples {
-    let old = UInt64.random(in: 1...size - 1, using: &random)
+    let old = Int64.random(in: 1...size - 1, using: &random)
     var bundle: ConsistencyProofBundle?
     consistencyBundles.append(try time { bundle = try ledger.consistencyProofBundle(oldSize: old) })
     consistencyHashes.append(try time { _ = try ledger.consistencyProof(oldSize: old, newSize: size) })
