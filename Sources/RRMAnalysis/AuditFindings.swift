@@ -14,16 +14,16 @@ public struct AuditFindings: Sendable {
     /// Latest verdict per sequence number (0 = not audited), indexed by seq.
     let verdicts: [UInt8]
     /// Error types of entries whose latest finding says erroneous.
-    public let errorTypes: [Int64: String]
+    let errorTypes: [Int64: String]
     /// Audited critiques that claim at least one flaw.
-    public let critiquesClaimingFlaws: Set<Int64>
+    let critiquesClaimingFlaws: Set<Int64>
 
-    public func verdict(of seq: Int64) -> Verdict? { Verdict(rawValue: verdicts[Int(seq)]) }
-    public func isAudited(_ seq: Int64) -> Bool { verdicts[Int(seq)] != 0 }
-    public func isErroneous(_ seq: Int64) -> Bool { verdicts[Int(seq)] == Verdict.erroneous.rawValue }
+    func verdict(of seq: Int64) -> Verdict? { Verdict(rawValue: verdicts[Int(seq)]) }
+    func isAudited(_ seq: Int64) -> Bool { verdicts[Int(seq)] != 0 }
+    func isErroneous(_ seq: Int64) -> Bool { verdicts[Int(seq)] == Verdict.erroneous.rawValue }
 
     /// Entries whose latest finding says erroneous, in sequence order.
-    public var erroneous: [Int64] {
+    var erroneous: [Int64] {
         verdicts.indices.filter { verdicts[$0] == Verdict.erroneous.rawValue }.map { Int64($0) }
     }
 

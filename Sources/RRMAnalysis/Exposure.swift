@@ -8,7 +8,7 @@ import RRMStore
 /// labels that are erroneous or exposed, a model's share is the share of its training signal,
 /// and what a model produces or critiques inherits it. One pass in sequence order computes all
 /// shares, because every link points to an earlier entry.
-public struct Exposure: Sendable {
+struct Exposure: Sendable {
     /// Whether each entry (by seq) is a seed: known or assumed erroneous.
     let seeds: [Bool]
     /// The entry each directly exposed entry was first reached from along evaluation links
@@ -20,13 +20,13 @@ public struct Exposure: Sendable {
     /// parts they extend; models: the weight of everything they were trained on).
     let trainingLabels: [Double]
 
-    public func isSeed(_ seq: Int64) -> Bool { seeds[Int(seq)] }
-    public func isDirectlyExposed(_ seq: Int64) -> Bool { exposedFrom[Int(seq)] != 0 }
-    public func share(of seq: Int64) -> Double { share[Int(seq)] }
-    public func trainingLabelCount(of seq: Int64) -> Double { trainingLabels[Int(seq)] }
+    func isSeed(_ seq: Int64) -> Bool { seeds[Int(seq)] }
+    func isDirectlyExposed(_ seq: Int64) -> Bool { exposedFrom[Int(seq)] != 0 }
+    func share(of seq: Int64) -> Double { share[Int(seq)] }
+    func trainingLabelCount(of seq: Int64) -> Double { trainingLabels[Int(seq)] }
 
     /// The evaluation path from the seed that exposed `seq` to `seq`, seed first.
-    public func path(to seq: Int64) -> [Int64] {
+    func path(to seq: Int64) -> [Int64] {
         var path = [seq]
         var current = seq
         while exposedFrom[Int(current)] != 0 {
@@ -38,7 +38,7 @@ public struct Exposure: Sendable {
     }
 
     /// Computes exposure from `seeds` over the whole graph.
-    public static func compute(graph: LineageGraph, seeds seedList: [Int64]) -> Exposure {
+    static func compute(graph: LineageGraph, seeds seedList: [Int64]) -> Exposure {
         let count = graph.count
         var seeds = [Bool](repeating: false, count: count + 1)
         for seed in seedList where graph.contains(seed) { seeds[Int(seed)] = true }

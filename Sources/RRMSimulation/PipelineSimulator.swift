@@ -2,7 +2,7 @@ import RRMFormat
 import RRMStore
 
 /// Where a simulation's events go: appended to a ledger in batches, or written to a file.
-public protocol SimulationOutput: AnyObject {
+protocol SimulationOutput: AnyObject {
     /// One event line, newline included.
     func write(event line: [UInt8]) throws
     /// The end of a batch: what came before may be appended as one transaction.
@@ -25,8 +25,8 @@ public struct SimulationSummary: Sendable, Equatable {
 /// model's labels.
 ///
 /// Everything streams: per level, only category tallies and the pending audit findings are kept.
-public final class PipelineSimulator {
-    public let parameters: SimulationParameters
+final class PipelineSimulator {
+    let parameters: SimulationParameters
     private var random: SimulationRandom
     private let output: SimulationOutput
     private let truth: ((TruthRecord) throws -> Void)?
@@ -35,7 +35,7 @@ public final class PipelineSimulator {
 
     /// - Parameters:
     ///   - truth: receives the hidden truth of every output, critique and label.
-    public init(parameters: SimulationParameters, output: SimulationOutput, truth: ((TruthRecord) throws -> Void)? = nil) {
+    init(parameters: SimulationParameters, output: SimulationOutput, truth: ((TruthRecord) throws -> Void)? = nil) {
         self.parameters = parameters
         self.random = SimulationRandom(seed: parameters.seed)
         self.output = output
@@ -50,7 +50,7 @@ public final class PipelineSimulator {
     }
 
     /// Generates the whole pipeline.
-    public func run() throws -> SimulationSummary {
+    func run() throws -> SimulationSummary {
         let p = parameters
         var levelTruths: [LevelTruth] = []
         // Label error per category among the labels that trained the previous reward model.

@@ -150,7 +150,7 @@ extension Ledger {
 
 extension Ledger {
     /// The entries with these sequence numbers (those that exist), by sequence number.
-    public func entries(seqs: some Sequence<Int64>) throws(LedgerError) -> [Int64: StoredEntry] {
+    package func entries(seqs: some Sequence<Int64>) throws(LedgerError) -> [Int64: StoredEntry] {
         let all = Array(seqs)
         return try read { db in
             var found: [Int64: StoredEntry] = [:]
@@ -170,7 +170,7 @@ extension Ledger {
 
     /// Walks a lineage query without loading the whole graph, through the edge indexes: fast
     /// for closures of hundreds or thousands of entries, slow for most of a large ledger.
-    public func indexedClosure(of seq: Int64, _ query: LineageQuery) throws(LedgerError) -> (LineageClosure, [Int: [EventKind: Int]]) {
+    func indexedClosure(of seq: Int64, _ query: LineageQuery) throws(LedgerError) -> (LineageClosure, [Int: [EventKind: Int]]) {
         try read { db in
             let source = try IndexedLineageSource(db)
             let closure = try LineageWalker.closure(of: seq, in: source, query)

@@ -190,7 +190,7 @@ public struct LedgerInconsistency: Sendable, Equatable, CustomStringConvertible 
     /// The sentence after the kind, with the sizes.
     public let detail: String
 
-    public init(_ kind: Kind, _ detail: String) {
+    init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }

@@ -5,7 +5,7 @@ import RRMFormat
 /// that may reach most of the ledger and for the analysis), or the ledger's edge indexes one
 /// entry at a time (`IndexedLineageSource`, for small closures, answered in milliseconds
 /// without loading anything).
-public protocol LineageSource {
+package protocol LineageSource {
     func kind(of seq: Int64) throws -> EventKind
     func level(of seq: Int64) throws -> Int
     /// Calls `body` with each entry `seq` references, and the link's role.
@@ -15,7 +15,7 @@ public protocol LineageSource {
 }
 
 /// Links read through the `edge` table's two indexes, inside one read transaction.
-public final class IndexedLineageSource: LineageSource {
+final class IndexedLineageSource: LineageSource {
     private let parents: RawStatement
     private let children: RawStatement
     private let entry: RawStatement
@@ -52,14 +52,14 @@ public final class IndexedLineageSource: LineageSource {
         return node
     }
 
-    public func kind(of seq: Int64) throws -> EventKind { try node(seq).kind }
-    public func level(of seq: Int64) throws -> Int { try node(seq).level }
+    func kind(of seq: Int64) throws -> EventKind { try node(seq).kind }
+    func level(of seq: Int64) throws -> Int { try node(seq).level }
 
-    public func forEachParent(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
+    func forEachParent(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
         try links(parents, seq, body)
     }
 
-    public func forEachChild(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
+    func forEachChild(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
         try links(children, seq, body)
     }
 

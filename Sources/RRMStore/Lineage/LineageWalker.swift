@@ -47,7 +47,7 @@ public struct LineageClosure: Sendable {
     public var count: Int { steps.count - 1 }
 
     /// Entries reached per level and kind, the start excluded.
-    public func counts(in source: some LineageSource) throws -> [Int: [EventKind: Int]] {
+    package func counts(in source: some LineageSource) throws -> [Int: [EventKind: Int]] {
         var counts: [Int: [EventKind: Int]] = [:]
         for step in steps.dropFirst() {
             counts[try source.level(of: step.seq), default: [:]][try source.kind(of: step.seq), default: 0] += 1
@@ -70,9 +70,9 @@ public struct LineageClosure: Sendable {
 
 /// The one graph walker every lineage question goes through: breadth-first from one entry (or
 /// several), following only the link classes asked for, up, down or both.
-public enum LineageWalker {
+package enum LineageWalker {
     /// The closure of `start` under `query`.
-    public static func closure(of start: Int64, in source: some LineageSource, _ query: LineageQuery) throws -> LineageClosure {
+    package static func closure(of start: Int64, in source: some LineageSource, _ query: LineageQuery) throws -> LineageClosure {
         var steps = [LineageClosure.Step(seq: start, depth: 0, from: nil, role: nil, upstream: false)]
         var seen = Set<Int64>([start])
         if query.direction != .down { try walk(from: [start], upstream: true, source, query, &steps, &seen) }
@@ -83,7 +83,7 @@ public enum LineageWalker {
     /// What several entries reach together, walking from all of them at once (the analysis's
     /// exposure: every entry reached from any seed, with the one it was first reached from). The
     /// starts themselves are not among the steps unless one reaches another.
-    public static func closure(ofAll starts: [Int64], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step]
+    package static func closure(ofAll starts: [Int64], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step]
     {
         var steps: [LineageClosure.Step] = []
         var seen = Set(starts)
