@@ -14,24 +14,24 @@ public struct AuditFindings: Sendable {
     /// Latest verdict per sequence number (0 = not audited), indexed by seq.
     let verdicts: [UInt8]
     /// Error types of entries whose latest finding says erroneous.
-    public let errorTypes: [Int32: String]
+    let errorTypes: [Int64: String]
     /// Audited critiques that claim at least one flaw.
-    public let critiquesClaimingFlaws: Set<Int32>
+    let critiquesClaimingFlaws: Set<Int64>
 
-    public func verdict(of seq: Int32) -> Verdict? { Verdict(rawValue: verdicts[Int(seq)]) }
-    public func isAudited(_ seq: Int32) -> Bool { verdicts[Int(seq)] != 0 }
-    public func isErroneous(_ seq: Int32) -> Bool { verdicts[Int(seq)] == Verdict.erroneous.rawValue }
+    func verdict(of seq: Int64) -> Verdict? { Verdict(rawValue: verdicts[Int(seq)]) }
+    func isAudited(_ seq: Int64) -> Bool { verdicts[Int(seq)] != 0 }
+    func isErroneous(_ seq: Int64) -> Bool { verdicts[Int(seq)] == Verdict.erroneous.rawValue }
 
     /// Entries whose latest finding says erroneous, in sequence order.
-    public var erroneous: [Int32] {
-        verdicts.indices.filter { verdicts[$0] == Verdict.erroneous.rawValue }.map { Int32($0) }
+    var erroneous: [Int64] {
+        verdicts.indices.filter { verdicts[$0] == Verdict.erroneous.rawValue }.map { Int64($0) }
     }
 
     /// Reads the findings of a ledger of `count` entries.
     static func load(from ledger: Ledger, count: Int) throws(LedgerError) -> AuditFindings {
         try ledger.read { db in
             var verdicts = [UInt8](repeating: 0, count: count + 1)
-            var types: [Int32: String] = [:]
+            var types: [Int64: String] = [:]
             // Findings in sequence order, so the last one about an entry wins.
             let rows = try RawStatement(
                 db,
@@ -44,10 +44,10 @@ public struct AuditFindings: Sendable {
                 guard about <= count else { continue }
                 let erroneous = rows.string(1) == "erroneous"
                 verdicts[about] = erroneous ? Verdict.erroneous.rawValue : Verdict.correct.rawValue
-                types[Int32(about)] = erroneous ? (rows.isNull(2) ? "unspecified" : rows.string(2)) : nil
+                types[Int64(about)] = erroneous ? (rows.isNull(2) ? "unspecified" : rows.string(2)) : nil
             }
             rows.reset()
-            var claiming = Set<Int32>()
+            var claiming = Set<Int64>()
             let critiques = try RawStatement(
                 db,
                 """
@@ -55,7 +55,7 @@ public struct AuditFindings: Sendable {
                 AND c.seq IN (SELECT parent FROM edge WHERE role = 'about')
                 AND coalesce(json_array_length(c.body, '$.findings'), 0) > 0
                 """)
-            while try critiques.step() { claiming.insert(Int32(critiques.int64(0))) }
+            while try critiques.step() { claiming.insert(critiques.int64(0)) }
             critiques.reset()
             return AuditFindings(verdicts: verdicts, errorTypes: types, critiquesClaimingFlaws: claiming)
         }

@@ -78,7 +78,7 @@ public struct AuditPlan: Sendable {
     /// One entry of the worklist.
     public struct Item: Sendable {
         public let order: Int
-        public let seq: Int32
+        public let seq: Int64
         public let id: String
         public let kind: EventKind
         public let level: Int
@@ -143,9 +143,9 @@ private struct Targets {
 /// The counts the plan changes as it chooses, and the candidates it chooses from.
 private struct PlanState {
     struct Choice {
-        let seq: Int32
+        let seq: Int64
         let question: AuditPlan.Question
-        let pairedWith: Int32?
+        let pairedWith: Int64?
     }
 
     /// Audited entries of a kind at a level, and their erroneous share (known so far).
@@ -169,12 +169,12 @@ private struct PlanState {
     var rates: [AuditPlan.Question: RateCount] = [:]
     var pairs: [Int: PairCount] = [:]
     /// Unaudited labels and critiques per level, shuffled once; drawn from the end.
-    var labelPool: [Int: [Int32]] = [:]
-    var critiquePool: [Int: [Int32]] = [:]
+    var labelPool: [Int: [Int64]] = [:]
+    var critiquePool: [Int: [Int64]] = [:]
     /// Audited labels whose critique is not audited: the critique completes a pair for one audit.
-    var completions: [Int: [(label: Int32, critique: Int32)]] = [:]
+    var completions: [Int: [(label: Int64, critique: Int64)]] = [:]
     /// Entries already chosen (a critique may be reachable from two pools).
-    var taken = Set<Int32>()
+    var taken = Set<Int64>()
     var chosen: [Choice] = []
     var questions: [AuditPlan.Question] = []
 
@@ -185,7 +185,7 @@ private struct PlanState {
         var levelsWithCritiques = Set<Int>()
         var levels = Set<Int>()
         for index in 1...max(1, graph.count) where index <= graph.count {
-            let seq = Int32(index)
+            let seq = Int64(index)
             let kind = graph.kind(of: seq)
             guard kind == .label || kind == .critique else { continue }
             let level = graph.level(of: seq)
@@ -221,8 +221,8 @@ private struct PlanState {
 
     /// The one critique a label's rater saw; `nil` when none, or several (such labels are not
     /// paired: the report's exposure needs every critique shown audited, see ANALYSIS.md).
-    func shownCritique(of label: Int32) -> Int32? {
-        var shown: [Int32] = []
+    func shownCritique(of label: Int64) -> Int64? {
+        var shown: [Int64] = []
         graph.forEachParent(of: label) { parent, role in if role == .assistedBy { shown.append(parent) } }
         return shown.count == 1 ? shown[0] : nil
     }
@@ -274,7 +274,7 @@ private struct PlanState {
     }
 
     /// Counts a pair whose verdicts are known.
-    mutating func add(pairOf label: Int32, critique: Int32, at level: Int) {
+    mutating func add(pairOf label: Int64, critique: Int64, at level: Int) {
         let erroneous = findings.isErroneous(label) ? 1.0 : 0
         if findings.isErroneous(critique) {
             pairs[level, default: PairCount()].wrongShown += 1

@@ -11,7 +11,7 @@ public struct ErrorSource: Sendable {
     /// What kind of producer.
     public enum Producer: Sendable, Equatable {
         /// A model version critiquing a level's outputs.
-        case critic(seq: Int32, id: String)
+        case critic(seq: Int64, id: String)
         /// The raters who labelled a level's outputs, together (one by one in `raters`).
         case raters
     }
@@ -59,22 +59,22 @@ extension ErrorSource {
     /// Every source of a ledger, ranked by `rankedErrors`, largest first.
     /// - Parameter modelIDs: model versions' ids by seq, to name the critics.
     static func rank(
-        graph: LineageGraph, findings: AuditFindings, levels: [PropagationReport.Level], modelIDs: [Int32: String]
+        graph: LineageGraph, findings: AuditFindings, levels: [PropagationReport.Level], modelIDs: [Int64: String]
     ) -> [ErrorSource] {
-        struct Key: Hashable { let critic: Int32; let level: Int }
+        struct Key: Hashable { let critic: Int64; let level: Int }
         var critiqueEntries: [Key: Int] = [:]
         var critiqueAudits: [Key: Proportion] = [:]
         var shownBy: [Key: Int] = [:]
         var labelEntries: [Int: Int] = [:]
         var labelAudits: [Int: Proportion] = [:]
-        var criticOf = [Int32](repeating: 0, count: graph.count + 1)
+        var criticOf = [Int64](repeating: 0, count: graph.count + 1)
         for index in 1...max(1, graph.count) where index <= graph.count {
-            let seq = Int32(index)
+            let seq = Int64(index)
             let level = graph.level(of: seq)
             let audit = findings.verdict(of: seq).map { Proportion(events: $0 == .erroneous ? 1 : 0, trials: 1) } ?? .none
             switch graph.kind(of: seq) {
             case .critique:
-                var critic: Int32 = 0
+                var critic: Int64 = 0
                 graph.forEachParent(of: seq) { parent, role in if role == .critic { critic = parent } }
                 criticOf[index] = critic
                 let key = Key(critic: critic, level: level)
@@ -83,7 +83,7 @@ extension ErrorSource {
             case .label:
                 labelEntries[level, default: 0] += 1
                 labelAudits[level, default: .none] = labelAudits[level, default: .none] + audit
-                var critics = Set<Int32>()
+                var critics = Set<Int64>()
                 graph.forEachParent(of: seq) { parent, role in
                     if role == .assistedBy, criticOf[Int(parent)] != 0 { critics.insert(criticOf[Int(parent)]) }
                 }

@@ -16,7 +16,7 @@ public struct ErrorTrace: Sendable {
 
     /// One dataset or model reached through training.
     public struct TrainingStep: Sendable {
-        public let seq: Int32
+        public let seq: Int64
         public let id: String
         public let kind: EventKind
         public let level: Int
@@ -44,17 +44,17 @@ public struct ErrorTrace: Sendable {
         let graph = try LineageGraph.load(from: ledger)
         let findings = try AuditFindings.load(from: ledger, count: graph.count)
         let spread = TrainingSpread(graph: graph)
-        let reach = spread.rootError(of: Int32(start.seq), graph: graph, findings: findings)
+        let reach = spread.rootError(of: start.seq, graph: graph, findings: findings)
         let entries = try ledger.entries(seqs: reach.directPaths.flatMap { [$0.seq, $0.from] } + reach.coarse.map(\.seq))
         var direct: [Int: [DirectStep]] = [:]
         for path in reach.directPaths {
             guard let entry = entries[path.seq] else { continue }
-            let from = path.from == Int32(start.seq) ? start.id : entries[path.from]?.id ?? "#\(path.from)"
+            let from = path.from == start.seq ? start.id : entries[path.from]?.id ?? "#\(path.from)"
             direct[entry.level, default: []].append(
                 DirectStep(entry: entry, from: from, role: path.role, audit: findings.verdict(of: path.seq)))
         }
         var training: [Int: [TrainingStep]] = [:]
-        for step in reach.coarse where step.seq != Int32(start.seq) {
+        for step in reach.coarse where step.seq != start.seq {
             let kind = graph.kind(of: step.seq)
             training[graph.level(of: step.seq), default: []].append(
                 TrainingStep(
@@ -63,7 +63,7 @@ public struct ErrorTrace: Sendable {
                     inheritors: kind == .model ? spread.inheritorCounts(ofModel: step.seq) : [:]))
         }
         return ErrorTrace(
-            start: start, startAudit: findings.verdict(of: Int32(start.seq)), errorType: findings.errorTypes[Int32(start.seq)],
+            start: start, startAudit: findings.verdict(of: start.seq), errorType: findings.errorTypes[start.seq],
             direct: direct, training: training, weighted: reach.weighted)
     }
 }

@@ -8,25 +8,25 @@ import RRMStore
 /// labels that are erroneous or exposed, a model's share is the share of its training signal,
 /// and what a model produces or critiques inherits it. One pass in sequence order computes all
 /// shares, because every link points to an earlier entry.
-public struct Exposure: Sendable {
+struct Exposure: Sendable {
     /// Whether each entry (by seq) is a seed: known or assumed erroneous.
     let seeds: [Bool]
     /// The entry each directly exposed entry was first reached from along evaluation links
     /// (0 when not directly exposed).
-    let exposedFrom: [Int32]
+    let exposedFrom: [Int64]
     /// Each entry's training share in [0, 1]: 1 for seeds and directly exposed entries.
     let share: [Double]
     /// Each dataset's and model's number of training labels (datasets: members including the
     /// parts they extend; models: the weight of everything they were trained on).
     let trainingLabels: [Double]
 
-    public func isSeed(_ seq: Int32) -> Bool { seeds[Int(seq)] }
-    public func isDirectlyExposed(_ seq: Int32) -> Bool { exposedFrom[Int(seq)] != 0 }
-    public func share(of seq: Int32) -> Double { share[Int(seq)] }
-    public func trainingLabelCount(of seq: Int32) -> Double { trainingLabels[Int(seq)] }
+    func isSeed(_ seq: Int64) -> Bool { seeds[Int(seq)] }
+    func isDirectlyExposed(_ seq: Int64) -> Bool { exposedFrom[Int(seq)] != 0 }
+    func share(of seq: Int64) -> Double { share[Int(seq)] }
+    func trainingLabelCount(of seq: Int64) -> Double { trainingLabels[Int(seq)] }
 
     /// The evaluation path from the seed that exposed `seq` to `seq`, seed first.
-    public func path(to seq: Int32) -> [Int32] {
+    func path(to seq: Int64) -> [Int64] {
         var path = [seq]
         var current = seq
         while exposedFrom[Int(current)] != 0 {
@@ -38,22 +38,22 @@ public struct Exposure: Sendable {
     }
 
     /// Computes exposure from `seeds` over the whole graph.
-    public static func compute(graph: LineageGraph, seeds seedList: [Int32]) -> Exposure {
+    static func compute(graph: LineageGraph, seeds seedList: [Int64]) -> Exposure {
         let count = graph.count
         var seeds = [Bool](repeating: false, count: count + 1)
-        for seed in seedList where graph.contains(Int64(seed)) { seeds[Int(seed)] = true }
+        for seed in seedList where graph.contains(seed) { seeds[Int(seed)] = true }
 
         // Direct exposure: breadth first from every seed at once, down evaluation links.
-        var exposedFrom = [Int32](repeating: 0, count: count + 1)
+        var exposedFrom = [Int64](repeating: 0, count: count + 1)
         let reached = try? LineageWalker.closure(
-            ofAll: seedList.filter { graph.contains(Int64($0)) }, in: graph, LineageQuery(direction: .down, via: [.evaluation]))
+            ofAll: seedList.filter { graph.contains($0) }, in: graph, LineageQuery(direction: .down, via: [.evaluation]))
         for step in reached ?? [] { exposedFrom[Int(step.seq)] = step.from ?? 0 }
 
         // Training shares, in sequence order: parents come first.
         var share = [Double](repeating: 0, count: count + 1)
         var trainingLabels = [Double](repeating: 0, count: count + 1)
         for index in 1...max(1, count) where index <= count {
-            let seq = Int32(index)
+            let seq = Int64(index)
             if seeds[index] || exposedFrom[index] != 0 {
                 share[index] = 1
             }

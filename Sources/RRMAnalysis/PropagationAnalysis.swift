@@ -37,11 +37,11 @@ public enum PropagationAnalysis {
         progress?("reading the audit findings")
         let findings = try AuditFindings.load(from: ledger, count: graph.count)
         var seeds = findings.erroneous
-        var assumedSeq: Int32?
+        var assumedSeq: Int64?
         if let assumed = options.assumeErroneous {
             let entry = try ledger.entry(id: assumed)
-            assumedSeq = Int32(entry.seq)
-            seeds = [Int32(entry.seq)]
+            assumedSeq = entry.seq
+            seeds = [entry.seq]
         }
         progress?("tracing exposure from \(seeds.count) known errors")
         let exposure = Exposure.compute(graph: graph, seeds: seeds)
@@ -49,7 +49,7 @@ public enum PropagationAnalysis {
             try Row.fetchAll(
                 db, sql: "SELECT seq, id, coalesce(json_extract(body, '$.role'), '') FROM entry WHERE kind = 'model' ORDER BY seq"
             ).map {
-                (seq: Int32($0[0] as Int64), id: $0[1] as String, role: $0[2] as String)
+                (seq: $0[0] as Int64, id: $0[1] as String, role: $0[2] as String)
             }
         }
         let levels = levelFindings(graph, findings, exposure)
@@ -82,10 +82,10 @@ public enum PropagationAnalysis {
                 entries: graph.count, head: head, verified: options.verified, deep: options.deep,
                 checkpoint: checkpoint.map {
                     PropagationReport.Basis.Checkpoint(
-                        size: Int64($0.size), rootHash: $0.rootHash.hex, origin: String($0.note.prefix { $0 != "\n" }),
+                        size: $0.size, rootHash: $0.rootHash.hex, origin: String($0.note.prefix { $0 != "\n" }),
                         signedAt: $0.signedAt)
                 },
-                audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int32($0)) }.count,
+                audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int64($0)) }.count,
                 seeds: seeds.count, assumed: options.assumeErroneous),
             levels: levels, claims: Claim.family(levels: levels, assistance: assistance, sources: sources, raters: raters),
             models: modelFindings(modelFacts, graph, findings, exposure), sources: sources, raters: raters,
@@ -108,7 +108,7 @@ public enum PropagationAnalysis {
         }
         var tallies: [Int: Tally] = [:]
         for index in 1...max(1, graph.count) where index <= graph.count {
-            let seq = Int32(index)
+            let seq = Int64(index)
             let kind = graph.kind(of: seq)
             let level = graph.level(of: seq)
             var tally = tallies[level] ?? Tally()
@@ -169,13 +169,13 @@ public enum PropagationAnalysis {
     // MARK: - Per model version
 
     static func modelFindings(
-        _ models: [(seq: Int32, id: String, role: String)], _ graph: LineageGraph, _ findings: AuditFindings, _ exposure: Exposure
+        _ models: [(seq: Int64, id: String, role: String)], _ graph: LineageGraph, _ findings: AuditFindings, _ exposure: Exposure
     ) -> [PropagationReport.Model] {
         // Audits of training labels, accumulated like shares: a dataset counts its own members and
         // the parts it extends; a model what it was trained on.
         var audits = [Proportion](repeating: .none, count: graph.count + 1)
         for index in 1...max(1, graph.count) where index <= graph.count {
-            let seq = Int32(index)
+            let seq = Int64(index)
             switch graph.kind(of: seq) {
             case .dataset, .model:
                 var total = Proportion.none
@@ -202,7 +202,7 @@ public enum PropagationAnalysis {
             default: break
             }
         }
-        return models.filter { graph.contains(Int64($0.seq)) }.map { model in
+        return models.filter { graph.contains($0.seq) }.map { model in
             var produced = 0
             var producedAudit = Proportion.none
             var critiqued = 0
@@ -240,14 +240,14 @@ public enum PropagationAnalysis {
         var tallies: [Int: Tally] = [:]
         var levelsWithCritiques = Set<Int>()
         for index in 1...max(1, graph.count) where index <= graph.count {
-            let seq = Int32(index)
+            let seq = Int64(index)
             let kind = graph.kind(of: seq)
             if kind == .critique { levelsWithCritiques.insert(graph.level(of: seq)) }
             guard kind == .label, let verdict = findings.verdict(of: seq) else { continue }
             let level = graph.level(of: seq)
             var tally = tallies[level] ?? Tally()
             let erroneous = verdict == .erroneous
-            var shown: [Int32] = []
+            var shown: [Int64] = []
             graph.forEachParent(of: seq) { parent, role in if role == .assistedBy { shown.append(parent) } }
             let one = Proportion(events: erroneous ? 1 : 0, trials: 1)
             if shown.isEmpty { tally.unassisted = tally.unassisted + one } else { tally.assisted = tally.assisted + one }

@@ -56,7 +56,7 @@ public struct PropagationReport: Sendable {
 
     /// One model version.
     public struct Model: Sendable {
-        public let seq: Int32
+        public let seq: Int64
         public let id: String
         public let role: String
         public let level: Int
@@ -76,7 +76,7 @@ public struct PropagationReport: Sendable {
 
     /// One known error and how far it reaches.
     public struct RootError: Sendable {
-        public let seq: Int32
+        public let seq: Int64
         public let id: String
         public let kind: EventKind
         public let level: Int

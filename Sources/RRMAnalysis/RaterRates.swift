@@ -26,8 +26,8 @@ public struct RaterRates: Sendable {
     /// The rates and tests of every level with audited labels of two or more raters.
     static func load(from ledger: Ledger, graph: LineageGraph, findings: AuditFindings) throws(LedgerError) -> [RaterRates] {
         // Only audited labels matter: read their raters (the body's `rater`), not every label's.
-        let rows: [(seq: Int32, rater: String)] = try ledger.read { db in
-            var rows: [(seq: Int32, rater: String)] = []
+        let rows: [(seq: Int64, rater: String)] = try ledger.read { db in
+            var rows: [(seq: Int64, rater: String)] = []
             let statement = try RawStatement(
                 db,
                 """
@@ -36,7 +36,7 @@ public struct RaterRates: Sendable {
                 """)
             while try statement.step() {
                 guard !statement.isNull(1) else { continue }
-                rows.append((seq: Int32(statement.int64(0)), rater: statement.string(1)))
+                rows.append((seq: statement.int64(0), rater: statement.string(1)))
             }
             statement.reset()
             return rows

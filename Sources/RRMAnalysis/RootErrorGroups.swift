@@ -20,7 +20,7 @@ public struct RootErrorGroup: Sendable {
     public let totalRadius: Double
     /// The first few, by sequence number, for `trace`; their ids once `PropagationAnalysis` has
     /// looked them up.
-    public let exampleSeqs: [Int32]
+    public let exampleSeqs: [Int64]
     public internal(set) var examples: [String] = []
 
     /// The single radius as people read it: "3.8", or "0–3.8" when they differ at 3 digits.
@@ -39,7 +39,7 @@ public struct RootErrorGroup: Sendable {
 extension RootErrorGroup {
     /// Groups every root error, largest total reach first (ties: more errors first, then by name).
     static func groups(
-        _ roots: [TrainingSpread.Reach], graph: LineageGraph, errorTypes: (Int32) -> String?, producerName: (Int32) -> String
+        _ roots: [TrainingSpread.Reach], graph: LineageGraph, errorTypes: (Int64) -> String?, producerName: (Int64) -> String
     ) -> [RootErrorGroup] {
         struct Key: Hashable {
             let kind: EventKind

@@ -8,7 +8,7 @@ import RRMStore
 /// or critiques, and the labels made with its critiques, inherit that share.
 struct TrainingSpread {
     /// Datasets and models in sequence order.
-    private let nodes: [Int32]
+    private let nodes: [Int64]
     /// Position of each coarse node, by seq (-1 for other entries).
     private let position: [Int32]
     /// For each dataset: the part it extends (position, or -1).
@@ -16,11 +16,11 @@ struct TrainingSpread {
     /// For each coarse node: its training labels.
     private let weight: [Double]
     /// For each model: what it was trained on — (position of a dataset or model, weight), or a label's seq with weight 1.
-    private let trainedOn: [[(position: Int32, label: Int32, weight: Double)]]
+    private let trainedOn: [[(position: Int32, label: Int64, weight: Double)]]
     /// For each dataset: own members made with critiques of (or rated by) a model — (model position, count).
     private let assistedMembers: [[(model: Int32, count: Double)]]
     /// Entries inheriting a model's share, per level (see `inheritors`).
-    func inheritorCounts(ofModel seq: Int32) -> [Int: Double] {
+    func inheritorCounts(ofModel seq: Int64) -> [Int: Double] {
         let index = position[Int(seq)]
         return index >= 0 ? inheritors[Int(index)] : [:]
     }
@@ -31,32 +31,32 @@ struct TrainingSpread {
 
     /// A root error's reach.
     struct Reach {
-        let seq: Int32
+        let seq: Int64
         let direct: [Int: [EventKind: Int]]
         /// The entries reached along evaluation links, each with the entry it was reached from.
-        let directPaths: [(seq: Int32, from: Int32, role: LinkRole)]
+        let directPaths: [(seq: Int64, from: Int64, role: LinkRole)]
         let weighted: [Int: Double]
         let reachable: Int
-        let models: [(seq: Int32, share: Double)]
+        let models: [(seq: Int64, share: Double)]
         /// Every dataset and model reached through training, with the error's share of it.
-        let coarse: [(seq: Int32, share: Double)]
+        let coarse: [(seq: Int64, share: Double)]
 
         var radius: Double { Double(direct.values.flatMap(\.values).reduce(0, +)) + weighted.values.reduce(0, +) }
     }
 
     init(graph: LineageGraph) {
-        var nodes: [Int32] = []
+        var nodes: [Int64] = []
         var position = [Int32](repeating: -1, count: graph.count + 1)
         for index in 1...max(1, graph.count) where index <= graph.count {
-            let kind = graph.kind(of: Int32(index))
+            let kind = graph.kind(of: Int64(index))
             if kind == .dataset || kind == .model {
                 position[index] = Int32(nodes.count)
-                nodes.append(Int32(index))
+                nodes.append(Int64(index))
             }
         }
         var extends = [Int32](repeating: -1, count: nodes.count)
         var weight = [Double](repeating: 0, count: nodes.count)
-        var trainedOn = [[(position: Int32, label: Int32, weight: Double)]](repeating: [], count: nodes.count)
+        var trainedOn = [[(position: Int32, label: Int64, weight: Double)]](repeating: [], count: nodes.count)
         var assisted = [[Int32: Double]](repeating: [:], count: nodes.count)
         var inheritors = [[Int: Double]](repeating: [:], count: nodes.count)
         for (index, seq) in nodes.enumerated() {
@@ -119,11 +119,11 @@ struct TrainingSpread {
     }
 
     /// How far the error `seed` reaches: exactly along evaluation links, weighted through training.
-    func rootError(of seed: Int32, graph: LineageGraph, findings: AuditFindings) -> Reach {
+    func rootError(of seed: Int64, graph: LineageGraph, findings: AuditFindings) -> Reach {
         // Along evaluation links, exactly.
         var direct: [Int: [EventKind: Int]] = [:]
-        var directPaths: [(seq: Int32, from: Int32, role: LinkRole)] = []
-        var reachedLabels: [Int32] = graph.kind(of: seed) == .label ? [seed] : []
+        var directPaths: [(seq: Int64, from: Int64, role: LinkRole)] = []
+        var reachedLabels: [Int64] = graph.kind(of: seed) == .label ? [seed] : []
         let closure = try? LineageWalker.closure(of: seed, in: graph, LineageQuery(direction: .down, via: [.evaluation]))
         for step in (closure?.steps ?? []).dropFirst() {
             direct[graph.level(of: step.seq), default: [:]][graph.kind(of: step.seq), default: 0] += 1
@@ -141,8 +141,8 @@ struct TrainingSpread {
         var share = [Double](repeating: 0, count: nodes.count)
         var weighted: [Int: Double] = [:]
         var reachable = 0
-        var models: [(seq: Int32, share: Double)] = []
-        var coarse: [(seq: Int32, share: Double)] = []
+        var models: [(seq: Int64, share: Double)] = []
+        var coarse: [(seq: Int64, share: Double)] = []
         let firstAffected = reachedMembers.keys.min() ?? (seedPosition >= 0 ? seedPosition : Int32(nodes.count))
         for index in Int(max(0, firstAffected))..<nodes.count {
             var value = 0.0

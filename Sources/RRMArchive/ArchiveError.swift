@@ -61,7 +61,7 @@ extension ArchiveError {
         case manifest(String)
         /// Line `line` of the entries breaks a rule of ARCHIVES.md section 4.
         case entry(line: Int, problem: String)
-        case baseFrontier(treeSize: UInt64)
+        case baseFrontier(treeSize: Int64)
         /// An entry's body, read for import, is not JSON, or not an event a ledger accepts.
         case bodyNotJSON(seq: Int64, column: Int, reason: String)
         case bodyNotAnEvent(seq: Int64, id: String?, problem: String)

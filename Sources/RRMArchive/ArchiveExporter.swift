@@ -11,7 +11,7 @@ public enum ArchiveSelection: Sendable {
     /// each with its inclusion proof against the newest checkpoint.
     case slice(lineageOf: String?, query: LineageQuery, level: Int?)
     /// The entries after the checkpoint of `size`, which the receiver holds, up to the newest checkpoint.
-    case since(size: UInt64)
+    case since(size: Int64)
 }
 
 /// What to export.
@@ -52,7 +52,7 @@ extension Ledger {
     public func exportArchive(to path: String, _ options: ExportOptions = ExportOptions()) throws -> ExportSummary {
         if !options.replacing && FileManager.default.fileExists(atPath: path) { throw LedgerError.alreadyExists(path: path) }
         // A slice's lineage is walked before the snapshot: it may load the whole graph.
-        var lineage: Set<Int32>?
+        var lineage: Set<Int64>?
         if case .slice(let id?, let query, _) = options.selection {
             let answer = try self.lineage(of: id, query, listing: LineageListing(limit: nil))
             lineage = Set(answer.closure.steps.map(\.seq))
@@ -90,9 +90,9 @@ private final class ArchiveWriter {
 
     private let ledgerPath: String
     private let options: ExportOptions
-    private let lineage: Set<Int32>?
+    private let lineage: Set<Int64>?
 
-    init(ledgerPath: String, options: ExportOptions, lineage: Set<Int32>?) {
+    init(ledgerPath: String, options: ExportOptions, lineage: Set<Int64>?) {
         self.ledgerPath = ledgerPath
         self.options = options
         self.lineage = lineage
@@ -139,7 +139,7 @@ private final class ArchiveWriter {
             let origin = try Ledger.origin(db)
             let checkpoint = try Row.fetchOne(
                 db, sql: "SELECT size, root, note FROM checkpoint WHERE size <= ? ORDER BY size DESC LIMIT 1", arguments: [head.seq])
-            let checkpointSize: UInt64? = checkpoint.map { UInt64($0[0] as Int64) }
+            let checkpointSize: Int64? = checkpoint.map { $0[0] as Int64 }
             let tree = MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: ledgerPath))
 
             // Which entries, and how each line is completed.
@@ -160,17 +160,17 @@ private final class ArchiveWriter {
                         detail: "a slice is proved against a signed checkpoint, and the ledger has none: run rrm-ledger checkpoint first")
                 }
                 selection = .slice
-                last = Int64(size)
+                last = size
                 proofs = true
                 let lineage = self.lineage
-                if let lineage, let outside = lineage.first(where: { Int64($0) > last }) {
+                if let lineage, let outside = lineage.first(where: { $0 > last }) {
                     throw ArchiveError.notImportable(
                         path: ledgerPath,
                         detail:
                             "the slice reaches entry \(outside), after the newest checkpoint (\(size) entries): sign a checkpoint first (rrm-ledger checkpoint)"
                     )
                 }
-                filter = { seq, entryLevel in (lineage?.contains(Int32(seq)) ?? true) && (level.map { $0 == entryLevel } ?? true) }
+                filter = { seq, entryLevel in (lineage?.contains(seq) ?? true) && (level.map { $0 == entryLevel } ?? true) }
                 var words: [String] = []
                 if let id {
                     words.append(
@@ -192,16 +192,19 @@ private final class ArchiveWriter {
                     )
                 }
                 selection = .incremental
-                first = Int64(size) + 1
-                last = Int64(newest)
+                first = size + 1
+                last = newest
                 let frontier = try MerkleFrontier(size: size, nodes: try LedgerMerkleNodes(db, path: ledgerPath))
-                guard let entryHash = try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [Int64(size)]) else {
+                guard let entryHash = try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [size]) else {
                     throw LedgerError.treeSizeBeyondLedger(size: size, entries: head.seq)
                 }
+                guard let entryHash = SHA256Hash(bytes: entryHash) else {
+                    throw LedgerError.malformedRow(
+                        table: "entry", row: size, column: "hash", problem: "\(entryHash.count) bytes where a SHA-256 digest has 32")
+                }
                 base = ArchiveManifest.Base(
-                    size: size, rootHash: try tree.rootHash(size: size).bytes, entryHash: Array(entryHash),
-                    frontier: frontier.hashes.map(\.bytes),
-                    consistency: try tree.consistencyProof(oldSize: size, newSize: newest).map(\.bytes))
+                    size: size, rootHash: try tree.rootHash(size: size), entryHash: entryHash, frontier: frontier.hashes,
+                    consistency: try tree.consistencyProof(oldSize: size, newSize: newest))
             }
 
             // Counts first: the manifest comes before the entries.
@@ -234,11 +237,15 @@ private final class ArchiveWriter {
                 if census.int64(3) != 0 { pseudonymised += 1 }
             }
             census.reset()
-            let facts = checkpoint.map { ArchiveManifest.CheckpointFacts(size: UInt64($0[0] as Int64), rootHash: Array($0[1] as Data)) }
+            let facts = try checkpoint.map { row in
+                let size: Int64 = try row.stored(0, "size", table: "checkpoint", row: 0)
+                return ArchiveManifest.CheckpointFacts(
+                    size: size, rootHash: try row.storedDigest(1, "root", table: "checkpoint", row: size))
+            }
             let manifest = ArchiveManifest(
                 created: Timestamp.now(), selection: selection, note: options.note, entries: total, firstSeq: firstSelected,
                 lastSeq: lastSelected, counts: counts, head: head, origin: origin, sliceDescription: sliceDescription,
-                checkpoint: selection == .full && (checkpointSize ?? 0) > UInt64(head.seq) ? nil : facts, base: base,
+                checkpoint: selection == .full && (checkpointSize ?? 0) > head.seq ? nil : facts, base: base,
                 pseudonymised: options.pseudonymise
                     ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil)
             try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]), to: sink)
@@ -262,12 +269,13 @@ private final class ArchiveWriter {
                 let level = Int(rows.int64(1))
                 guard filter?(seq, level) ?? true else { continue }
                 var entry = ArchivedEntry(
-                    seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: Array(rows.bytes(3)), hash: Array(rows.bytes(4)))
+                    seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: try rows.storedDigest(3, "prev_hash", row: seq),
+                    hash: try rows.storedDigest(4, "hash", row: seq))
                 if proofs, let size = checkpointSize {
-                    entry.proof = try tree.inclusionProof(index: UInt64(seq - 1), size: size).map(\.bytes)
+                    entry.proof = try tree.inclusionProof(index: seq - 1, size: size).map(\.bytes)
                 }
                 if let pseudonyms, let replaced = pseudonyms.pseudonymised(entry.body) {
-                    entry.bodyDigest = entry.body.withUnsafeBytes { Array(ChainHash.bodyDigest($0)) }
+                    entry.bodyDigest = entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) }
                     entry.body = replaced
                 }
                 let line = entry.line()

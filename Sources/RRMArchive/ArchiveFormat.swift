@@ -39,16 +39,16 @@ struct ArchivedEntry: Sendable {
     let seq: Int64
     let level: Int
     var body: [UInt8]
-    let prevHash: [UInt8]
-    let hash: [UInt8]
+    let prevHash: SHA256Hash
+    let hash: SHA256Hash
     var proof: [[UInt8]]? = nil
     /// For a pseudonymised entry: the SHA-256 of the original body, which the chain hashes; the
     /// `body` shown then has its person ids replaced and cannot be checked against it.
-    var bodyDigest: [UInt8]? = nil
+    var bodyDigest: SHA256Hash? = nil
 
     /// The body digest the chain hashes: the original's, for a pseudonymised entry.
-    var chainedBodyDigest: [UInt8] {
-        bodyDigest ?? body.withUnsafeBytes { Array(ChainHash.bodyDigest($0)) }
+    var chainedBodyDigest: SHA256Hash {
+        bodyDigest ?? body.withUnsafeBytes { ChainHash.bodyDigest($0) }
     }
 
     /// The line's canonical JSON, newline included.
@@ -59,15 +59,15 @@ struct ArchivedEntry: Sendable {
         CanonicalJSON.appendString(String(decoding: body, as: UTF8.self), to: &out)
         if let bodyDigest {
             out.append(contentsOf: #","body_sha256":""#.utf8)
-            out.append(contentsOf: Hex.encode(bodyDigest).utf8)
+            out.append(contentsOf: bodyDigest.hex.utf8)
             out.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: #","hash":""#.utf8)
-        out.append(contentsOf: Hex.encode(hash).utf8)
+        out.append(contentsOf: hash.hex.utf8)
         out.append(contentsOf: #"","level":"#.utf8)
         out.append(contentsOf: String(level).utf8)
         out.append(contentsOf: #","prev_hash":""#.utf8)
-        out.append(contentsOf: Hex.encode(prevHash).utf8)
+        out.append(contentsOf: prevHash.hex.utf8)
         if let proof {
             out.append(contentsOf: #"","proof":["#.utf8)
             for (index, hash) in proof.enumerated() {
@@ -106,10 +106,10 @@ struct ArchivedEntry: Sendable {
         guard let level = fields["level"]?.wholeNumberValue else {
             return .failure(ArchiveProblem(reason: "\"level\" is not an integer"))
         }
-        guard let hash = fields["hash"]?.stringValue.flatMap(Hex.decode), hash.count == 32 else {
+        guard let hash = fields["hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
             return .failure(ArchiveProblem(reason: "\"hash\" is not 64 hex digits"))
         }
-        guard let prev = fields["prev_hash"]?.stringValue.flatMap(Hex.decode), prev.count == 32 else {
+        guard let prev = fields["prev_hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
             return .failure(ArchiveProblem(reason: "\"prev_hash\" is not 64 hex digits"))
         }
         var proof: [[UInt8]]?
@@ -124,16 +124,16 @@ struct ArchivedEntry: Sendable {
             }
             proof = hashes
         }
-        var bodyDigest: [UInt8]?
+        var bodyDigest: SHA256Hash?
         if let digest = fields["body_sha256"] {
-            guard let bytes = digest.stringValue.flatMap(Hex.decode), bytes.count == 32 else {
+            guard let parsed = digest.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
                 return .failure(ArchiveProblem(reason: "\"body_sha256\" is not 64 hex digits"))
             }
-            bodyDigest = bytes
+            bodyDigest = parsed
         }
         return .success(
             ArchivedEntry(
-                seq: Int64(seq), level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof, bodyDigest: bodyDigest
+                seq: seq, level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof, bodyDigest: bodyDigest
             ))
     }
 }

@@ -51,14 +51,14 @@ extension Ledger {
             let ledger = try Ledger.open(at: ledgerPath)
             let base = manifest.base!
             let head = try ledger.head()
-            guard head.seq == Int64(base.size), head.hash == base.entryHash else {
+            guard head.seq == base.size, head.hash == base.entryHash else {
                 throw ArchiveError.notImportable(
                     path: archivePath,
                     detail:
-                        "it continues a ledger of \(base.size) entries ending in \(Hex.encode(base.entryHash).prefix(16))…, and \(ledgerPath) ends at \(head.seq):\(Hex.encode(head.hash).prefix(16))…"
+                        "it continues a ledger of \(base.size) entries ending in \(base.entryHash.hex.prefix(16))…, and \(ledgerPath) ends at \(head.seq):\(head.hash.hex.prefix(16))…"
                 )
             }
-            guard try ledger.rootHash(size: base.size).bytes == base.rootHash else {
+            guard try ledger.rootHash(size: base.size) == base.rootHash else {
                 throw ArchiveError.notImportable(
                     path: archivePath, detail: "its base tree root is not \(ledgerPath)'s: the ledgers have forked")
             }

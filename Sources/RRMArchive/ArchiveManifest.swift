@@ -15,23 +15,23 @@ public struct ArchiveManifest: Sendable, Equatable {
 
     /// A signed checkpoint the archive is consistent with (the note itself is a member).
     public struct CheckpointFacts: Sendable, Equatable {
-        public let size: UInt64
-        public let rootHash: [UInt8]
+        public let size: Int64
+        public let rootHash: SHA256Hash
     }
 
     /// For an incremental archive: the point it continues from, and how to check it extends it.
     public struct Base: Sendable, Equatable {
         /// The tree size (entries) the receiver holds.
-        public let size: UInt64
+        public let size: Int64
         /// The tree root at that size.
-        public let rootHash: [UInt8]
+        public let rootHash: SHA256Hash
         /// The hash of entry `size`: the first archived entry's prev_hash.
-        public let entryHash: [UInt8]
+        public let entryHash: SHA256Hash
         /// The tree's right edge at that size (one perfect-subtree root per set bit of the size,
         /// largest first): with the archived leaves it gives the new root.
-        public let frontier: [[UInt8]]
+        public let frontier: [SHA256Hash]
         /// RFC 9162 consistency proof from `size` to the checkpoint's size.
-        public let consistency: [[UInt8]]
+        public let consistency: [SHA256Hash]
     }
 
     public let format: String
@@ -79,20 +79,20 @@ public struct ArchiveManifest: Sendable, Equatable {
             "format": .string(format), "created": .string(created), "created_by": .string(createdBy),
             "selection": .string(selection.rawValue), "entries": .number(Double(entries)),
             "first_seq": .number(Double(firstSeq)), "last_seq": .number(Double(lastSeq)),
-            "counts": .array(levels), "head": ["seq": .number(Double(head.seq)), "hash": .string(Hex.encode(head.hash))],
+            "counts": .array(levels), "head": ["seq": .number(Double(head.seq)), "hash": .string(head.hash.hex)],
         ]
         if let note { object["note"] = .string(note) }
         if let origin { object["origin"] = .string(origin) }
         if let sliceDescription { object["slice"] = .string(sliceDescription) }
         if let checkpoint {
-            object["checkpoint"] = ["size": .number(Double(checkpoint.size)), "root": .string(Hex.encode(checkpoint.rootHash))]
+            object["checkpoint"] = ["size": .number(Double(checkpoint.size)), "root": .string(checkpoint.rootHash.hex)]
         }
         if let base {
             object["base"] = [
-                "size": .number(Double(base.size)), "root": .string(Hex.encode(base.rootHash)),
-                "entry_hash": .string(Hex.encode(base.entryHash)),
-                "frontier": .array(base.frontier.map { .string(Hex.encode($0)) }),
-                "consistency": .array(base.consistency.map { .string(Hex.encode($0)) }),
+                "size": .number(Double(base.size)), "root": .string(base.rootHash.hex),
+                "entry_hash": .string(base.entryHash.hex),
+                "frontier": .array(base.frontier.map { .string($0.hex) }),
+                "consistency": .array(base.consistency.map { .string($0.hex) }),
             ]
         }
         if let pseudonymised {
@@ -158,17 +158,17 @@ public struct ArchiveManifest: Sendable, Equatable {
         lastSeq = Int64(try integer("last_seq"))
         origin = fields["origin"]?.stringValue
         sliceDescription = fields["slice"]?.stringValue
-        func digest(_ value: JSONValue?, _ what: String) throws(ArchiveProblem) -> [UInt8] {
-            guard let bytes = value?.stringValue.flatMap(Hex.decode), bytes.count == 32 else {
+        func digest(_ value: JSONValue?, _ what: String) throws(ArchiveProblem) -> SHA256Hash {
+            guard let digest = value?.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
                 throw ArchiveProblem(reason: "the manifest's \(what) is not 64 hex digits")
             }
-            return bytes
+            return digest
         }
         if let object = fields["checkpoint"]?.objectValue {
             guard let size = object["size"]?.wholeNumberValue, size >= 1 else {
                 throw ArchiveProblem(reason: "the manifest's checkpoint size is not a positive whole number")
             }
-            checkpoint = CheckpointFacts(size: UInt64(size), rootHash: try digest(object["root"], "checkpoint root"))
+            checkpoint = CheckpointFacts(size: size, rootHash: try digest(object["root"], "checkpoint root"))
         } else {
             checkpoint = nil
         }
@@ -176,12 +176,12 @@ public struct ArchiveManifest: Sendable, Equatable {
             guard let size = object["size"]?.wholeNumberValue, size >= 1,
                 let frontier = object["frontier"]?.arrayValue, let consistency = object["consistency"]?.arrayValue
             else { throw ArchiveProblem(reason: "the manifest's base is malformed") }
-            var frontierHashes: [[UInt8]] = []
+            var frontierHashes: [SHA256Hash] = []
             for item in frontier { frontierHashes.append(try digest(item, "base frontier")) }
-            var consistencyHashes: [[UInt8]] = []
+            var consistencyHashes: [SHA256Hash] = []
             for item in consistency { consistencyHashes.append(try digest(item, "base consistency proof")) }
             base = Base(
-                size: UInt64(size), rootHash: try digest(object["root"], "base root"),
+                size: size, rootHash: try digest(object["root"], "base root"),
                 entryHash: try digest(object["entry_hash"], "base entry hash"),
                 frontier: frontierHashes, consistency: consistencyHashes)
         } else {
@@ -201,9 +201,9 @@ public struct ArchiveManifest: Sendable, Equatable {
         }
         if selection == .slice && checkpoint == nil { throw ArchiveProblem(reason: "a slice's manifest needs its checkpoint") }
         guard let headObject = fields["head"]?.objectValue, let headSeq = headObject["seq"]?.wholeNumberValue,
-            let headHash = headObject["hash"]?.stringValue.flatMap(Hex.decode), headHash.count == 32
+            let headHash = headObject["hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) })
         else { throw ArchiveProblem(reason: "the manifest's \"head\" is not {seq, hash}") }
-        head = ChainHead(seq: Int64(headSeq), hash: headHash)
+        head = ChainHead(seq: headSeq, hash: headHash)
         guard let levels = fields["counts"]?.arrayValue else { throw ArchiveProblem(reason: "the manifest's \"counts\" is not a list") }
         var counts: [Int: [EventKind: Int]] = [:]
         for item in levels {

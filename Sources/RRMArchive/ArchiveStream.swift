@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import RRMFormat
 
@@ -15,7 +14,7 @@ final class ArchiveStream {
     /// pseudonymised entry, whose hash covers the original body's digest instead.
     struct CheckedEntry {
         let entry: ArchivedEntry
-        let bodyDigest: SHA256.Digest?
+        let bodyDigest: SHA256Hash?
     }
 
     let path: String
@@ -62,24 +61,20 @@ final class ArchiveStream {
         }
         lastSeq = manifest.firstSeq - 1
         if let base = manifest.base {
-            lastSeq = Int64(base.size)
+            lastSeq = base.size
             lastHash = base.entryHash
-            guard let edge = MerkleFrontier(size: base.size, hashes: base.frontier.compactMap { MerkleDigest(bytes: $0) }),
-                edge.hashes.count == base.frontier.count
-            else {
+            guard let edge = MerkleFrontier(size: base.size, hashes: base.frontier) else {
                 throw ArchiveError.malformed(path: path, .baseFrontier(treeSize: base.size))
             }
             frontier = edge
-            if edge.rootHash.bytes != base.rootHash {
+            if edge.rootHash != base.rootHash {
                 try fault("the base frontier does not lead to the base root: the base is not the tree it claims")
             }
-            if let checkpoint = manifest.checkpoint, let oldRoot = MerkleDigest(bytes: base.rootHash),
-                let newRoot = MerkleDigest(bytes: checkpoint.rootHash)
-            {
+            if let checkpoint = manifest.checkpoint {
                 do {
                     try MerkleProofVerifier.verifyConsistency(
-                        oldSize: base.size, newSize: checkpoint.size, oldRoot: oldRoot, newRoot: newRoot,
-                        proof: base.consistency.compactMap { MerkleDigest(bytes: $0) })
+                        oldSize: base.size, newSize: checkpoint.size, oldRoot: base.rootHash, newRoot: checkpoint.rootHash,
+                        proof: base.consistency)
                 } catch {
                     try fault("the consistency proof from \(base.size) to \(checkpoint.size) entries fails: \(error)")
                 }
@@ -156,19 +151,20 @@ final class ArchiveStream {
     }
 
     /// Checks an entry; returns the SHA-256 of its body, unless it carries its original body's.
-    private func check(_ entry: ArchivedEntry) throws -> SHA256.Digest? {
+    private func check(_ entry: ArchivedEntry) throws -> SHA256Hash? {
         entries += 1
         if manifest.selection == .slice {
             // A slice: increasing sequence numbers, each entry proved against the checkpoint.
             if entry.seq <= lastSeq { try fault("entry \(entry.seq): out of order (after entry \(lastSeq))") }
             if let checkpoint = manifest.checkpoint {
-                if UInt64(entry.seq) > checkpoint.size {
+                if entry.seq > checkpoint.size {
                     try fault("entry \(entry.seq): beyond the checkpoint's \(checkpoint.size) entries")
-                } else if let root = MerkleDigest(bytes: checkpoint.rootHash) {
+                } else {
                     do {
+                        // The proof's hashes as the archive gives them: one of the wrong length is a proof that fails.
                         try MerkleProofVerifier.verifyInclusion(
-                            leafHash: MerkleHash.leafHash(entry.hash).bytes, index: UInt64(entry.seq - 1), size: checkpoint.size,
-                            proof: entry.proof ?? [], root: root.bytes)
+                            leafHash: MerkleHash.leafHash(entry.hash).bytes, index: entry.seq - 1, size: checkpoint.size,
+                            proof: entry.proof ?? [], root: checkpoint.rootHash.bytes)
                     } catch {
                         try fault("entry \(entry.seq): its inclusion proof fails (\(error))")
                     }
@@ -188,12 +184,7 @@ final class ArchiveStream {
             }
         }
         let bodyDigest = entry.bodyDigest == nil ? entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) } : nil
-        let computed = entry.prevHash.withUnsafeBytes { previous in
-            if let bodyDigest { return Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigest: bodyDigest)) }
-            return entry.chainedBodyDigest.withUnsafeBytes {
-                Array(ChainHash.entryHash(previous: previous, seq: entry.seq, bodyDigestBytes: $0))
-            }
-        }
+        let computed = ChainHash.entryHash(previous: entry.prevHash, seq: entry.seq, bodyDigest: bodyDigest ?? entry.chainedBodyDigest)
         if computed != entry.hash {
             try fault("entry \(entry.seq): its hash does not match its fields: the body or hash was altered")
         }
@@ -201,7 +192,7 @@ final class ArchiveStream {
             edge.append(leafHash: MerkleHash.leafHash(entry.hash))
             if edge.size == checkpoint.size {
                 checkpointRootChecked = true
-                if edge.rootHash.bytes != checkpoint.rootHash {
+                if edge.rootHash != checkpoint.rootHash {
                     try fault(
                         "the entries up to \(checkpoint.size) do not lead to the checkpoint's root: the archive is not what was signed")
                 }

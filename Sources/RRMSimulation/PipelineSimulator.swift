@@ -1,10 +1,9 @@
-import Crypto
 import Foundation
 import RRMFormat
 import RRMStore
 
 /// Where a simulation's events go: appended to a ledger in batches, or written to a file.
-public protocol SimulationOutput: AnyObject {
+protocol SimulationOutput: AnyObject {
     /// One event line, newline included.
     func write(event line: [UInt8]) throws
     /// The end of a batch: what came before may be appended as one transaction.
@@ -55,8 +54,8 @@ public struct SimulationSummary: Sendable, Equatable {
 /// model's labels.
 ///
 /// Everything streams: per level, only category tallies and the pending audit findings are kept.
-public final class PipelineSimulator {
-    public let parameters: SimulationParameters
+final class PipelineSimulator {
+    let parameters: SimulationParameters
     private var random: SimulationRandom
     private let output: SimulationOutput
     private let truth: ((TruthRecord) throws -> Void)?
@@ -66,7 +65,7 @@ public final class PipelineSimulator {
 
     /// - Parameters:
     ///   - truth: receives the hidden truth of every output, critique and label.
-    public init(parameters: SimulationParameters, output: SimulationOutput, truth: ((TruthRecord) throws -> Void)? = nil) {
+    init(parameters: SimulationParameters, output: SimulationOutput, truth: ((TruthRecord) throws -> Void)? = nil) {
         self.parameters = parameters
         self.random = SimulationRandom(seed: parameters.seed)
         self.output = output
@@ -81,7 +80,7 @@ public final class PipelineSimulator {
     }
 
     /// Generates the whole pipeline.
-    public func run() throws -> SimulationSummary {
+    func run() throws -> SimulationSummary {
         let p = parameters
         var levelTruths: [LevelTruth] = []
         // Label error per category among the labels that trained the previous reward model.
@@ -144,7 +143,7 @@ public final class PipelineSimulator {
                 outputLine.string("task", "\(Self.categoryNames[category % Self.categoryNames.count])-\(index % 997)")
                 let content = Self.content(category: category, index: index)
                 outputLine.string("content", content)
-                outputLine.string("content_sha256", Hex.encode(SHA256.hash(data: Array(content.utf8))))
+                outputLine.string("content_sha256", SHA256Hash.of(content.utf8).hex)
                 try emit(outputLine.finish())
                 try truth?(
                     TruthRecord(

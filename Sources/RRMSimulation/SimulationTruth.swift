@@ -2,22 +2,22 @@ import RRMFormat
 
 /// The hidden truth about one simulated output, critique or label: what the ledger does not
 /// record, written to the `--truth` file so tests and the analysis can be checked against it.
-public struct TruthRecord: Sendable, Equatable {
-    public let id: String
-    public let kind: EventKind
-    public let level: Int
-    public let category: Int
+struct TruthRecord: Sendable, Equatable {
+    let id: String
+    let kind: EventKind
+    let level: Int
+    let category: Int
     /// For an output: whether it is flawed; for a critique or a label: whether it is wrong.
-    public let erroneous: Bool
+    let erroneous: Bool
     /// The error type a perfect auditor would record (`reward_hacking`, `missed_flaw`, …).
-    public let errorType: String?
+    let errorType: String?
     /// What made it wrong: `base`, `reward_hacking`, `critic_quality`, `rater`,
     /// `followed_wrong_critique` or `injected`; `nil` when it is right.
-    public let cause: String?
+    let cause: String?
     /// For a label: the critique its rater was shown.
-    public let shownCritique: String?
+    let shownCritique: String?
     /// Whether auditors recorded a finding about it.
-    public let audited: Bool
+    let audited: Bool
 
     /// The same record, audited or not.
     func audited(_ audited: Bool) -> TruthRecord {

@@ -348,7 +348,7 @@ import Testing
                 let hash = ChainHash.entryHash(previous: previous, seq: rowSeq, body: Array(body.utf8))
                 try db.execute(
                     sql: "UPDATE entry SET body = ?, time = json_extract(?, '$.time'), prev_hash = ?, hash = ? WHERE seq = ?",
-                    arguments: [body, body, Data(previous), Data(hash), rowSeq])
+                    arguments: [body, body, Data(previous.bytes), Data(hash.bytes), rowSeq])
                 for node in tree.append(leafHash: MerkleHash.leafHash(hash)) where node.level > 0 {
                     try db.execute(
                         sql: "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)",

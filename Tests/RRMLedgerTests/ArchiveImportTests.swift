@@ -35,7 +35,7 @@ import Testing
         try Self.forge(body, into: temp.ledger)
         _ = try temp.ledger.recordCheckpoint(signer: signer)
         let increment = path(temp, "increment.tar.gz")
-        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: UInt64(base.seq))))
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
         // Everything an archive's verification checks holds: the body is the only thing wrong.
         let report = try ArchiveVerifier.verify(path: increment, verifier: signer.verifier)
         #expect(report.isIntact, "\(report.faults)")
@@ -108,9 +108,9 @@ import Testing
         let receiver = try TemporaryLedger()
         try receiver.append(Fixture.pipeline)
         #expect(try receiver.ledger.head() == base)
-        _ = try receiver.ledger.rootHash(size: UInt64(base.seq))
+        _ = try receiver.ledger.rootHash(size: Int64(base.seq))
         let increment = path(temp, "increment.tar.gz")
-        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: UInt64(base.seq))))
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
         let before = try receiver.contentDigest()
         let error = #expect(throws: LedgerError.self) { try Ledger.importArchive(from: increment, into: receiver.path) }
         guard case .badEvent(_, let id, let problem)? = error else {

@@ -35,7 +35,7 @@ import Testing
         let report = try ArchiveVerifier.verify(path: archive, verifier: signer.verifier)
         #expect(report.isIntact)
         #expect(report.head == (try temp.ledger.head()))
-        #expect(report.verifiedCheckpoint?.size == UInt64(report.head.seq))
+        #expect(report.verifiedCheckpoint?.size == report.head.seq)
         let imported = try Ledger.importArchive(from: archive, into: path(temp, "copy.sqlite"), verifier: signer.verifier)
         #expect(imported.head == (try temp.ledger.head()))
         let copy = try Ledger.open(at: path(temp, "copy.sqlite"))
@@ -91,7 +91,7 @@ import Testing
         )
         _ = try temp.ledger.recordCheckpoint(signer: signer)
         let increment = path(temp, "increment.tar.gz")
-        let summary = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: UInt64(base.seq))))
+        let summary = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: base.seq)))
         #expect(summary.manifest.entries == 1)
         #expect(try ArchiveVerifier.verify(path: increment, verifier: signer.verifier).isIntact)
         let imported = try Ledger.importArchive(from: increment, into: receiver, verifier: signer.verifier)
@@ -320,7 +320,7 @@ enum Crafted {
         let manifest = ArchiveManifest(
             created: "2026-01-01T00:00:00Z", selection: .full, note: nil, entries: entries, firstSeq: 1, lastSeq: Int64(entries),
             counts: [:],
-            head: ChainHead(seq: Int64(entries), hash: [UInt8](repeating: 1, count: 32)), origin: nil, checkpoint: nil)
+            head: ChainHead(seq: Int64(entries), hash: SHA256Hash(bytes: [UInt8](repeating: 1, count: 32))!), origin: nil, checkpoint: nil)
         return Member(name: ArchiveFormat.manifestMember, bytes: Array(manifest.json.prettyPrinted().utf8))
     }
 

@@ -25,7 +25,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
     /// RecordHash("hello world") = SHA-256(0x00 ‖ "hello world").
     @Test func parsesAndFormatsTheGoTreeVector() throws {
         let golden = "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n"
-        let leafHash = Array(SHA256.hash(data: [0x00] + Array("hello world".utf8)))
+        let leafHash = SHA256Hash.of([0x00] + Array("hello world".utf8))
         let checkpoint = try Checkpoint(parsing: golden)
         #expect(checkpoint.origin == "go.sum database tree")
         #expect(checkpoint.size == 123_456_789_012)
@@ -58,7 +58,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
         let checkpoint = try Checkpoint(parsing: opened.text)
         #expect(checkpoint.origin == "go.sum database tree")
         #expect(checkpoint.size == 30_055_305)
-        #expect(NoteKey.base64(checkpoint.rootHash) == "mXfgRcJ0bG0j3CPdKwgGWtUzBUbX67saZGRmFuJGGsM=")
+        #expect(checkpoint.rootHash.base64 == "mXfgRcJ0bG0j3CPdKwgGWtUzBUbX67saZGRmFuJGGsM=")
         #expect(checkpoint.text == opened.text)
 
         // One more leaf, same signature: refused.
@@ -89,7 +89,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
         #expect(opened.signers == [verifier])
         let checkpoint = try Checkpoint(parsing: opened.text)
         #expect(checkpoint.size == 10)
-        #expect(checkpoint.rootHash == [28, 14, 71] + [UInt8](repeating: 0, count: 29))
+        #expect(checkpoint.rootHash.bytes == [28, 14, 71] + [UInt8](repeating: 0, count: 29))
     }
 
     /// The example of c2sp.org/tlog-checkpoint. Its key is not published; its key hash is
@@ -107,7 +107,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
         let checkpoint = try Checkpoint(parsing: parsed.text)
         #expect(checkpoint.origin == "example.com/behind-the-sofa")
         #expect(checkpoint.size == 20_852_163)
-        #expect(NoteKey.base64(checkpoint.rootHash) == "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")
+        #expect(checkpoint.rootHash.base64 == "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")
         #expect(parsed.signatures[0].keyHash == 0x033d_e0ae)
         let sumdb = try NoteVerifier(parsing: "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8")
         #expect(throws: SignedNoteError.unknownKeysOnly(keys: ["example.com/behind-the-sofa+033de0ae"])) {
@@ -117,8 +117,8 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
 
     @Test func roundTripsThroughASignedNote() throws {
         let (signer, _, verifierKey) = try NoteSigner.generate(name: "example.com/ledger")
-        let root = Array(SHA256.hash(data: Array("root".utf8)))
-        for (size, extensions) in [(UInt64(0), [String]()), (1, []), (UInt64.max, ["ext one", "— two +"])] {
+        let root = SHA256Hash.of(Array("root".utf8))
+        for (size, extensions) in [(Int64(0), [String]()), (1, []), (Int64.max, ["ext one", "— two +"])] {
             let checkpoint = try Checkpoint(origin: "example.com/ledger", size: size, rootHash: root, extensions: extensions)
             let note = try SignedNote.sign(checkpoint.text, with: [signer])
             let opened = try SignedNote.open(note.serialized, verifiers: [try NoteVerifier(parsing: verifierKey)])
@@ -128,7 +128,7 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
 
     @Test func parsesStrictly() {
         #expect(refusal("log\n0\n\(rootHash)\n") == nil)
-        #expect(refusal("log\n18446744073709551615\n\(rootHash)\n") == nil)
+        #expect(refusal("log\n9223372036854775807\n\(rootHash)\n") == nil)  // 2^63 − 1, the largest Int64
         #expect(refusal("log with spaces+plus\n1\n\(rootHash)\n") == nil)  // the origin's form is only advice
 
         #expect(refusal("log\n0123\n\(rootHash)\n") == .sizeWithLeadingZero("0123"))
@@ -139,6 +139,8 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
         #expect(refusal("log\n5 \n\(rootHash)\n") == .sizeNotDecimal("5 "))
         #expect(refusal("log\n1e3\n\(rootHash)\n") == .sizeNotDecimal("1e3"))
         #expect(refusal("log\n١٢\n\(rootHash)\n") == .sizeNotDecimal("١٢"))  // Arabic-Indic digits
+        #expect(refusal("log\n9223372036854775808\n\(rootHash)\n") == .sizeOutOfRange("9223372036854775808"))
+        #expect(refusal("log\n18446744073709551615\n\(rootHash)\n") == .sizeOutOfRange("18446744073709551615"))
         #expect(refusal("log\n18446744073709551616\n\(rootHash)\n") == .sizeOutOfRange("18446744073709551616"))
         #expect(refusal("log\n3438945738945739845734895735\n\(rootHash)\n") == .sizeOutOfRange("3438945738945739845734895735"))
 
@@ -166,10 +168,9 @@ private let rootHash = "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0="
     }
 
     @Test func refusesPartsThatCannotBeLines() {
-        let root = [UInt8](repeating: 0, count: 32)
-        #expect(throws: CheckpointError.rootHashWrongLength(31)) {
-            try Checkpoint(origin: "log", size: 1, rootHash: Array(root.dropLast()))
-        }
+        // A root of another length than 32 bytes is not a SHA256Hash, so it cannot be a part.
+        #expect(SHA256Hash(bytes: [UInt8](repeating: 0, count: 31)) == nil)
+        let root = SHA256Hash.zero
         #expect(throws: CheckpointError.emptyLine(line: 1)) { try Checkpoint(origin: "", size: 1, rootHash: root) }
         #expect(throws: CheckpointError.controlCharacter(0x0A, line: 1)) { try Checkpoint(origin: "a\nb", size: 1, rootHash: root) }
         #expect(throws: CheckpointError.emptyLine(line: 5)) {

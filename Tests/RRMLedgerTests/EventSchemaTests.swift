@@ -30,7 +30,7 @@ import Testing
     }
 
     static let digest = String(repeating: "0123456789abcdef", count: 4)
-    static let contentDigest = Hex.encode(SHA256Digest.of(Array("print(1)".utf8)))
+    static let contentDigest = SHA256Hash.of(Array("print(1)".utf8)).hex
     /// 20 ids: long enough that the decoder checks repeats with a set rather than pairwise.
     static let twentyIDs = (1...20).map { "\"o\($0)\"" }.joined(separator: ",")
     static let model = #""kind":"model","id":"m1","level":0,"role":"policy""#

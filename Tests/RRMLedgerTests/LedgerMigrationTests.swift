@@ -50,7 +50,7 @@ import Testing
         #expect(after.inclusion == inclusion)
         #expect(after.consistency == consistency)
         let verified = try InclusionProofBundle(parsing: after.inclusion).verify(with: pair.signer.verifier, origin: try upgraded.origin())
-        #expect(verified.size == UInt64(Fixture.entryCount))
+        #expect(verified.size == Int64(Fixture.entryCount))
         let report = try upgraded.verify(VerificationOptions(deep: true))
         #expect(report.isIntact, "\(report.faults)")
         #expect(report.head == head)
@@ -153,9 +153,9 @@ import Testing
 
     /// The head, the root, the inclusion proof of entry 11 and the consistency proof from size 5,
     /// as a ledger gives them.
-    static func proofs(_ ledger: Ledger) throws -> (head: ChainHead, root: MerkleDigest, inclusion: String, consistency: String) {
+    static func proofs(_ ledger: Ledger) throws -> (head: ChainHead, root: SHA256Hash, inclusion: String, consistency: String) {
         (
-            try ledger.head(), try ledger.rootHash(size: UInt64(Fixture.entryCount)),
+            try ledger.head(), try ledger.rootHash(size: Int64(Fixture.entryCount)),
             try ledger.inclusionProofBundle(id: "label-1a").text, try ledger.consistencyProofBundle(oldSize: 5).text
         )
     }

@@ -20,7 +20,7 @@ import Testing
             let stored = try TreeFixtures.storedNodes(temp)
             #expect(stored == expected, "after \(appended) entries")
             #expect(stored.count == appended - appended.nonzeroBitCount)
-            #expect(try temp.ledger.treeHead() == TreeHead(size: UInt64(appended), rootHash: MerkleDigest(bytes: naive.root(appended))!))
+            #expect(try temp.ledger.treeHead() == TreeHead(size: Int64(appended), rootHash: SHA256Hash(bytes: naive.root(appended))!))
         }
     }
 
@@ -30,7 +30,7 @@ import Testing
         try temp.append(TreeFixtures.models(25, from: 21))
         let naive = NaiveMerkleTree(leaves: try TreeFixtures.entryHashes(temp))
         var problems: [String] = []
-        for size in UInt64(0)...45 {
+        for size in Int64(0)...45 {
             let root = try temp.ledger.rootHash(size: size)
             if root.bytes != naive.root(Int(size)) { problems.append("root at \(size)") }
             guard size > 0 else { continue }
@@ -39,13 +39,13 @@ import Testing
                 if proof.map(\.bytes) != naive.path(Int(seq - 1), Int(size)) { problems.append("inclusion \(seq) in \(size)") }
                 do {
                     try MerkleProofVerifier.verifyInclusion(
-                        leafHash: MerkleHash.leafHash(naive.leaves[Int(seq - 1)]), index: UInt64(seq - 1), size: size, proof: proof,
+                        leafHash: MerkleHash.leafHash(naive.leaves[Int(seq - 1)]), index: Int64(seq - 1), size: size, proof: proof,
                         root: root)
                 } catch {
                     problems.append("inclusion \(seq) in \(size): \(error)")
                 }
             }
-            for old in UInt64(1)...size {
+            for old in Int64(1)...size {
                 let proof = try temp.ledger.consistencyProof(oldSize: old, newSize: size)
                 if proof.map(\.bytes) != naive.proof(Int(old), Int(size)) { problems.append("consistency \(old)→\(size)") }
                 do {

@@ -87,7 +87,7 @@ import Testing
         #expect(graph.count == Int(try temp.ledger.head().seq))
         var rng = SimulationRandom(seed: 3)
         for _ in 0..<40 {
-            let start = Int32(rng.integer(in: 1...graph.count))
+            let start = Int64(rng.integer(in: 1...graph.count))
             for query in [
                 LineageQuery(direction: .both), LineageQuery(direction: .down, via: [.evaluation, .audit]),
                 LineageQuery(direction: .up, via: [.training, .version], maxDepth: 3),

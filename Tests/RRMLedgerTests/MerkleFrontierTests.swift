@@ -20,7 +20,7 @@ import Testing
             // The leaf, then one node per trailing one bit of the old size, bottom up.
             let trailingOnes = (~oldSize).trailingZeroBitCount
             if completed.map(\.level) != Array(0...trailingOnes) { problems.append("size \(n): levels \(completed.map(\.level))") }
-            if frontier.size != UInt64(n) { problems.append("size \(n): frontier says \(frontier.size)") }
+            if frontier.size != Int64(n) { problems.append("size \(n): frontier says \(frontier.size)") }
             if frontier.rootHash.bytes != naive.root(n) { problems.append("size \(n): root") }
             if frontier.hashes.count != n.nonzeroBitCount { problems.append("size \(n): \(frontier.hashes.count) frontier hashes") }
             // Every perfect subtree, and nothing else: 2n − popcount(n) nodes.
@@ -28,7 +28,7 @@ import Testing
         }
         let expected = Set(
             naive.perfectSubtrees(Self.largestCheckedSize).map {
-                MerkleNode(level: $0.key.level, index: UInt64($0.key.index), hash: MerkleDigest(bytes: $0.value)!)
+                MerkleNode(level: $0.key.level, index: Int64($0.key.index), hash: SHA256Hash(bytes: $0.value)!)
             })
         #expect(nodes.allNodes == expected)
         #expect(nodes.count == 2 * 300 - 300.nonzeroBitCount)
@@ -41,10 +41,10 @@ import Testing
         var appended = MerkleFrontier()
         for n in 0...Self.largestCheckedSize {
             if n > 0 { appended.append(leafHash: MerkleHash.leafHash(naive.leaves[n - 1])) }
-            let (read, reads) = try nodes.measuringReads(upTo: UInt64(n)) { try MerkleFrontier(size: UInt64(n), nodes: nodes) }
+            let (read, reads) = try nodes.measuringReads(upTo: Int64(n)) { try MerkleFrontier(size: Int64(n), nodes: nodes) }
             #expect(read == appended, "size \(n)")
             #expect(reads == n.nonzeroBitCount)
-            #expect(MerkleFrontier(size: UInt64(n), hashes: appended.hashes) == appended)
+            #expect(MerkleFrontier(size: Int64(n), hashes: appended.hashes) == appended)
         }
     }
 

@@ -37,26 +37,26 @@ import Testing
 
     @Test func digestIsExactly32Bytes() {
         let bytes = (0..<32).map { UInt8($0) }
-        let digest = MerkleDigest(bytes: bytes)
+        let digest = SHA256Hash(bytes: bytes)
         #expect(digest?.bytes == bytes)
         #expect(digest?.hex == Hex.encode(bytes))
-        #expect(MerkleDigest(hex: Hex.encode(bytes)) == digest)
-        #expect(MerkleDigest(hex: Hex.encode(bytes).uppercased()) == digest)
-        #expect(MerkleDigest(bytes: Array(bytes.dropLast())) == nil)
-        #expect(MerkleDigest(bytes: bytes + [0]) == nil)
-        #expect(MerkleDigest(bytes: []) == nil)
-        #expect(MerkleDigest(hex: "00") == nil)
-        #expect(MerkleDigest(hex: String(repeating: "g", count: 64)) == nil)
+        #expect(SHA256Hash(hex: Hex.encode(bytes)) == digest)
+        #expect(SHA256Hash(hex: Hex.encode(bytes).uppercased()) == digest)
+        #expect(SHA256Hash(bytes: Array(bytes.dropLast())) == nil)
+        #expect(SHA256Hash(bytes: bytes + [0]) == nil)
+        #expect(SHA256Hash(bytes: []) == nil)
+        #expect(SHA256Hash(hex: "00") == nil)
+        #expect(SHA256Hash(hex: String(repeating: "g", count: 64)) == nil)
     }
 
     @Test func digestsCompareAndHashByEveryByte() {
         let base = (0..<32).map { UInt8($0) }
-        var seen: Set<MerkleDigest> = [MerkleDigest(bytes: base)!]
+        var seen: Set<SHA256Hash> = [SHA256Hash(bytes: base)!]
         for position in 0..<32 {
             var changed = base
             changed[position] ^= 0x80
-            let digest = MerkleDigest(bytes: changed)!
-            #expect(digest != MerkleDigest(bytes: base)!)
+            let digest = SHA256Hash(bytes: changed)!
+            #expect(digest != SHA256Hash(bytes: base)!)
             seen.insert(digest)
         }
         #expect(seen.count == 33)

@@ -14,7 +14,7 @@ import Testing
     @Test func inclusionEdgeCases() throws {
         let leaf = MerkleHash.leafHash([1])
         let other = MerkleHash.leafHash([2])
-        for (index, size): (UInt64, UInt64) in [(0, 0), (1, 0), (1, 1), (2, 1), (7, 7), (.max, 3)] {
+        for (index, size): (Int64, Int64) in [(0, 0), (1, 0), (1, 1), (2, 1), (7, 7), (.max, 3)] {
             #expect(throws: MerkleProofError.indexBeyondSize(index: index, size: size)) {
                 try Verifier.verifyInclusion(leafHash: leaf, index: index, size: size, proof: [], root: leaf)
             }
@@ -47,7 +47,7 @@ import Testing
         let one = MerkleHash.leafHash([1])
         let two = MerkleHash.nodeHash(one, MerkleHash.leafHash([2]))
         // A tree never shrinks, whatever the proof.
-        for (oldSize, newSize): (UInt64, UInt64) in [(1, 0), (2, 1), (.max, 0)] {
+        for (oldSize, newSize): (Int64, Int64) in [(1, 0), (2, 1), (.max, 0)] {
             #expect(throws: MerkleProofError.oldSizeBeyondNewSize(oldSize: oldSize, newSize: newSize)) {
                 try Verifier.verifyConsistency(oldSize: oldSize, newSize: newSize, oldRoot: one, newRoot: one, proof: [])
             }
@@ -112,8 +112,8 @@ import Testing
 
     struct InclusionClaim {
         var leafHash: [UInt8]
-        var index: UInt64
-        var size: UInt64
+        var index: Int64
+        var size: Int64
         var proof: [[UInt8]]
         var root: [UInt8]
         var change = "genuine"
@@ -124,8 +124,8 @@ import Testing
     }
 
     struct ConsistencyClaim {
-        var oldSize: UInt64
-        var newSize: UInt64
+        var oldSize: Int64
+        var newSize: Int64
         var oldRoot: [UInt8]
         var newRoot: [UInt8]
         var proof: [[UInt8]]
@@ -300,7 +300,7 @@ import Testing
             let positions = n <= Self.exhaustiveSizes.upperBound ? Array(0..<n) : Self.sampledPositions(below: n)
             for i in positions {
                 let genuine = InclusionClaim(
-                    leafHash: MerkleHash.leafHash(tree.leaves[i]).bytes, index: UInt64(i), size: UInt64(n), proof: tree.path(i, n),
+                    leafHash: MerkleHash.leafHash(tree.leaves[i]).bytes, index: Int64(i), size: Int64(n), proof: tree.path(i, n),
                     root: tree.root(n))
                 guard genuine.accepted else {
                     genuineRefused.append("leaf \(i) of \(n)")
@@ -326,7 +326,7 @@ import Testing
             let oldSizes = n <= Self.exhaustiveSizes.upperBound ? Array(1..<n) : Self.sampledPositions(below: n).filter { $0 > 0 }
             for m in oldSizes {
                 let genuine = ConsistencyClaim(
-                    oldSize: UInt64(m), newSize: UInt64(n), oldRoot: tree.root(m), newRoot: tree.root(n), proof: tree.proof(m, n))
+                    oldSize: Int64(m), newSize: Int64(n), oldRoot: tree.root(m), newRoot: tree.root(n), proof: tree.proof(m, n))
                 guard genuine.accepted else {
                     genuineRefused.append("\(m) to \(n)")
                     continue

@@ -10,7 +10,7 @@ import Testing
     static let largestCheckedSize = 300
 
     /// Bit length of n - 1: the height of the tree of n leaves.
-    static func height(_ n: UInt64) -> Int { n <= 1 ? 0 : UInt64.bitWidth - (n - 1).leadingZeroBitCount }
+    static func height(_ n: Int64) -> Int { n <= 1 ? 0 : Int64.bitWidth - (n - 1).leadingZeroBitCount }
 
     @Test func rootsMatchTheNaiveTreeForEverySize() throws {
         let naive = NaiveMerkleTree(count: Self.largestCheckedSize)
@@ -18,7 +18,7 @@ import Testing
         let math = MerkleTreeMath(nodes: nodes)
         var mismatches: [Int] = []
         for n in 0...Self.largestCheckedSize {
-            let (root, reads) = try nodes.measuringReads(upTo: UInt64(n)) { try math.rootHash(size: UInt64(n)) }
+            let (root, reads) = try nodes.measuringReads(upTo: Int64(n)) { try math.rootHash(size: Int64(n)) }
             if root.bytes != naive.root(n) || reads != n.nonzeroBitCount { mismatches.append(n) }
         }
         #expect(mismatches.isEmpty, "sizes \(mismatches.prefix(10))")
@@ -31,16 +31,16 @@ import Testing
         var checked = 0
         var mismatches: [String] = []
         for n in 1...Self.largestCheckedSize {
-            let size = UInt64(n)
-            let root = MerkleDigest(bytes: naive.root(n))!
+            let size = Int64(n)
+            let root = SHA256Hash(bytes: naive.root(n))!
             for m in 0..<n {
-                let (proof, reads) = try nodes.measuringReads(upTo: size) { try math.inclusionProof(index: UInt64(m), size: size) }
+                let (proof, reads) = try nodes.measuringReads(upTo: size) { try math.inclusionProof(index: Int64(m), size: size) }
                 checked += 1
                 if proof.map(\.bytes) != naive.path(m, n) { mismatches.append("PATH(\(m), D[\(n)])") }
                 if reads > 2 * Self.height(size) { mismatches.append("PATH(\(m), D[\(n)]) read \(reads) nodes") }
                 let leaf = MerkleHash.leafHash(naive.leaves[m])
                 do {
-                    try MerkleProofVerifier.verifyInclusion(leafHash: leaf, index: UInt64(m), size: size, proof: proof, root: root)
+                    try MerkleProofVerifier.verifyInclusion(leafHash: leaf, index: Int64(m), size: size, proof: proof, root: root)
                 } catch {
                     mismatches.append("PATH(\(m), D[\(n)]) refused: \(error)")
                 }
@@ -57,10 +57,10 @@ import Testing
         var checked = 0
         var mismatches: [String] = []
         for n in 0...Self.largestCheckedSize {
-            let newSize = UInt64(n)
-            let newRoot = MerkleDigest(bytes: naive.root(n))!
+            let newSize = Int64(n)
+            let newRoot = SHA256Hash(bytes: naive.root(n))!
             for m in 0...n {
-                let oldSize = UInt64(m)
+                let oldSize = Int64(m)
                 let (proof, reads) = try nodes.measuringReads(upTo: newSize) {
                     try math.consistencyProof(oldSize: oldSize, newSize: newSize)
                 }
@@ -71,7 +71,7 @@ import Testing
                 if reads > 2 * Self.height(newSize) + 1 { mismatches.append("PROOF(\(m), D[\(n)]) read \(reads) nodes") }
                 do {
                     try MerkleProofVerifier.verifyConsistency(
-                        oldSize: oldSize, newSize: newSize, oldRoot: MerkleDigest(bytes: naive.root(m))!, newRoot: newRoot, proof: proof)
+                        oldSize: oldSize, newSize: newSize, oldRoot: SHA256Hash(bytes: naive.root(m))!, newRoot: newRoot, proof: proof)
                 } catch {
                     mismatches.append("PROOF(\(m), D[\(n)]) refused: \(error)")
                 }
@@ -84,7 +84,7 @@ import Testing
     @Test func rootsAndProofsMatchThePublishedVectors() throws {
         let math = MerkleTreeMath(nodes: try MerkleTestVectors.nodes())
         for size in 0...8 {
-            #expect(try math.rootHash(size: UInt64(size)) == MerkleTestVectors.root(size), "size \(size)")
+            #expect(try math.rootHash(size: Int64(size)) == MerkleTestVectors.root(size), "size \(size)")
         }
         for vector in MerkleTestVectors.inclusionProofs {
             let proof = try math.inclusionProof(index: vector.index, size: vector.size)
@@ -153,12 +153,12 @@ import Testing
     /// A tree far larger than the naive tree can check: built by the frontier, its proofs
     /// checked by the verifier against the frontier's roots, and their reads counted.
     @Test func proofsOnALargeTreeVerifyAndReadLogarithmicallyFewNodes() throws {
-        let count: UInt64 = (1 << 17) + 12345
+        let count: Int64 = (1 << 17) + 12345
         let nodes = InMemoryMerkleNodes()
         var frontier = MerkleFrontier()
-        var roots: [UInt64: MerkleDigest] = [:]
-        let sizes: Set<UInt64> = [1, 2, 3, 1000, 4096, 65535, 65536, 65537, 100_000, 1 << 17, count - 1, count]
-        var leafHashes: [MerkleDigest] = []
+        var roots: [Int64: SHA256Hash] = [:]
+        let sizes: Set<Int64> = [1, 2, 3, 1000, 4096, 65535, 65536, 65537, 100_000, 1 << 17, count - 1, count]
+        var leafHashes: [SHA256Hash] = []
         for index in 0..<count {
             let leafHash = MerkleHash.leafHash(Array("entry \(index)".utf8))
             leafHashes.append(leafHash)

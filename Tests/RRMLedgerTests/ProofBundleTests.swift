@@ -46,7 +46,7 @@ import Testing
 
     @Test func consistencyProofsVerifyWithAndWithoutTheOldCheckpoint() throws {
         let (temp, signer) = try Self.ledger()
-        for old in UInt64(1)...21 {
+        for old in Int64(1)...21 {
             let bundle = try temp.ledger.consistencyProofBundle(oldSize: old)
             #expect(try ConsistencyProofBundle(parsing: bundle.text) == bundle)
             let verified = try bundle.verify(with: signer.verifier, origin: try temp.ledger.origin())
@@ -68,7 +68,7 @@ import Testing
                 var bytes = hash.bytes
                 bytes[bit / 8] ^= 1 << (bit % 8)
                 var proof = bundle.proof
-                proof[position] = MerkleDigest(bytes: bytes)!
+                proof[position] = SHA256Hash(bytes: bytes)!
                 let altered = InclusionProofBundle(
                     seq: bundle.seq, prevHash: bundle.prevHash, body: bundle.body, proof: proof, note: bundle.note)
                 do {
@@ -83,8 +83,9 @@ import Testing
             seq: bundle.seq, prevHash: bundle.prevHash, body: bundle.body.replacingOccurrences(of: "policy", with: "critic"),
             proof: bundle.proof, note: bundle.note)
         let wrongSeq = InclusionProofBundle(seq: 5, prevHash: bundle.prevHash, body: bundle.body, proof: bundle.proof, note: bundle.note)
-        var prev = bundle.prevHash
-        prev[0] ^= 0x80
+        var prevBytes = bundle.prevHash.bytes
+        prevBytes[0] ^= 0x80
+        let prev = SHA256Hash(bytes: prevBytes)!
         let wrongPrev = InclusionProofBundle(seq: bundle.seq, prevHash: prev, body: bundle.body, proof: bundle.proof, note: bundle.note)
         let shorter = InclusionProofBundle(
             seq: bundle.seq, prevHash: bundle.prevHash, body: bundle.body, proof: Array(bundle.proof.dropLast()), note: bundle.note)

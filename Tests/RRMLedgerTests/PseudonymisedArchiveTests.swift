@@ -73,7 +73,7 @@ import Testing
             // Apart from the person, the body is the original; its digest is the original's.
             afterBody[field] = .string(person)
             #expect(afterBody == beforeBody)
-            let digest = Hex.encode(Array(before["body"]!.stringValue!.utf8).withUnsafeBytes { Array(ChainHash.bodyDigest($0)) })
+            let digest = Array(before["body"]!.stringValue!.utf8).withUnsafeBytes { ChainHash.bodyDigest($0) }.hex
             #expect(after["body_sha256"]?.stringValue == digest)
         }
         #expect(replaced > 0 && pseudonymOf.count > 1)

@@ -92,14 +92,14 @@ import Testing
         // rest; the renumbered entry's hash still commits to its old sequence number.
         let temp = try pipeline()
         let forgedBody = #"{"id":"forged","kind":"model","level":0,"role":"policy","time":"2026-01-01T00:00:04Z"}"#
-        let prev = try temp.ledger.read { db in Array(try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = 4")!) }
+        let prev = try temp.ledger.read { db in SHA256Hash(bytes: try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = 4")!)! }
         let hash = ChainHash.entryHash(previous: prev, seq: 5, body: Array(forgedBody.utf8))
         try temp.tamper(
             """
             UPDATE entry SET seq = seq + 1000 WHERE seq >= 5;
             UPDATE entry SET seq = seq - 999 WHERE seq >= 1005;
             INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash)
-            VALUES (5, 'forged', 'model', '2026-01-01T00:00:04Z', '\(forgedBody)', x'\(Hex.encode(prev))', x'\(Hex.encode(hash))');
+            VALUES (5, 'forged', 'model', '2026-01-01T00:00:04Z', '\(forgedBody)', x'\(prev.hex)', x'\(hash.hex)');
             """)
         let report = try verifyAllSplits(temp)
         #expect(report.firstDamagedSeq == 5)
@@ -199,13 +199,14 @@ import Testing
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "DROP TRIGGER entry_is_append_only_update")
             try db.execute(sql: "UPDATE entry SET body = replace(body, 'human:carol', 'human:mallory') WHERE seq = ?", arguments: [seq])
-            var previous = Array(try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [seq - 1])!)
+            var previous = SHA256Hash(bytes: try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [seq - 1])!)!
             for row in try Row.fetchAll(db, sql: "SELECT seq, body FROM entry WHERE seq >= ? ORDER BY seq", arguments: [seq]) {
                 let current: Int64 = row[0]
                 let body: String = row[1]
                 let hash = ChainHash.entryHash(previous: previous, seq: current, body: Array(body.utf8))
                 try db.execute(
-                    sql: "UPDATE entry SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [Data(previous), Data(hash), current])
+                    sql: "UPDATE entry SET prev_hash = ?, hash = ? WHERE seq = ?",
+                    arguments: [Data(previous.bytes), Data(hash.bytes), current])
                 previous = hash
             }
         }

@@ -10,33 +10,30 @@ import Crypto
 /// every entry a content digest that proofs and archives can quote.
 public enum ChainHash {
     /// The `prev_hash` of the first entry.
-    public static let genesis = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
+    public static let genesis = SHA256Hash.zero
 
     /// SHA-256 of an entry's canonical body.
     @inline(__always)
-    public static func bodyDigest(_ body: UnsafeRawBufferPointer) -> SHA256.Digest {
-        SHA256.hash(data: body)
+    public static func bodyDigest(_ body: UnsafeRawBufferPointer) -> SHA256Hash {
+        SHA256Hash.of(body)
     }
 
     /// The entry hash from the previous hash, the sequence number and the body's digest.
-    public static func entryHash(previous: UnsafeRawBufferPointer, seq: Int64, bodyDigest: SHA256.Digest) -> SHA256.Digest {
-        bodyDigest.withUnsafeBytes { entryHash(previous: previous, seq: seq, bodyDigestBytes: $0) }
-    }
-
-    /// The entry hash from the previous hash, the sequence number and the body's digest given as
-    /// 32 bytes (an archive's pseudonymised entries carry the original body's digest this way).
-    public static func entryHash(previous: UnsafeRawBufferPointer, seq: Int64, bodyDigestBytes: UnsafeRawBufferPointer) -> SHA256.Digest {
+    ///
+    /// An archive's pseudonymised entries carry the original body's digest, which is passed here
+    /// in place of the digest of the body they hold.
+    public static func entryHash(previous: SHA256Hash, seq: Int64, bodyDigest: SHA256Hash) -> SHA256Hash {
         var hasher = SHA256()
-        hasher.update(bufferPointer: previous)
-        var bigEndianSeq = UInt64(seq).bigEndian
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        // Sequence numbers are from 1, so the bit pattern is the number's.
+        var bigEndianSeq = UInt64(bitPattern: seq).bigEndian
         withUnsafeBytes(of: &bigEndianSeq) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: bodyDigestBytes)
-        return hasher.finalize()
+        bodyDigest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return SHA256Hash(hasher.finalize())
     }
 
     /// The entry hash of a body given as bytes.
-    public static func entryHash(previous: [UInt8], seq: Int64, body: [UInt8]) -> [UInt8] {
-        let digest = body.withUnsafeBytes { bodyDigest($0) }
-        return previous.withUnsafeBytes { Array(entryHash(previous: $0, seq: seq, bodyDigest: digest)) }
+    public static func entryHash(previous: SHA256Hash, seq: Int64, body: [UInt8]) -> SHA256Hash {
+        entryHash(previous: previous, seq: seq, bodyDigest: body.withUnsafeBytes { bodyDigest($0) })
     }
 }

@@ -4,9 +4,9 @@ public struct ChainHead: Sendable, Equatable, CustomStringConvertible {
     /// Number of entries; 0 for an empty ledger.
     public let seq: Int64
     /// Hash of entry `seq`; 32 zero bytes for an empty ledger.
-    public let hash: [UInt8]
+    public let hash: SHA256Hash
 
-    public init(seq: Int64, hash: [UInt8]) {
+    public init(seq: Int64, hash: SHA256Hash) {
         self.seq = seq
         self.hash = hash
     }
@@ -15,13 +15,13 @@ public struct ChainHead: Sendable, Equatable, CustomStringConvertible {
     public static let empty = ChainHead(seq: 0, hash: ChainHash.genesis)
 
     /// `SEQ:HASH` with the hash in lowercase hex, the form `verify --expect-head` takes.
-    public var description: String { "\(seq):\(Hex.encode(hash))" }
+    public var description: String { "\(seq):\(hash.hex)" }
 
     /// Parses `SEQ:HASH`; `nil` when the text is not in that form.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let seq = Int64(parts[0]), seq >= 0,
-            let hash = Hex.decode(String(parts[1])), hash.count == SHA256Digest.byteCount
+            let hash = SHA256Hash(hex: parts[1])
         else { return nil }
         self.init(seq: seq, hash: hash)
     }

@@ -8,25 +8,22 @@
 ///
 /// Every line ends in "\n" and none is empty. The text is the body of a `SignedNote`.
 public struct Checkpoint: Sendable, Hashable {
-    /// Bytes of a root hash (SHA-256).
-    public static let rootHashByteCount = 32
-
     /// The log's identity, e.g. `example.com/ledger`; by the specification's advice it is also
     /// the name of the key that signs.
     public let origin: String
     /// The number of leaves in the tree.
-    public let size: UInt64
+    public let size: Int64
     /// The RFC 6962 / RFC 9162 Merkle tree root at `size`.
-    public let rootHash: [UInt8]
+    public let rootHash: SHA256Hash
     /// Optional opaque lines after the root hash (the specification advises against them).
     public let extensions: [String]
 
     /// A checkpoint from its parts.
     ///
     /// - Throws: `CheckpointError` when a part could not be written as a valid line: an empty or
-    ///   multi-line origin or extension, a control character, or a root hash not of 32 bytes.
-    public init(origin: String, size: UInt64, rootHash: [UInt8], extensions: [String] = []) throws(CheckpointError) {
-        guard rootHash.count == Self.rootHashByteCount else { throw .rootHashWrongLength(rootHash.count) }
+    ///   multi-line origin or extension, a control character, or a negative size.
+    public init(origin: String, size: Int64, rootHash: SHA256Hash, extensions: [String] = []) throws(CheckpointError) {
+        guard size >= 0 else { throw .sizeOutOfRange(String(size)) }
         for (offset, line) in ([origin] + extensions).enumerated() {
             let number = offset == 0 ? 1 : offset + 3
             try Self.checkLine(Array(line.utf8)[...], line: number)
@@ -52,14 +49,14 @@ public struct Checkpoint: Sendable, Hashable {
         self.origin = lineTexts[0]
         self.size = try Self.parseSize(lineTexts[1])
         guard let hash = NoteKey.decodeBase64(lineTexts[2]) else { throw .rootHashNotBase64 }
-        guard hash.count == Self.rootHashByteCount else { throw .rootHashWrongLength(hash.count) }
-        self.rootHash = hash
+        guard let rootHash = SHA256Hash(bytes: hash) else { throw .rootHashWrongLength(hash.count) }
+        self.rootHash = rootHash
         self.extensions = Array(lineTexts.dropFirst(3))
     }
 
     /// The checkpoint text, each line ending in "\n": the note text to sign.
     public var text: String {
-        var out = "\(origin)\n\(size)\n\(NoteKey.base64(rootHash))\n"
+        var out = "\(origin)\n\(size)\n\(rootHash.base64)\n"
         for line in extensions {
             out += line
             out += "\n"
@@ -68,11 +65,11 @@ public struct Checkpoint: Sendable, Hashable {
     }
 
     /// The tree size: ASCII digits only, no sign, no leading zero (but "0" for the empty tree),
-    /// at most 2^64 - 1.
-    private static func parseSize(_ text: String) throws(CheckpointError) -> UInt64 {
+    /// at most 2^63 − 1 (the largest `Int64`, the type of every tree size: no ledger holds more).
+    private static func parseSize(_ text: String) throws(CheckpointError) -> Int64 {
         guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { throw .sizeNotDecimal(text) }
         guard text == "0" || !text.hasPrefix("0") else { throw .sizeWithLeadingZero(text) }
-        guard let size = UInt64(text) else { throw .sizeOutOfRange(text) }
+        guard let size = Int64(text) else { throw .sizeOutOfRange(text) }
         return size
     }
 
@@ -103,7 +100,7 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
     case sizeNotDecimal(String)
     /// The size line has a leading zero.
     case sizeWithLeadingZero(String)
-    /// The size does not fit in 64 bits.
+    /// The size is above 2^63 − 1 (or, given as a part, negative).
     case sizeOutOfRange(String)
     /// The root hash line is not canonical standard base64.
     case rootHashNotBase64
@@ -119,7 +116,7 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
         case .controlCharacter(let byte, let line): return "malformed checkpoint: line \(line) contains control character 0x\(hex2(byte))"
         case .sizeNotDecimal(let text): return "malformed checkpoint: tree size \"\(text)\" is not a decimal number"
         case .sizeWithLeadingZero(let text): return "malformed checkpoint: tree size \"\(text)\" has a leading zero"
-        case .sizeOutOfRange(let text): return "malformed checkpoint: tree size \"\(text)\" does not fit in 64 bits"
+        case .sizeOutOfRange(let text): return "malformed checkpoint: tree size \"\(text)\" is outside 0…2^63 − 1"
         case .rootHashNotBase64: return "malformed checkpoint: the root hash is not standard base64"
         case .rootHashWrongLength(let count): return "malformed checkpoint: the root hash is \(count) bytes, expected 32"
         }

@@ -9,10 +9,10 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
     public let signer: NoteVerifier
 
     /// The tree size.
-    public var size: UInt64 { checkpoint.size }
+    public var size: Int64 { checkpoint.size }
 
     /// The root hash.
-    public var rootHash: MerkleDigest { MerkleDigest(bytes: checkpoint.rootHash)! }
+    public var rootHash: SHA256Hash { checkpoint.rootHash }
 
     /// Reads a signed checkpoint, checks its signature by `verifier` and, when given, its origin.
     ///

@@ -73,7 +73,7 @@ public enum EventDecoder {
             _ = try reader.nonEmptyString("task")
             let content = try reader.optionalString("content")
             if let digest = try reader.optionalDigest("content_sha256"), let content,
-                Hex.encode(SHA256Digest.of(Array(content.utf8))) != digest
+                SHA256Hash.of(content.utf8).hex != digest
             {
                 throw EventError(field: "content_sha256", "does not match the SHA-256 of \"content\"")
             }

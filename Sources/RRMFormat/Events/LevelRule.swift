@@ -5,10 +5,10 @@
 /// their targets, a dataset at the highest level among its members (and the dataset it extends),
 /// a finding at the level of the entry it judges. So a level-0 critic critiquing a level-1
 /// output writes a level-1 critique: levels count evaluated work, not evaluators.
-public enum LevelRule {
+package enum LevelRule {
     /// The level of `event`, given the levels of the entries its references resolved to (in the
     /// order of `event.references`).
-    public static func level(of event: Event, referencedLevels: [Int]) -> Int {
+    package static func level(of event: Event, referencedLevels: [Int]) -> Int {
         if let declared = event.declaredLevel { return declared }
         var level = 0
         for (reference, referencedLevel) in zip(event.references, referencedLevels) where determinesLevel(reference.role) {
@@ -28,7 +28,7 @@ public enum LevelRule {
     }
 
     /// Whether a link of this role carries its parent's level to the child.
-    public static func determinesLevel(_ role: LinkRole) -> Bool {
+    package static func determinesLevel(_ role: LinkRole) -> Bool {
         switch role {
         case .model, .critiqueTarget, .labelTarget, .member, .extends, .about: return true
         case .base, .trainedOn, .critic, .rater, .assistedBy: return false

@@ -8,11 +8,11 @@
 /// store complete: after n appends it holds 2n − popcount(n) nodes.
 public struct MerkleFrontier: Sendable, Equatable {
     /// Number of leaves.
-    public private(set) var size: UInt64
+    public private(set) var size: Int64
 
     /// The roots of the perfect subtrees along the right edge, one per set bit of `size`, the
     /// largest (leftmost) first.
-    public private(set) var hashes: [MerkleDigest]
+    public private(set) var hashes: [SHA256Hash]
 
     /// The frontier of the empty tree.
     public init() {
@@ -20,25 +20,29 @@ public struct MerkleFrontier: Sendable, Equatable {
         hashes = []
     }
 
-    /// A frontier saved earlier, or `nil` unless there is one hash per set bit of `size`.
-    public init?(size: UInt64, hashes: [MerkleDigest]) {
-        guard hashes.count == size.nonzeroBitCount else { return nil }
+    /// A frontier saved earlier, or `nil` unless `size` is not negative and there is one hash
+    /// per set bit of it.
+    public init?(size: Int64, hashes: [SHA256Hash]) {
+        guard size >= 0, hashes.count == size.nonzeroBitCount else { return nil }
         self.size = size
         self.hashes = hashes
     }
 
     /// The frontier of the first `size` leaves, read from the stored nodes (one read per set bit).
     ///
-    /// - Throws: What the node source throws, for instance when it holds fewer than `size` leaves.
-    public init(size: UInt64, nodes: some MerkleNodeSource) throws {
-        var hashes: [MerkleDigest] = []
+    /// - Throws: `MerkleProofError.negativeTreeSize`, or what the node source throws, for
+    ///   instance when it holds fewer than `size` leaves.
+    public init(size: Int64, nodes: some MerkleNodeSource) throws {
+        guard size >= 0 else { throw MerkleProofError.negativeTreeSize(size) }
+        var hashes: [SHA256Hash] = []
         hashes.reserveCapacity(size.nonzeroBitCount)
-        var start: UInt64 = 0
-        var level = UInt64.bitWidth - 1
+        var start: Int64 = 0
+        // Bit 63, the sign bit, is clear.
+        var level = Int64.bitWidth - 2
         while level >= 0 {
             if size >> level & 1 == 1 {
                 hashes.append(try nodes.node(level: level, index: start >> level))
-                start += UInt64(1) << level
+                start += Int64(1) << level
             }
             level -= 1
         }
@@ -47,7 +51,7 @@ public struct MerkleFrontier: Sendable, Equatable {
     }
 
     /// MTH of the tree: the frontier folded from the right.
-    public var rootHash: MerkleDigest {
+    public var rootHash: SHA256Hash {
         guard var root = hashes.last else { return MerkleHash.emptyRoot }
         for hash in hashes.dropLast().reversed() {
             root = MerkleHash.nodeHash(hash, root)
@@ -59,8 +63,8 @@ public struct MerkleFrontier: Sendable, Equatable {
     ///
     /// If `store` throws, the frontier is left as it was, so it stays in step with a store whose
     /// transaction is rolled back.
-    public mutating func append(leafHash: MerkleDigest, store: (MerkleNode) throws -> Void) rethrows {
-        precondition(size < UInt64.max, "Merkle tree full")
+    public mutating func append(leafHash: SHA256Hash, store: (MerkleNode) throws -> Void) rethrows {
+        precondition(size < Int64.max, "Merkle tree full")
         let newSize = size + 1
         try store(MerkleNode(level: 0, index: size, hash: leafHash))
         var hash = leafHash
@@ -77,7 +81,7 @@ public struct MerkleFrontier: Sendable, Equatable {
 
     /// Appends a leaf and returns the nodes it completes, the leaf first, then upwards.
     @discardableResult
-    public mutating func append(leafHash: MerkleDigest) -> [MerkleNode] {
+    public mutating func append(leafHash: SHA256Hash) -> [MerkleNode] {
         var completed: [MerkleNode] = []
         append(leafHash: leafHash) { completed.append($0) }
         return completed

@@ -8,7 +8,7 @@ public protocol MerkleNodeSource {
     /// The hash of the perfect subtree at `(level, index)`.
     ///
     /// - Throws: When the node is not stored (the tree is smaller than asked) or cannot be read.
-    func node(level: Int, index: UInt64) throws -> MerkleDigest
+    func node(level: Int, index: Int64) throws -> SHA256Hash
 }
 
 /// A perfect subtree's root with its position, as the frontier hands it over to be stored.
@@ -16,10 +16,10 @@ public struct MerkleNode: Hashable, Sendable, CustomStringConvertible {
     /// Height above the leaves: 0 for a leaf hash, k for a subtree of 2^k leaves.
     public let level: Int
     /// Position among the nodes of its level, counting from the left from 0.
-    public let index: UInt64
-    public let hash: MerkleDigest
+    public let index: Int64
+    public let hash: SHA256Hash
 
-    public init(level: Int, index: UInt64, hash: MerkleDigest) {
+    public init(level: Int, index: Int64, hash: SHA256Hash) {
         self.level = level
         self.index = index
         self.hash = hash

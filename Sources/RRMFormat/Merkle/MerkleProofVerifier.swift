@@ -7,10 +7,10 @@ public enum MerkleProofVerifier {
     ///
     /// - Throws: `MerkleProofError` saying which check failed.
     public static func verifyInclusion(
-        leafHash: MerkleDigest, index: UInt64, size: UInt64, proof: [MerkleDigest], root: MerkleDigest
+        leafHash: SHA256Hash, index: Int64, size: Int64, proof: [SHA256Hash], root: SHA256Hash
     ) throws(MerkleProofError) {
-        // Step 1.
-        guard index < size else { throw .indexBeyondSize(index: index, size: size) }
+        // Step 1 (a negative index is outside the tree too).
+        guard index >= 0, index < size else { throw .indexBeyondSize(index: index, size: size) }
         // Steps 2 and 3: fn and sn are the positions of the running node and of the last node
         // at the current level; r is the running hash.
         var fn = index
@@ -45,8 +45,9 @@ public enum MerkleProofVerifier {
     ///
     /// - Throws: `MerkleProofError` saying which check failed.
     public static func verifyConsistency(
-        oldSize: UInt64, newSize: UInt64, oldRoot: MerkleDigest, newRoot: MerkleDigest, proof: [MerkleDigest]
+        oldSize: Int64, newSize: Int64, oldRoot: SHA256Hash, newRoot: SHA256Hash, proof: [SHA256Hash]
     ) throws(MerkleProofError) {
+        guard oldSize >= 0 else { throw .negativeTreeSize(oldSize) }
         guard oldSize <= newSize else { throw .oldSizeBeyondNewSize(oldSize: oldSize, newSize: newSize) }
         if oldSize == newSize || oldSize == 0 {
             // Outside the RFC's algorithm, which requires 0 < first < second.
@@ -103,7 +104,7 @@ public enum MerkleProofVerifier {
     /// - Throws: `MerkleProofError.wrongHashLength` for the first hash that is not 32 bytes,
     ///   otherwise as the other `verifyInclusion`.
     public static func verifyInclusion(
-        leafHash: [UInt8], index: UInt64, size: UInt64, proof: [[UInt8]], root: [UInt8]
+        leafHash: [UInt8], index: Int64, size: Int64, proof: [[UInt8]], root: [UInt8]
     ) throws(MerkleProofError) {
         try verifyInclusion(
             leafHash: digest(leafHash, .leafHash), index: index, size: size, proof: digests(proof), root: digest(root, .root))
@@ -114,20 +115,20 @@ public enum MerkleProofVerifier {
     /// - Throws: `MerkleProofError.wrongHashLength` for the first hash that is not 32 bytes,
     ///   otherwise as the other `verifyConsistency`.
     public static func verifyConsistency(
-        oldSize: UInt64, newSize: UInt64, oldRoot: [UInt8], newRoot: [UInt8], proof: [[UInt8]]
+        oldSize: Int64, newSize: Int64, oldRoot: [UInt8], newRoot: [UInt8], proof: [[UInt8]]
     ) throws(MerkleProofError) {
         try verifyConsistency(
             oldSize: oldSize, newSize: newSize, oldRoot: digest(oldRoot, .oldRoot), newRoot: digest(newRoot, .newRoot),
             proof: digests(proof))
     }
 
-    private static func digest(_ bytes: [UInt8], _ role: MerkleProofError.HashRole) throws(MerkleProofError) -> MerkleDigest {
-        guard let digest = MerkleDigest(bytes: bytes) else { throw .wrongHashLength(role, length: bytes.count) }
+    private static func digest(_ bytes: [UInt8], _ role: MerkleProofError.HashRole) throws(MerkleProofError) -> SHA256Hash {
+        guard let digest = SHA256Hash(bytes: bytes) else { throw .wrongHashLength(role, length: bytes.count) }
         return digest
     }
 
-    private static func digests(_ proof: [[UInt8]]) throws(MerkleProofError) -> [MerkleDigest] {
-        var digests: [MerkleDigest] = []
+    private static func digests(_ proof: [[UInt8]]) throws(MerkleProofError) -> [SHA256Hash] {
+        var digests: [SHA256Hash] = []
         digests.reserveCapacity(proof.count)
         for (position, bytes) in proof.enumerated() {
             digests.append(try digest(bytes, .proofElement(position)))
@@ -158,10 +159,12 @@ public enum MerkleProofError: Error, Sendable, Equatable, CustomStringConvertibl
         }
     }
 
-    /// A leaf index that is not below the tree size.
-    case indexBeyondSize(index: UInt64, size: UInt64)
+    /// A leaf index that is negative or not below the tree size.
+    case indexBeyondSize(index: Int64, size: Int64)
+    /// A tree size below zero: sizes and indexes are `Int64`, and only their non-negative half is a tree.
+    case negativeTreeSize(Int64)
     /// A consistency check asked of a tree that would have shrunk.
-    case oldSizeBeyondNewSize(oldSize: UInt64, newSize: UInt64)
+    case oldSizeBeyondNewSize(oldSize: Int64, newSize: Int64)
     /// A hash that is not 32 bytes long.
     case wrongHashLength(HashRole, length: Int)
     /// More hashes than the sizes call for.
@@ -181,10 +184,12 @@ public enum MerkleProofError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .indexBeyondSize(let index, let size):
             return "leaf index \(index) is not in a tree of size \(size)"
+        case .negativeTreeSize(let size):
+            return "tree size \(size) is negative"
         case .oldSizeBeyondNewSize(let oldSize, let newSize):
             return "old tree size \(oldSize) is larger than new tree size \(newSize): the tree cannot shrink"
         case .wrongHashLength(let role, let length):
-            return "\(role) is \(length) bytes long, not \(MerkleDigest.byteCount)"
+            return "\(role) is \(length) bytes long, not \(SHA256Hash.byteCount)"
         case .proofTooLong(let count):
             return "the proof has \(count) hashes, more than these tree sizes call for"
         case .proofTooShort(let count):

@@ -18,16 +18,17 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     /// MTH of the first `size` leaves; the empty tree's root is SHA-256 of no bytes.
     ///
     /// - Throws: What the node source throws, for instance when it holds fewer than `size` leaves.
-    public func rootHash(size: UInt64) throws -> MerkleDigest {
-        size == 0 ? MerkleHash.emptyRoot : try subtreeHash(start: 0, end: size)
+    public func rootHash(size: Int64) throws -> SHA256Hash {
+        guard size >= 0 else { throw MerkleProofError.negativeTreeSize(size) }
+        return size == 0 ? MerkleHash.emptyRoot : try subtreeHash(start: 0, end: size)
     }
 
     /// PATH(index, D[size]): the sibling hashes from leaf `index` up to the root, nearest the leaf first.
     ///
-    /// - Throws: `MerkleProofError.indexBeyondSize` unless `index < size`, or what the node
+    /// - Throws: `MerkleProofError.indexBeyondSize` unless `0 ≤ index < size`, or what the node
     ///   source throws.
-    public func inclusionProof(index: UInt64, size: UInt64) throws -> [MerkleDigest] {
-        guard index < size else { throw MerkleProofError.indexBeyondSize(index: index, size: size) }
+    public func inclusionProof(index: Int64, size: Int64) throws -> [SHA256Hash] {
+        guard index >= 0, index < size else { throw MerkleProofError.indexBeyondSize(index: index, size: size) }
         return try path(leaf: index, fromLevel: 0, size: size)
     }
 
@@ -35,16 +36,17 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     ///
     /// Empty when the sizes are equal or the old tree is empty.
     ///
-    /// - Throws: `MerkleProofError.oldSizeBeyondNewSize` unless `oldSize ≤ newSize`, or what the
-    ///   node source throws.
-    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws -> [MerkleDigest] {
+    /// - Throws: `MerkleProofError.negativeTreeSize`, `.oldSizeBeyondNewSize` unless
+    ///   `oldSize ≤ newSize`, or what the node source throws.
+    public func consistencyProof(oldSize: Int64, newSize: Int64) throws -> [SHA256Hash] {
+        guard oldSize >= 0 else { throw MerkleProofError.negativeTreeSize(oldSize) }
         guard oldSize <= newSize else { throw MerkleProofError.oldSizeBeyondNewSize(oldSize: oldSize, newSize: newSize) }
         guard oldSize > 0, oldSize < newSize else { return [] }
         // The old tree's rightmost perfect subtree: the old root is it folded with the perfect
         // subtrees to its left, so proving where it sits in the new tree proves both roots.
         let level = oldSize.trailingZeroBitCount
         let index = (oldSize >> level) - 1
-        var proof: [MerkleDigest] = []
+        var proof: [SHA256Hash] = []
         if index != 0 {
             // The old size is not a power of two: the subtree is not the old root itself, so
             // the verifier is given it (SUBPROOF's `b` flag is false by the time it is reached).
@@ -60,15 +62,15 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     /// is a stored perfect subtree except possibly the topmost, which lies on the right edge.
     /// From `inner` up the path runs along the right edge, whose nodes have a (perfect) left
     /// sibling exactly where the leaf's position at that level is odd.
-    private func path(leaf: UInt64, fromLevel: Int, size: UInt64) throws -> [MerkleDigest] {
-        let inner = UInt64.bitWidth - (leaf ^ (size - 1)).leadingZeroBitCount
-        var proof: [MerkleDigest] = []
+    private func path(leaf: Int64, fromLevel: Int, size: Int64) throws -> [SHA256Hash] {
+        let inner = Int64.bitWidth - (leaf ^ (size - 1)).leadingZeroBitCount
+        var proof: [SHA256Hash] = []
         proof.reserveCapacity(max(0, inner - fromLevel) + (leaf >> inner).nonzeroBitCount)
         var level = fromLevel
         while level < inner {
             let sibling = (leaf >> level) ^ 1
             let start = sibling << level
-            if size - start >= UInt64(1) << level {
+            if size - start >= Int64(1) << level {
                 proof.append(try nodes.node(level: level, index: sibling))
             } else {
                 proof.append(try subtreeHash(start: start, end: size))
@@ -88,14 +90,14 @@ public struct MerkleTreeMath<Nodes: MerkleNodeSource> {
     /// MTH of leaves `[start, end)`: the perfect subtrees it decomposes into, read from the right and folded.
     ///
     /// `start` must be a multiple of a power of two at least `end - start`.
-    func subtreeHash(start: UInt64, end: UInt64) throws -> MerkleDigest {
+    func subtreeHash(start: Int64, end: Int64) throws -> SHA256Hash {
         precondition(start < end, "empty subtree [\(start), \(end))")
         var remaining = end - start
         var cursor = end
-        var folded: MerkleDigest?
+        var folded: SHA256Hash?
         while remaining != 0 {
             let level = remaining.trailingZeroBitCount
-            cursor -= UInt64(1) << level
+            cursor -= Int64(1) << level
             remaining &= remaining - 1
             let part = try nodes.node(level: level, index: cursor >> level)
             folded = folded.map { MerkleHash.nodeHash(part, $0) } ?? part

@@ -18,18 +18,18 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
     public static let header = "rrm-ledger/consistency-proof@v1"
 
     /// The older tree's size, at least 1.
-    public let oldSize: UInt64
+    public let oldSize: Int64
     /// The older tree's root.
-    public let oldRoot: MerkleDigest
+    public let oldRoot: SHA256Hash
     /// RFC 9162's PROOF(oldSize, D[newSize]).
-    public let proof: [MerkleDigest]
+    public let proof: [SHA256Hash]
     /// The signed checkpoint of the newer tree.
     public let note: String
     /// The signed checkpoint of the older tree, when there is one.
     public let oldNote: String?
 
     /// A bundle from its parts.
-    public init(oldSize: UInt64, oldRoot: MerkleDigest, proof: [MerkleDigest], note: String, oldNote: String?) {
+    public init(oldSize: Int64, oldRoot: SHA256Hash, proof: [SHA256Hash], note: String, oldNote: String?) {
         self.oldSize = oldSize
         self.oldRoot = oldRoot
         self.proof = proof
@@ -53,7 +53,7 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
 
     /// The bundle as text, in the form `init(parsing:)` reads.
     public var text: String {
-        var out = "\(Self.header)\nold_size \(oldSize)\nold_root \(NoteKey.base64(oldRoot.bytes))\n"
+        var out = "\(Self.header)\nold_size \(oldSize)\nold_root \(oldRoot.base64)\n"
         ProofText.write(hashes: proof, into: &out)
         out += note
         if let oldNote {
@@ -86,7 +86,7 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
             guard opened.size == oldSize else { throw .oldCheckpointMismatch("its size is \(opened.size), old_size is \(oldSize)") }
             guard opened.rootHash == oldRoot else {
                 throw .oldCheckpointMismatch(
-                    "its root is \(NoteKey.base64(opened.checkpoint.rootHash)), old_root is \(NoteKey.base64(oldRoot.bytes))")
+                    "its root is \(opened.rootHash.base64), old_root is \(oldRoot.base64)")
             }
             old = opened
         }
@@ -95,7 +95,7 @@ public struct ConsistencyProofBundle: Sendable, Equatable {
     }
 
     /// Verifies the Merkle proof against a newer size and root, without any signature.
-    package func verifyProof(newSize: UInt64, newRoot: MerkleDigest) throws(ProofError) {
+    package func verifyProof(newSize: Int64, newRoot: SHA256Hash) throws(ProofError) {
         do {
             try MerkleProofVerifier.verifyConsistency(oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof)
         } catch {

@@ -17,20 +17,20 @@ public struct InclusionProofBundle: Sendable, Equatable {
     /// The entry's sequence number.
     public let seq: Int64
     /// The hash of the entry before it (32 zero bytes for entry 1).
-    public let prevHash: [UInt8]
+    public let prevHash: SHA256Hash
     /// The entry's canonical body, exactly the bytes that were hashed.
     public let body: String
     /// RFC 9162's PATH from leaf `seq − 1` up to the checkpoint's root.
-    public let proof: [MerkleDigest]
+    public let proof: [SHA256Hash]
     /// The signed checkpoint the proof leads to.
     public let note: String
 
     /// The leaf index: entries are the leaves in sequence order.
-    public var index: UInt64 { UInt64(seq - 1) }
+    public var index: Int64 { seq - 1 }
 
     /// A bundle from its parts.
-    public init(seq: Int64, prevHash: [UInt8], body: String, proof: [MerkleDigest], note: String) {
-        precondition(seq >= 1 && prevHash.count == MerkleDigest.byteCount, "not an entry")
+    public init(seq: Int64, prevHash: SHA256Hash, body: String, proof: [SHA256Hash], note: String) {
+        precondition(seq >= 1, "not an entry")
         self.seq = seq
         self.prevHash = prevHash
         self.body = body
@@ -45,10 +45,10 @@ public struct InclusionProofBundle: Sendable, Equatable {
         var reader = try ProofText(text, header: Self.header)
         let seqLine = reader.lineNumber
         let seq = try reader.number("seq")
-        guard seq >= 1, seq <= UInt64(Int64.max) else { throw .malformed(line: seqLine, "seq must be from 1 to 2^63 − 1") }
+        guard seq >= 1 else { throw .malformed(line: seqLine, "seq must be from 1 to 2^63 − 1") }
         let hashLine = reader.lineNumber
         let hex = try reader.field("prev_hash")
-        guard Hex.isLowercaseDigest(String(hex)), let prevHash = Hex.decode(String(hex)) else {
+        guard Hex.isLowercaseDigest(String(hex)), let prevHash = SHA256Hash(hex: hex) else {
             throw .malformed(line: hashLine, "prev_hash must be 64 lowercase hex digits")
         }
         let body = try reader.field("body")
@@ -59,19 +59,19 @@ public struct InclusionProofBundle: Sendable, Equatable {
         }
         let proof = try reader.hashes()
         let notes = try reader.signedNotes(atMost: 1)
-        self.init(seq: Int64(seq), prevHash: prevHash, body: String(body), proof: proof, note: notes[0])
+        self.init(seq: seq, prevHash: prevHash, body: String(body), proof: proof, note: notes[0])
     }
 
     /// The bundle as text, in the form `init(parsing:)` reads.
     public var text: String {
-        var out = "\(Self.header)\nseq \(seq)\nprev_hash \(Hex.encode(prevHash))\nbody \(body)\nindex \(index)\n"
+        var out = "\(Self.header)\nseq \(seq)\nprev_hash \(prevHash.hex)\nbody \(body)\nindex \(index)\n"
         ProofText.write(hashes: proof, into: &out)
         out += note
         return out
     }
 
     /// The entry hash the carried fields give: SHA-256(prev_hash ‖ uint64_be(seq) ‖ SHA-256(body)).
-    public var entryHash: [UInt8] {
+    public var entryHash: SHA256Hash {
         ChainHash.entryHash(previous: prevHash, seq: seq, body: Array(body.utf8))
     }
 
@@ -89,10 +89,10 @@ public struct InclusionProofBundle: Sendable, Equatable {
 
     /// Verifies the Merkle proof against a checkpoint, without any signature.
     package func verifyProof(against checkpoint: Checkpoint) throws(ProofError) {
-        let leafHash = entryHash.withUnsafeBytes { MerkleHash.leafHash($0) }
+        let leafHash = MerkleHash.leafHash(entryHash)
         do {
             try MerkleProofVerifier.verifyInclusion(
-                leafHash: leafHash, index: index, size: checkpoint.size, proof: proof, root: MerkleDigest(bytes: checkpoint.rootHash)!)
+                leafHash: leafHash, index: index, size: checkpoint.size, proof: proof, root: checkpoint.rootHash)
         } catch {
             throw .merkle(error)
         }

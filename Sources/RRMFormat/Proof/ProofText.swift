@@ -6,7 +6,7 @@ struct ProofText {
     /// The largest proof file read: room for an event body of 16 MiB, the longest line append accepts.
     static let maxBytes = 17 << 20
 
-    /// Most proof hashes: a tree of up to 2^64 leaves needs at most 64 (consistency: 65).
+    /// Most proof hashes: a tree of up to 2^63 − 1 leaves needs at most 63 (consistency: 64), so 65 is ample.
     static let maxHashes = 65
 
     private let lines: [Substring]
@@ -46,25 +46,25 @@ struct ProofText {
         return Substring(line.utf8.dropFirst(prefix.utf8.count))
     }
 
-    /// A field holding a decimal number without sign or leading zero.
-    mutating func number(_ name: String) throws(ProofError) -> UInt64 {
+    /// A field holding a decimal number without sign or leading zero, at most 2^63 − 1.
+    mutating func number(_ name: String) throws(ProofError) -> Int64 {
         let line = lineNumber
         let text = try field(name)
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text == "0" || !text.hasPrefix("0"),
-            let value = UInt64(text)
-        else { throw .malformed(line: line, "\(name) \"\(text)\" is not a decimal number without leading zeros") }
+            let value = Int64(text)
+        else { throw .malformed(line: line, "\(name) \"\(text)\" is not a decimal number from 0 to 2^63 − 1 without leading zeros") }
         return value
     }
 
     /// A field holding a 32-byte hash in canonical standard base64.
-    mutating func base64Hash(_ name: String) throws(ProofError) -> MerkleDigest {
+    mutating func base64Hash(_ name: String) throws(ProofError) -> SHA256Hash {
         let line = lineNumber
         return try Self.digest(base64: try field(name), line: line, what: name)
     }
 
     /// The proof hashes: one base64 hash per line, up to and including a blank line.
-    mutating func hashes() throws(ProofError) -> [MerkleDigest] {
-        var hashes: [MerkleDigest] = []
+    mutating func hashes() throws(ProofError) -> [SHA256Hash] {
+        var hashes: [SHA256Hash] = []
         while true {
             guard position < lines.count else {
                 throw .malformed(line: lineNumber, "missing the blank line between the proof hashes and the checkpoint")
@@ -104,18 +104,18 @@ struct ProofText {
     }
 
     /// A 32-byte hash from canonical standard base64.
-    static func digest(base64 text: Substring, line: Int, what: String) throws(ProofError) -> MerkleDigest {
+    static func digest(base64 text: Substring, line: Int, what: String) throws(ProofError) -> SHA256Hash {
         guard let bytes = NoteKey.decodeBase64(text) else { throw .malformed(line: line, "the \(what) is not standard base64") }
-        guard let digest = MerkleDigest(bytes: bytes) else {
-            throw .malformed(line: line, "the \(what) is \(bytes.count) bytes, not \(MerkleDigest.byteCount)")
+        guard let digest = SHA256Hash(bytes: bytes) else {
+            throw .malformed(line: line, "the \(what) is \(bytes.count) bytes, not \(SHA256Hash.byteCount)")
         }
         return digest
     }
 
     /// Appends the hashes, one base64 line each, then the blank line that ends them.
-    static func write(hashes: [MerkleDigest], into out: inout String) {
+    static func write(hashes: [SHA256Hash], into out: inout String) {
         for hash in hashes {
-            out += NoteKey.base64(hash.bytes)
+            out += hash.base64
             out += "\n"
         }
         out += "\n"

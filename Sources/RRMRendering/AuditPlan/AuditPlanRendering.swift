@@ -19,7 +19,7 @@ package enum AuditPlanRendering {
         out.append(
             "rrm-ledger audit-plan: the next \(grouped(plan.worklist.count)) audits for \(ledger) (budget \(grouped(plan.options.budget)), seed \(plan.options.seed))"
         )
-        out.append("head \(plan.head.seq):\(Hex.encode(plan.head.hash).prefix(16))…; entries drawn at random within each level")
+        out.append("head \(plan.head.seq):\(plan.head.hash.hex.prefix(16))…; entries drawn at random within each level")
         out.append(
             "targets: rates ±\(String(format: "%.1f", 50 * plan.options.rateWidth)) pts (95% interval), relative risks within ×\(String(format: "%.2f", plan.options.ratioSpread)) (upper/lower)"
         )
@@ -55,7 +55,7 @@ package enum AuditPlanRendering {
     package static func json(_ plan: AuditPlan) -> JSONValue {
         func number(_ value: Double) -> JSONValue { value.isFinite ? .number(rounded(value)) : .null }
         return [
-            "head": ["seq": .number(Double(plan.head.seq)), "hash": .string(Hex.encode(plan.head.hash))],
+            "head": ["seq": .number(Double(plan.head.seq)), "hash": .string(plan.head.hash.hex)],
             "budget": .number(Double(plan.options.budget)), "seed": .number(Double(plan.options.seed)),
             "planned": .number(Double(plan.worklist.count)), "needed_for_targets": .number(Double(plan.neededForTargets)),
             "targets": ["rate_width": .number(plan.options.rateWidth), "ratio_spread": .number(plan.options.ratioSpread)],

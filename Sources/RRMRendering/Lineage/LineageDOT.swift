@@ -5,7 +5,7 @@ import RRMStore
 public enum LineageDOT {
     /// A Graphviz digraph: one node per entry (labelled with kind, id and level, shaped by kind),
     /// one edge per link from the referencing entry to the referenced one, styled by link class.
-    public static func render(_ entries: [StoredEntry], links: [(child: Int32, role: LinkRole, parent: Int32)], highlight: Int32?) -> String
+    public static func render(_ entries: [StoredEntry], links: [(child: Int64, role: LinkRole, parent: Int64)], highlight: Int64?) -> String
     {
         var lines = [
             "digraph lineage {", "  rankdir=BT;", "  node [fontname=\"Helvetica\", fontsize=10];",
@@ -21,7 +21,7 @@ public enum LineageDOT {
             case .dataset: shape = "folder"
             case .finding: shape = "octagon"
             }
-            let bold = Int32(entry.seq) == highlight ? ", penwidth=3" : ""
+            let bold = entry.seq == highlight ? ", penwidth=3" : ""
             lines.append(
                 "  n\(entry.seq) [shape=\(shape)\(bold), label=\(dotString("\(entry.kind.rawValue)\n\(entry.id)\nlevel \(entry.level)"))];")
         }

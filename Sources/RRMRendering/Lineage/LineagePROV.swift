@@ -8,15 +8,15 @@ public enum LineagePROV {
     /// each output, critique, label, finding and trained model has the activity that made it.
     /// Relations: wasGeneratedBy, used, wasDerivedFrom, wasAttributedTo, wasAssociatedWith,
     /// wasInformedBy (a rater informed by a critique) and hadMember (dataset members).
-    public static func render(_ entries: [StoredEntry], links: [(child: Int32, role: LinkRole, parent: Int32)]) throws(LedgerError)
+    public static func render(_ entries: [StoredEntry], links: [(child: Int64, role: LinkRole, parent: Int64)]) throws(LedgerError)
         -> JSONValue
     {
         var document = ProvDocument()
-        let bySeq = Dictionary(uniqueKeysWithValues: entries.map { (Int32($0.seq), $0) })
+        let bySeq = Dictionary(uniqueKeysWithValues: entries.map { ($0.seq, $0) })
         for entry in entries {
             var attributes: JSONObject = [
                 "prov:type": qualified("rrm:\(entry.kind.rawValue)"), "rrm:level": .number(Double(entry.level)),
-                "rrm:seq": .number(Double(entry.seq)), "rrm:hash": .string(Hex.encode(entry.hash)),
+                "rrm:seq": .number(Double(entry.seq)), "rrm:hash": .string(entry.hash.hex),
                 "prov:generatedAtTime": .string(entry.time),
             ]
             if entry.kind == .dataset { attributes["prov:type"] = .array([qualified("rrm:dataset"), qualified("prov:Collection")]) }

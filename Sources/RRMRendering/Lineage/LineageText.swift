@@ -36,11 +36,11 @@ package enum LineageText {
 
     /// The breadth-first tree, depth first, each entry indented under the one it was reached from.
     private static func tree(_ answer: LineageAnswer, into lines: inout [String]) {
-        var children: [Int32: [LineageClosure.Step]] = [:]
+        var children: [Int64: [LineageClosure.Step]] = [:]
         let listed = Set(answer.listed.map(\.seq))
         var roots: [LineageClosure.Step] = []
         for step in answer.listed {
-            if let from = step.from, from != Int32(answer.start.seq), listed.contains(from) {
+            if let from = step.from, from != answer.start.seq, listed.contains(from) {
                 children[from, default: []].append(step)
             } else {
                 roots.append(step)

@@ -156,7 +156,7 @@ extension PropagationReport {
         return [
             "basis": [
                 "entries": .number(Double(basis.entries)),
-                "head": ["seq": .number(Double(basis.head.seq)), "hash": .string(Hex.encode(basis.head.hash))],
+                "head": ["seq": .number(Double(basis.head.seq)), "hash": .string(basis.head.hash.hex)],
                 "verified": .bool(basis.verified), "deep": .bool(basis.deep),
                 "checkpoint": basis.checkpoint.map { checkpoint in
                     [

@@ -126,7 +126,7 @@ private struct BatchWriter {
             db, "INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
         // The tree's right edge, read from O(log n) stored nodes: each entry then costs its leaf
         // hash and, on average, one node hash and one stored node (levels 1 and up).
-        let tree = maintainsTree ? try MerkleFrontier(size: UInt64(start.seq), nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
+        let tree = maintainsTree ? try MerkleFrontier(size: start.seq, nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
         var derived = try DerivedDataWriter(
             db, tables: maintainsTree ? Set(DerivedTable.allCases) : Set(DerivedTable.allCases).subtracting([.merkle]), tree: tree)
 
@@ -140,7 +140,7 @@ private struct BatchWriter {
                     throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
                 }
                 seq += 1
-                let hash = previous.withUnsafeBytes { ChainHash.entryHash(previous: $0, seq: seq, bodyDigest: decoded.bodyDigest) }
+                let hash = ChainHash.entryHash(previous: previous, seq: seq, bodyDigest: decoded.bodyDigest)
 
                 insertEntry.bind(1, seq)
                 insertEntry.bind(2, event.id)
@@ -164,7 +164,7 @@ private struct BatchWriter {
                 try hash.withUnsafeBytes { try derived.appendLeaf(entryHash: $0) }
                 resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
                 counts[event.kind.ordinal] += 1
-                previous.withUnsafeMutableBytes { target in hash.withUnsafeBytes { target.copyMemory(from: $0) } }
+                previous = hash
             }
         }
         // The producer's error, if any, comes after the events decoded before it.
@@ -196,7 +196,7 @@ private struct BatchWriter {
         let stored = try MerkleTreeMath(nodes: LedgerMerkleNodes(db, path: path)).rootHash(size: tree.size)
         guard stored == tree.rootHash else {
             throw LedgerError.writeVerificationFailed(
-                seq: Int64(tree.size), detail: "the Merkle tree's root from the stored nodes is not the root the entries give")
+                seq: tree.size, detail: "the Merkle tree's root from the stored nodes is not the root the entries give")
         }
     }
 }

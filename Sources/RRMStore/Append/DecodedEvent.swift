@@ -1,19 +1,17 @@
-import Crypto
 import RRMFormat
 
 /// An event decoded from one input line, its body digest already computed: what the writer
 /// consumes, in chunks, from whichever thread decoded it (`EventDecodingThread` for JSONL, the
-/// archive's import for its entries). (`SHA256.Digest` is an immutable value that swift-crypto 3
-/// does not mark `Sendable`.)
-package struct DecodedEvent: @unchecked Sendable {
+/// archive's import for its entries).
+package struct DecodedEvent: Sendable {
     /// The 1-based line (or entry) of the input, for `LedgerError.badEvent`.
     package let line: Int
     /// The event as `EventDecoder` validated it, with its canonical body.
     package let event: Event
     /// SHA-256 of `event.body`.
-    package let bodyDigest: SHA256.Digest
+    package let bodyDigest: SHA256Hash
 
-    package init(line: Int, event: Event, bodyDigest: SHA256.Digest) {
+    package init(line: Int, event: Event, bodyDigest: SHA256Hash) {
         self.line = line
         self.event = event
         self.bodyDigest = bodyDigest

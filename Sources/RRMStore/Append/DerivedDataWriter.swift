@@ -78,7 +78,7 @@ struct DerivedDataWriter {
         try tree.append(leafHash: MerkleHash.leafHash(entryHash)) { node in
             guard node.level > 0 else { return }
             insertNode.bind(1, Int64(node.level))
-            insertNode.bind(2, Int64(node.index))
+            insertNode.bind(2, node.index)
             node.hash.withUnsafeBytes { insertNode.bindBlob(3, $0) }
             try insertNode.run()
             stored += 1

@@ -9,7 +9,7 @@ public struct AuditResult: Sendable, Equatable {
         /// The newest checkpoint is the one already trusted.
         case unchanged
         /// The newest checkpoint extends the trusted one, of this size (a consistency proof verified).
-        case extended(fromSize: UInt64)
+        case extended(fromSize: Int64)
     }
 
     public let outcome: Outcome
@@ -80,7 +80,7 @@ extension Ledger {
                     }
                     outcome = .unchanged
                 } else {
-                    if entries < Int64(t) {
+                    if entries < t {
                         throw LedgerError.inconsistentLedger(
                             LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than the trusted size \(t)"))
                     }
@@ -112,7 +112,7 @@ extension Ledger {
         _ entries: Int64, give checkpoint: VerifiedCheckpoint, _ tree: MerkleTreeMath<LedgerMerkleNodes>, named: String
     ) throws {
         let size = checkpoint.size
-        if entries < Int64(size) {
+        if entries < size {
             throw LedgerError.inconsistentLedger(
                 LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than \(named) of size \(size)"))
         }
@@ -141,7 +141,7 @@ extension Ledger {
     }
 
     /// The first 12 base64 characters of a root, enough to tell two apart in a message.
-    static func short(_ root: MerkleDigest) -> String {
+    static func short(_ root: SHA256Hash) -> String {
         String(NoteKey.base64(root.bytes).prefix(12)) + "…"
     }
 }

@@ -5,9 +5,9 @@ import RRMFormat
 /// A checkpoint as the ledger recorded it: the signed note handed to auditors, with its size and root.
 public struct RecordedCheckpoint: Sendable, Equatable {
     /// The tree size it signs: entries 1…size.
-    public let size: UInt64
+    public let size: Int64
     /// The tree's root hash at that size.
-    public let rootHash: MerkleDigest
+    public let rootHash: SHA256Hash
     /// The signed note, exactly as served to auditors.
     public let note: String
     /// When it was signed, UTC.
@@ -52,7 +52,7 @@ extension Ledger {
     private static func recordCheckpoint(_ db: Database, signer: NoteSigner, path: String) throws -> CheckpointRecording {
         let entries = try head(db).seq
         guard entries > 0 else { throw LedgerError.emptyLedger(path: path) }
-        let size = UInt64(entries)
+        let size = entries
         var origin = try Self.origin(db)
         if origin == nil {
             origin = LedgerOrigin.generate()
@@ -102,7 +102,7 @@ extension Ledger {
         }
         let note: SignedNote
         do {
-            let checkpoint = try Checkpoint(origin: origin!, size: size, rootHash: root.bytes)
+            let checkpoint = try Checkpoint(origin: origin!, size: size, rootHash: root)
             note = try SignedNote.sign(checkpoint.text, with: [signer])
         } catch let error as CheckpointError {
             throw LedgerError.proofRefused(source: "the ledger's origin", .checkpoint(error))
@@ -112,7 +112,7 @@ extension Ledger {
         let recorded = RecordedCheckpoint(size: size, rootHash: root, note: note.serialized, signedAt: Timestamp.now())
         try db.execute(
             sql: "INSERT INTO checkpoint (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
-            arguments: [Int64(size), Data(root.bytes), recorded.note, recorded.signedAt])
+            arguments: [size, Data(root.bytes), recorded.note, recorded.signedAt])
         return CheckpointRecording(checkpoint: recorded, isNew: true)
     }
 
@@ -123,7 +123,7 @@ extension Ledger {
     }
 
     /// The checkpoint recorded for `size`, or `nil`.
-    public func checkpoint(size: UInt64) throws(LedgerError) -> RecordedCheckpoint? {
+    public func checkpoint(size: Int64) throws(LedgerError) -> RecordedCheckpoint? {
         let path = self.path
         return try read { db in try Self.recordedCheckpoint(db, size: size, path: path) }
     }
@@ -145,17 +145,16 @@ extension Ledger {
     }
 
     /// The newest checkpoint when `size` is `nil`, else the one of that size.
-    static func recordedCheckpoint(_ db: Database, size: UInt64?, path: String) throws -> RecordedCheckpoint? {
+    static func recordedCheckpoint(_ db: Database, size: Int64?, path: String) throws -> RecordedCheckpoint? {
         guard let size else { return try newestRecordedCheckpoint(db, path: path) }
-        guard size <= UInt64(Int64.max) else { return nil }
-        return try Row.fetchOne(db, sql: "SELECT size, root, note, signed_at FROM checkpoint WHERE size = ?", arguments: [Int64(size)])
+        return try Row.fetchOne(db, sql: "SELECT size, root, note, signed_at FROM checkpoint WHERE size = ?", arguments: [size])
             .map { try recordedCheckpoint($0, path: path) }
     }
 
     /// A row of `checkpoint`, whose root column must agree with the signed note it records.
     private static func recordedCheckpoint(_ row: Row, path: String) throws -> RecordedCheckpoint {
-        let size = UInt64(row[0] as Int64)
-        let root = MerkleDigest(bytes: Array(row[1] as Data))
+        let size: Int64 = row[0]
+        let root = SHA256Hash(bytes: row[1] as Data)
         let note: String = row[2]
         let signed: Checkpoint
         do throws(ProofError) {
@@ -163,7 +162,7 @@ extension Ledger {
         } catch {
             throw LedgerError.proofRefused(source: "\(path): the recorded checkpoint of size \(size)", error)
         }
-        guard let root, signed.size == size, signed.rootHash == root.bytes else {
+        guard let root, signed.size == size, signed.rootHash == root else {
             throw LedgerError.inconsistentLedger(
                 LedgerInconsistency(.rewrite, "the recorded checkpoint of size \(size) disagrees with the signed note it records"))
         }

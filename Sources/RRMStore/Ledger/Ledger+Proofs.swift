@@ -12,21 +12,22 @@ extension Ledger {
     /// - Throws: `LedgerError.unknownEntry`, `.noCheckpoint`, `.entryAfterCheckpoint`,
     ///   `.inconsistentLedger` (the ledger shrank below the checkpoint, or its entries no longer
     ///   give the signed root), `.damagedTree`.
-    public func inclusionProofBundle(id: String, checkpointSize: UInt64? = nil) throws(LedgerError) -> InclusionProofBundle {
+    public func inclusionProofBundle(id: String, checkpointSize: Int64? = nil) throws(LedgerError) -> InclusionProofBundle {
         let path = self.path
         return try read { db in
             // Only hashed columns: a proof needs nothing derived.
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, prev_hash, body FROM entry WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.unknownEntry(id: id)
             }
-            let entry = (seq: row[0] as Int64, prevHash: Array(row[1] as Data), body: row[2] as String)
+            let seq: Int64 = try row.stored(0, "seq", row: 0)
+            let entry = (seq: seq, prevHash: try row.storedDigest(1, "prev_hash", row: seq), body: row[2] as String)
             let (checkpoint, tree) = try Self.checkpointAndTree(db, size: checkpointSize, path: path)
-            guard UInt64(entry.seq) <= checkpoint.size else {
+            guard entry.seq <= checkpoint.size else {
                 throw LedgerError.entryAfterCheckpoint(id: id, seq: entry.seq, size: checkpoint.size)
             }
             let bundle = InclusionProofBundle(
                 seq: entry.seq, prevHash: entry.prevHash, body: entry.body,
-                proof: try tree.inclusionProof(index: UInt64(entry.seq - 1), size: checkpoint.size), note: checkpoint.note)
+                proof: try tree.inclusionProof(index: entry.seq - 1, size: checkpoint.size), note: checkpoint.note)
             do {
                 try bundle.verifyProof(against: try VerifiedCheckpoint.unverified(checkpoint.note))
             } catch {
@@ -49,7 +50,7 @@ extension Ledger {
     ///   - newSize: the size of a recorded checkpoint; `nil` for the newest.
     /// - Throws: `LedgerError.noCheckpoint`, `.treeSizeBeyondLedger` (`oldSize` beyond the
     ///   checkpoint), `.inconsistentLedger`, `.damagedTree`.
-    public func consistencyProofBundle(oldSize: UInt64, newSize: UInt64? = nil) throws(LedgerError) -> ConsistencyProofBundle {
+    public func consistencyProofBundle(oldSize: Int64, newSize: Int64? = nil) throws(LedgerError) -> ConsistencyProofBundle {
         let path = self.path
         return try read { db in
             let (checkpoint, tree) = try Self.checkpointAndTree(db, size: newSize, path: path)
@@ -82,14 +83,14 @@ extension Ledger {
 
     /// A recorded checkpoint (the newest when `size` is `nil`) that the ledger still holds
     /// every entry of, and the tree over the stored nodes.
-    static func checkpointAndTree(_ db: Database, size: UInt64?, path: String) throws -> (
+    static func checkpointAndTree(_ db: Database, size: Int64?, path: String) throws -> (
         RecordedCheckpoint, MerkleTreeMath<LedgerMerkleNodes>
     ) {
         let entries = try head(db).seq
         guard let checkpoint = try recordedCheckpoint(db, size: size, path: path) else {
             throw LedgerError.noCheckpoint(size: size, entries: entries)
         }
-        guard checkpoint.size <= UInt64(entries) else {
+        guard checkpoint.size <= entries else {
             throw LedgerError.inconsistentLedger(
                 LedgerInconsistency(
                     .shrink,

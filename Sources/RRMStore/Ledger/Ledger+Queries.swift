@@ -150,17 +150,17 @@ extension Ledger {
 
 extension Ledger {
     /// The entries with these sequence numbers (those that exist), by sequence number.
-    public func entries(seqs: some Sequence<Int32>) throws(LedgerError) -> [Int32: StoredEntry] {
+    package func entries(seqs: some Sequence<Int64>) throws(LedgerError) -> [Int64: StoredEntry] {
         let all = Array(seqs)
         return try read { db in
-            var found: [Int32: StoredEntry] = [:]
+            var found: [Int64: StoredEntry] = [:]
             var start = 0
             while start < all.count {
                 let chunk = all[start..<min(start + 500, all.count)]
                 let list = chunk.map(String.init).joined(separator: ",")
                 for row in try Row.fetchAll(db, sql: "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE e.seq IN (\(list))") {
                     let entry = try StoredEntry(row: row)
-                    found[Int32(entry.seq)] = entry
+                    found[entry.seq] = entry
                 }
                 start += 500
             }
@@ -170,10 +170,10 @@ extension Ledger {
 
     /// Walks a lineage query without loading the whole graph, through the edge indexes: fast
     /// for closures of hundreds or thousands of entries, slow for most of a large ledger.
-    public func indexedClosure(of seq: Int64, _ query: LineageQuery) throws(LedgerError) -> (LineageClosure, [Int: [EventKind: Int]]) {
+    func indexedClosure(of seq: Int64, _ query: LineageQuery) throws(LedgerError) -> (LineageClosure, [Int: [EventKind: Int]]) {
         try read { db in
             let source = try IndexedLineageSource(db)
-            let closure = try LineageWalker.closure(of: Int32(seq), in: source, query)
+            let closure = try LineageWalker.closure(of: seq, in: source, query)
             return (closure, try closure.counts(in: source))
         }
     }

@@ -4,9 +4,9 @@ import RRMFormat
 /// The tree head: what a checkpoint signs.
 public struct TreeHead: Sendable, Equatable {
     /// Leaves in the tree: the number of entries it covers.
-    public let size: UInt64
+    public let size: Int64
     /// RFC 9162's MTH of the leaves.
-    public let rootHash: MerkleDigest
+    public let rootHash: SHA256Hash
 }
 
 extension Ledger {
@@ -24,14 +24,14 @@ extension Ledger {
     /// - Throws: `LedgerError.damagedTree` when a stored node is missing.
     public func treeHead() throws(LedgerError) -> TreeHead {
         try withTree { _, tree, entries in
-            TreeHead(size: UInt64(entries), rootHash: try tree.rootHash(size: UInt64(entries)))
+            TreeHead(size: entries, rootHash: try tree.rootHash(size: entries))
         }
     }
 
     /// The root of the tree of the first `size` entries, from O(log n) stored nodes.
     ///
     /// - Throws: `LedgerError.treeSizeBeyondLedger`, or `.damagedTree` when a stored node is missing.
-    public func rootHash(size: UInt64) throws(LedgerError) -> MerkleDigest {
+    public func rootHash(size: Int64) throws(LedgerError) -> SHA256Hash {
         try withTree(size: size) { _, tree, _ in try tree.rootHash(size: size) }
     }
 
@@ -39,12 +39,12 @@ extension Ledger {
     ///
     /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.outOfRange` when `seq`
     ///   is not in `1...size`.
-    public func inclusionProof(seq: Int64, size: UInt64) throws(LedgerError) -> [MerkleDigest] {
+    public func inclusionProof(seq: Int64, size: Int64) throws(LedgerError) -> [SHA256Hash] {
         try withTree(size: size) { _, tree, _ in
-            guard seq >= 1, UInt64(seq) <= size else {
+            guard seq >= 1, seq <= size else {
                 throw LedgerError.outOfRange("entry \(seq) is not in a tree of size \(size)")
             }
-            return try tree.inclusionProof(index: UInt64(seq - 1), size: size)
+            return try tree.inclusionProof(index: seq - 1, size: size)
         }
     }
 
@@ -52,7 +52,7 @@ extension Ledger {
     ///
     /// - Throws: `LedgerError.treeSizeBeyondLedger`, `.damagedTree`, or `.outOfRange` when
     ///   `oldSize` is larger than `newSize`.
-    public func consistencyProof(oldSize: UInt64, newSize: UInt64) throws(LedgerError) -> [MerkleDigest] {
+    public func consistencyProof(oldSize: Int64, newSize: Int64) throws(LedgerError) -> [SHA256Hash] {
         try withTree(size: newSize) { _, tree, _ in
             guard oldSize <= newSize else { throw LedgerError.outOfRange("old tree size \(oldSize) exceeds new size \(newSize)") }
             return try tree.consistencyProof(oldSize: oldSize, newSize: newSize)
@@ -61,13 +61,14 @@ extension Ledger {
 
     /// Runs `body` in one read transaction with the tree over the stored nodes and the number of
     /// entries, after checking that the ledger holds at least `size` entries.
-    func withTree<T>(size: UInt64 = 0, _ body: (Database, MerkleTreeMath<LedgerMerkleNodes>, _ entries: Int64) throws -> T)
+    func withTree<T>(size: Int64 = 0, _ body: (Database, MerkleTreeMath<LedgerMerkleNodes>, _ entries: Int64) throws -> T)
         throws(LedgerError) -> T
     {
         let path = self.path
         return try read { db in
             let entries = try Self.head(db).seq
-            guard size <= UInt64(entries) else { throw LedgerError.treeSizeBeyondLedger(size: size, entries: entries) }
+            guard size >= 0 else { throw LedgerError.outOfRange("tree size \(size) is negative") }
+            guard size <= entries else { throw LedgerError.treeSizeBeyondLedger(size: size, entries: entries) }
             return try body(db, MerkleTreeMath(nodes: try LedgerMerkleNodes(db, path: path)), entries)
         }
     }

@@ -267,8 +267,8 @@ public final class Ledger: Sendable {
         guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1") else {
             return .empty
         }
-        let hash: Data = row["hash"]
-        return ChainHead(seq: row["seq"], hash: Array(hash))
+        let seq: Int64 = try row.stored(0, "seq", row: 0)
+        return ChainHead(seq: seq, hash: try row.storedDigest(1, "hash", row: seq))
     }
 }
 

@@ -60,17 +60,17 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// rebuilds the derived data) found the ledger does not verify: nothing was changed.
     case upgradeRefused(path: String, from: Int, to: Int, faultCount: Int, first: ChainFault)
     /// A tree size beyond the entries the ledger holds.
-    case treeSizeBeyondLedger(size: UInt64, entries: Int64)
+    case treeSizeBeyondLedger(size: Int64, entries: Int64)
     /// An older tree size beyond the checkpoint a consistency proof was asked against (or 0).
-    case treeSizeBeyondCheckpoint(size: UInt64, checkpointSize: UInt64)
+    case treeSizeBeyondCheckpoint(size: Int64, checkpointSize: Int64)
     /// No checkpoint was recorded (`size` nil), or none of this size.
-    case noCheckpoint(size: UInt64?, entries: Int64)
+    case noCheckpoint(size: Int64?, entries: Int64)
     /// A proof was asked for an entry against a checkpoint signed before it was appended.
-    case entryAfterCheckpoint(id: String, seq: Int64, size: UInt64)
+    case entryAfterCheckpoint(id: String, seq: Int64, size: Int64)
     /// `checkpoint` on a ledger without entries: there is no tree to sign.
     case emptyLedger(path: String)
     /// A checkpoint of this size is already recorded, signed by another key.
-    case checkpointExists(size: UInt64, signedBy: String)
+    case checkpointExists(size: Int64, signedBy: String)
     /// A ledger without an origin (made from the schema by hand) asked for one.
     case noOrigin(path: String)
     /// The ledger contradicts a signed checkpoint: it shrank, forked or rewrote its past.
@@ -149,7 +149,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the old tree size must be from 1 to the checkpoint's size \(checkpointSize), not \(size)"
         case .noCheckpoint(let size, let entries):
             guard let size else { return "no checkpoint has been recorded yet (sign one with `rrm-ledger checkpoint --key KEY`)" }
-            let beyond = size > UInt64(max(0, entries)) ? ", and the ledger holds only \(entries) entries" : ""
+            let beyond = size > max(0, entries) ? ", and the ledger holds only \(entries) entries" : ""
             return "no checkpoint of size \(size) has been recorded\(beyond)"
         case .entryAfterCheckpoint(let id, let seq, let size):
             return "entry \(seq) (\"\(id)\") was appended after the checkpoint of size \(size); sign a newer checkpoint to prove it"
@@ -195,7 +195,7 @@ public struct LedgerInconsistency: Sendable, Equatable, CustomStringConvertible 
     /// The sentence after the kind, with the sizes.
     public let detail: String
 
-    public init(_ kind: Kind, _ detail: String) {
+    init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }

@@ -18,18 +18,18 @@ package struct LedgerMerkleNodes: MerkleNodeSource {
         self.path = path
     }
 
-    package func node(level: Int, index: UInt64) throws -> MerkleDigest {
-        guard level >= 0, level < 63, index < UInt64(Int64.max) >> level else {
+    package func node(level: Int, index: Int64) throws -> SHA256Hash {
+        guard level >= 0, level < 63, index >= 0, index < Int64.max >> level else {
             throw LedgerError.damagedTree(path: path, detail: "no Merkle tree node can be at level \(level), index \(index)")
         }
         let statement: RawStatement
         if level == 0 {
             statement = entryHash
-            statement.bind(1, Int64(index) + 1)
+            statement.bind(1, index + 1)
         } else {
             statement = storedNode
             statement.bind(1, Int64(level))
-            statement.bind(2, Int64(index))
+            statement.bind(2, index)
         }
         defer { statement.reset() }
         guard try statement.step() else {
@@ -40,7 +40,7 @@ package struct LedgerMerkleNodes: MerkleNodeSource {
             throw LedgerError.damagedTree(path: path, detail: what)
         }
         let bytes = statement.bytes(0)
-        guard let stored = MerkleDigest(bytes: bytes) else {
+        guard let stored = SHA256Hash(bytes: bytes) else {
             throw LedgerError.damagedTree(
                 path: path, detail: "the hash at level \(level), index \(index) of the Merkle tree is \(bytes.count) bytes, not 32")
         }

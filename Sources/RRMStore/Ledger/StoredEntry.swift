@@ -11,8 +11,8 @@ public struct StoredEntry: Sendable, Equatable {
     public let time: String
     /// The canonical JSON body, exactly the bytes that were hashed.
     public let body: String
-    public let prevHash: [UInt8]
-    public let hash: [UInt8]
+    public let prevHash: SHA256Hash
+    public let hash: SHA256Hash
 
     /// The columns, in the order `init(row:)` reads them, from `tables`:
     /// `SELECT \(columns) FROM \(tables) WHERE e.…`.

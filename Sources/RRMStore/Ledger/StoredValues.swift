@@ -48,11 +48,23 @@ extension Row {
     }
 
     /// A stored SHA-256 digest: exactly 32 bytes.
-    package func storedDigest(_ index: Int, _ column: String, table: String = "entry", row: Int64) throws(LedgerError) -> [UInt8] {
+    package func storedDigest(_ index: Int, _ column: String, table: String = "entry", row: Int64) throws(LedgerError) -> SHA256Hash {
         let data: Data = try stored(index, column, table: table, row: row)
-        guard data.count == SHA256Digest.byteCount else {
+        guard let digest = SHA256Hash(bytes: data) else {
             throw .malformedRow(table: table, row: row, column: column, problem: "\(data.count) bytes where a SHA-256 digest has 32")
         }
-        return Array(data)
+        return digest
+    }
+}
+
+extension RawStatement {
+    /// A stored SHA-256 digest in column `index` of the current row of `table` (entry `row`):
+    /// exactly 32 bytes, else a `LedgerError.malformedRow`.
+    package func storedDigest(_ index: Int32, _ column: String, table: String = "entry", row: Int64) throws(LedgerError) -> SHA256Hash {
+        let bytes = self.bytes(index)
+        guard let digest = SHA256Hash(bytes: bytes) else {
+            throw .malformedRow(table: table, row: row, column: column, problem: "\(bytes.count) bytes where a SHA-256 digest has 32")
+        }
+        return digest
     }
 }

@@ -28,9 +28,9 @@ public struct LineageAnswer: Sendable {
     /// Whether the listing stopped at its limit.
     public let truncated: Bool
     /// The start and the listed entries, by sequence number.
-    public let entries: [Int32: StoredEntry]
+    public let entries: [Int64: StoredEntry]
     /// The followed links among the start and the listed entries.
-    public let links: [(child: Int32, role: LinkRole, parent: Int32)]
+    public let links: [(child: Int64, role: LinkRole, parent: Int64)]
 }
 
 extension Ledger {
@@ -44,7 +44,7 @@ extension Ledger {
         let start = try entry(id: id)
         let small = !query.via.contains(.training) || (query.maxDepth ?? .max) <= 2
         let walked:
-            (LineageClosure, [Int: [EventKind: Int]], [Int: [EventKind: Int]], [(Int32, LinkRole, Int32)], [LineageClosure.Step], Bool)
+            (LineageClosure, [Int: [EventKind: Int]], [Int: [EventKind: Int]], [(Int64, LinkRole, Int64)], [LineageClosure.Step], Bool)
         if small {
             walked = try read { db in try Self.walk(start: start, query, listing, try IndexedLineageSource(db)) }
         } else {
@@ -57,7 +57,7 @@ extension Ledger {
         }
         let (closure, up, down, links, listed, truncated) = walked
         var wanted = Set(listed.map(\.seq))
-        wanted.insert(Int32(start.seq))
+        wanted.insert(start.seq)
         let entries = try self.entries(seqs: wanted)
         return LineageAnswer(
             start: start, closure: closure, upstreamCounts: up, downstreamCounts: down, listed: listed, truncated: truncated,
@@ -65,9 +65,9 @@ extension Ledger {
     }
 
     private static func walk(start: StoredEntry, _ query: LineageQuery, _ listing: LineageListing, _ source: some LineageSource) throws -> (
-        LineageClosure, [Int: [EventKind: Int]], [Int: [EventKind: Int]], [(Int32, LinkRole, Int32)], [LineageClosure.Step], Bool
+        LineageClosure, [Int: [EventKind: Int]], [Int: [EventKind: Int]], [(Int64, LinkRole, Int64)], [LineageClosure.Step], Bool
     ) {
-        let closure = try LineageWalker.closure(of: Int32(start.seq), in: source, query)
+        let closure = try LineageWalker.closure(of: start.seq, in: source, query)
         var up: [Int: [EventKind: Int]] = [:]
         var down: [Int: [EventKind: Int]] = [:]
         var listed: [LineageClosure.Step] = []
@@ -85,8 +85,8 @@ extension Ledger {
         }
         // The followed links among the start and the listed entries.
         var members = Set(listed.map(\.seq))
-        members.insert(Int32(start.seq))
-        var links: [(Int32, LinkRole, Int32)] = []
+        members.insert(start.seq)
+        var links: [(Int64, LinkRole, Int64)] = []
         for seq in members.sorted() {
             try source.forEachParent(of: seq) { parent, role in
                 if members.contains(parent) && query.via.contains(role.linkClass) { links.append((seq, role, parent)) }

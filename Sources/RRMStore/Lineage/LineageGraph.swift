@@ -9,10 +9,11 @@ import RRMFormat
 /// are built from), and walking all of it takes milliseconds. Loaded with two sequential scans (entries and edges),
 /// run side by side.
 ///
-/// Sequence numbers are `Int32`: a ledger of more than two billion entries would need wider ones.
-public final class LineageGraph: LineageSource, Sendable {
+/// Its API speaks `Int64`, the type of every sequence number; the arrays hold them as `Int32`,
+/// which halves the graph's memory: a ledger of more than two billion entries would need wider ones.
+package final class LineageGraph: LineageSource, Sendable {
     /// Entries 1…count; index 0 of every per-entry array is unused.
-    public let count: Int
+    package let count: Int
     /// A Swift enum without payloads is one byte: kinds and roles are kept as themselves.
     let kinds: [EventKind]
     let levels: [Int32]
@@ -53,7 +54,7 @@ public final class LineageGraph: LineageSource, Sendable {
     }
 
     /// Loads the graph of a ledger.
-    public static func load(from ledger: Ledger) throws(LedgerError) -> LineageGraph {
+    package static func load(from ledger: Ledger) throws(LedgerError) -> LineageGraph {
         let path = ledger.path
         let lastSeq = try ledger.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0 }
         guard lastSeq >= 0 else {
@@ -126,41 +127,41 @@ public final class LineageGraph: LineageSource, Sendable {
     // MARK: - Reading
 
     /// Whether `seq` names an entry of this graph.
-    public func contains(_ seq: Int64) -> Bool { seq >= 1 && seq <= Int64(count) }
+    package func contains(_ seq: Int64) -> Bool { seq >= 1 && seq <= Int64(count) }
 
-    public func kind(of seq: Int32) -> EventKind { kinds[Int(seq)] }
-    public func level(of seq: Int32) -> Int { Int(levels[Int(seq)]) }
+    package func kind(of seq: Int64) -> EventKind { kinds[Int(seq)] }
+    package func level(of seq: Int64) -> Int { Int(levels[Int(seq)]) }
 
     /// Calls `body` with each parent of `seq` (an entry it references) and the link's role.
     @inline(__always)
-    public func forEachParent(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) rethrows {
+    package func forEachParent(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) rethrows {
         for slot in Int(parentOffsets[Int(seq)])..<Int(parentOffsets[Int(seq) + 1]) {
-            try body(parentSeqs[slot], parentRoles[slot])
+            try body(Int64(parentSeqs[slot]), parentRoles[slot])
         }
     }
 
     /// Calls `body` with each child of `seq` (an entry that references it) and the link's role.
     @inline(__always)
-    public func forEachChild(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) rethrows {
+    package func forEachChild(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) rethrows {
         for slot in Int(childOffsets[Int(seq)])..<Int(childOffsets[Int(seq) + 1]) {
-            try body(childSeqs[slot], childRoles[slot])
+            try body(Int64(childSeqs[slot]), childRoles[slot])
         }
     }
 
     /// The parents of `seq`, with their roles.
-    public func parents(of seq: Int32) -> [(seq: Int32, role: LinkRole)] {
-        var result: [(Int32, LinkRole)] = []
+    package func parents(of seq: Int64) -> [(seq: Int64, role: LinkRole)] {
+        var result: [(Int64, LinkRole)] = []
         forEachParent(of: seq) { result.append(($0, $1)) }
         return result
     }
 
     /// The children of `seq`, with their roles.
-    public func children(of seq: Int32) -> [(seq: Int32, role: LinkRole)] {
-        var result: [(Int32, LinkRole)] = []
+    package func children(of seq: Int64) -> [(seq: Int64, role: LinkRole)] {
+        var result: [(Int64, LinkRole)] = []
         forEachChild(of: seq) { result.append(($0, $1)) }
         return result
     }
 
     /// Number of links in the graph.
-    public var linkCount: Int { parentSeqs.count }
+    package var linkCount: Int { parentSeqs.count }
 }

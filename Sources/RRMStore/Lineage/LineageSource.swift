@@ -5,21 +5,21 @@ import RRMFormat
 /// that may reach most of the ledger and for the analysis), or the ledger's edge indexes one
 /// entry at a time (`IndexedLineageSource`, for small closures, answered in milliseconds
 /// without loading anything).
-public protocol LineageSource {
-    func kind(of seq: Int32) throws -> EventKind
-    func level(of seq: Int32) throws -> Int
+package protocol LineageSource {
+    func kind(of seq: Int64) throws -> EventKind
+    func level(of seq: Int64) throws -> Int
     /// Calls `body` with each entry `seq` references, and the link's role.
-    func forEachParent(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws
+    func forEachParent(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws
     /// Calls `body` with each entry that references `seq`, and the link's role.
-    func forEachChild(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws
+    func forEachChild(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws
 }
 
 /// Links read through the `edge` table's two indexes, inside one read transaction.
-public final class IndexedLineageSource: LineageSource {
+final class IndexedLineageSource: LineageSource {
     private let parents: RawStatement
     private let children: RawStatement
     private let entry: RawStatement
-    private var nodes: [Int32: (kind: EventKind, level: Int)] = [:]
+    private var nodes: [Int64: (kind: EventKind, level: Int)] = [:]
 
     init(_ db: Database) throws {
         parents = try RawStatement(
@@ -37,47 +37,47 @@ public final class IndexedLineageSource: LineageSource {
         entry = try RawStatement(db, "SELECT e.kind, l.level FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq WHERE e.seq = ?")
     }
 
-    private func node(_ seq: Int32) throws -> (kind: EventKind, level: Int) {
+    private func node(_ seq: Int64) throws -> (kind: EventKind, level: Int) {
         if let known = nodes[seq] { return known }
-        entry.bind(1, Int64(seq))
+        entry.bind(1, seq)
         defer { entry.reset() }
         guard try entry.step() else {
-            throw LedgerError.malformedRow(table: "entry", row: Int64(seq), column: "seq", problem: "missing, though a link points to it")
+            throw LedgerError.malformedRow(table: "entry", row: seq, column: "seq", problem: "missing, though a link points to it")
         }
-        guard !entry.isNull(1) else { throw LedgerError.missingLevel(seq: Int64(seq)) }
+        guard !entry.isNull(1) else { throw LedgerError.missingLevel(seq: seq) }
         let node = (
-            kind: try EventKind(stored: entry.string(0), row: Int64(seq)), level: Int(try storedLevel(entry.int64(1), row: Int64(seq)))
+            kind: try EventKind(stored: entry.string(0), row: seq), level: Int(try storedLevel(entry.int64(1), row: seq))
         )
         nodes[seq] = node
         return node
     }
 
-    public func kind(of seq: Int32) throws -> EventKind { try node(seq).kind }
-    public func level(of seq: Int32) throws -> Int { try node(seq).level }
+    func kind(of seq: Int64) throws -> EventKind { try node(seq).kind }
+    func level(of seq: Int64) throws -> Int { try node(seq).level }
 
-    public func forEachParent(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws {
+    func forEachParent(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
         try links(parents, seq, body)
     }
 
-    public func forEachChild(of seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws {
+    func forEachChild(of seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
         try links(children, seq, body)
     }
 
-    private func links(_ statement: RawStatement, _ seq: Int32, _ body: (Int32, LinkRole) throws -> Void) throws {
-        statement.bind(1, Int64(seq))
-        var found: [(Int32, LinkRole)] = []
+    private func links(_ statement: RawStatement, _ seq: Int64, _ body: (Int64, LinkRole) throws -> Void) throws {
+        statement.bind(1, seq)
+        var found: [(Int64, LinkRole)] = []
         while try statement.step() {
-            let stored = statement.int64(0)
-            guard let other = Int32(exactly: stored), other >= 1 else {
+            let other = statement.int64(0)
+            guard other >= 1 else {
                 statement.reset()
-                throw LedgerError.malformedRow(table: "edge", row: Int64(seq), column: "parent", problem: "a link to entry \(stored)")
+                throw LedgerError.malformedRow(table: "edge", row: seq, column: "parent", problem: "a link to entry \(other)")
             }
             guard !statement.isNull(3) else {
                 statement.reset()
-                throw LedgerError.missingLevel(seq: stored)
+                throw LedgerError.missingLevel(seq: other)
             }
-            nodes[other] = (try EventKind(stored: statement.string(2), row: stored), Int(try storedLevel(statement.int64(3), row: stored)))
-            found.append((other, try LinkRole(stored: statement.string(1), row: Int64(max(seq, other)))))
+            nodes[other] = (try EventKind(stored: statement.string(2), row: other), Int(try storedLevel(statement.int64(3), row: other)))
+            found.append((other, try LinkRole(stored: statement.string(1), row: max(seq, other))))
         }
         statement.reset()
         for (other, role) in found { try body(other, role) }

@@ -30,16 +30,16 @@ public struct LineageQuery: Sendable {
 public struct LineageClosure: Sendable {
     /// One reached entry.
     public struct Step: Sendable, Equatable {
-        public let seq: Int32
+        public let seq: Int64
         public let depth: Int
         /// The entry it was reached from, and the link's role; `nil` for the start.
-        public let from: Int32?
+        public let from: Int64?
         public let role: LinkRole?
         /// Whether it lies upstream (an ancestor) of the start.
         public let upstream: Bool
     }
 
-    public let start: Int32
+    public let start: Int64
     /// Reached entries in breadth-first order, the start first.
     public let steps: [Step]
 
@@ -47,7 +47,7 @@ public struct LineageClosure: Sendable {
     public var count: Int { steps.count - 1 }
 
     /// Entries reached per level and kind, the start excluded.
-    public func counts(in source: some LineageSource) throws -> [Int: [EventKind: Int]] {
+    package func counts(in source: some LineageSource) throws -> [Int: [EventKind: Int]] {
         var counts: [Int: [EventKind: Int]] = [:]
         for step in steps.dropFirst() {
             counts[try source.level(of: step.seq), default: [:]][try source.kind(of: step.seq), default: 0] += 1
@@ -56,7 +56,7 @@ public struct LineageClosure: Sendable {
     }
 
     /// The path from the start to `seq`, as steps, start first.
-    public func path(to seq: Int32) -> [Step] {
+    public func path(to seq: Int64) -> [Step] {
         let bySeq = Dictionary(steps.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
         var path: [Step] = []
         var current = bySeq[seq]
@@ -70,11 +70,11 @@ public struct LineageClosure: Sendable {
 
 /// The one graph walker every lineage question goes through: breadth-first from one entry (or
 /// several), following only the link classes asked for, up, down or both.
-public enum LineageWalker {
+package enum LineageWalker {
     /// The closure of `start` under `query`.
-    public static func closure(of start: Int32, in source: some LineageSource, _ query: LineageQuery) throws -> LineageClosure {
+    package static func closure(of start: Int64, in source: some LineageSource, _ query: LineageQuery) throws -> LineageClosure {
         var steps = [LineageClosure.Step(seq: start, depth: 0, from: nil, role: nil, upstream: false)]
-        var seen = Set<Int32>([start])
+        var seen = Set<Int64>([start])
         if query.direction != .down { try walk(from: [start], upstream: true, source, query, &steps, &seen) }
         if query.direction != .up { try walk(from: [start], upstream: false, source, query, &steps, &seen) }
         return LineageClosure(start: start, steps: steps)
@@ -83,7 +83,7 @@ public enum LineageWalker {
     /// What several entries reach together, walking from all of them at once (the analysis's
     /// exposure: every entry reached from any seed, with the one it was first reached from). The
     /// starts themselves are not among the steps unless one reaches another.
-    public static func closure(ofAll starts: [Int32], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step]
+    package static func closure(ofAll starts: [Int64], in source: some LineageSource, _ query: LineageQuery) throws -> [LineageClosure.Step]
     {
         var steps: [LineageClosure.Step] = []
         var seen = Set(starts)
@@ -95,20 +95,20 @@ public enum LineageWalker {
     /// Breadth first from `starts`, one direction, appending each newly reached entry to `steps`.
     /// With `revisitStarts`, a start reached from another start is recorded (once) too.
     private static func walk(
-        from starts: [Int32], upstream: Bool, _ source: some LineageSource, _ query: LineageQuery,
-        _ steps: inout [LineageClosure.Step], _ seen: inout Set<Int32>, revisitStarts: Bool = false
+        from starts: [Int64], upstream: Bool, _ source: some LineageSource, _ query: LineageQuery,
+        _ steps: inout [LineageClosure.Step], _ seen: inout Set<Int64>, revisitStarts: Bool = false
     ) throws {
         let startSet = revisitStarts ? Set(starts) : []
-        var reachedStarts = Set<Int32>()
+        var reachedStarts = Set<Int64>()
         var frontier = starts
         var depth = 0
         let classes = LinkClass.allCases.map { query.via.contains($0) }
         while !frontier.isEmpty {
             if let maxDepth = query.maxDepth, depth >= maxDepth { return }
             depth += 1
-            var next: [Int32] = []
+            var next: [Int64] = []
             for seq in frontier {
-                let visit = { (neighbour: Int32, role: LinkRole) in
+                let visit = { (neighbour: Int64, role: LinkRole) in
                     guard classes[role.linkClass.ordinal] else { return }
                     if seen.insert(neighbour).inserted {
                         steps.append(LineageClosure.Step(seq: neighbour, depth: depth, from: seq, role: role, upstream: upstream))

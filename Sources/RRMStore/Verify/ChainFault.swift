@@ -31,7 +31,7 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
     public let kind: Kind
     public let message: String
 
-    public init(seq: Int64?, lastSeq: Int64? = nil, kind: Kind, message: String) {
+    init(seq: Int64?, lastSeq: Int64? = nil, kind: Kind, message: String) {
         self.seq = seq
         self.lastSeq = lastSeq
         self.kind = kind

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import RRMFormat
@@ -12,8 +11,11 @@ struct ChainScan {
     /// Most faults kept in detail; the rest are only counted.
     static let faultLimit = 1000
 
-    /// The stored hash of the row before `nextSeq`, or `nil` when that row is missing.
-    private(set) var previousHash: [UInt8]?
+    /// The stored hash of the row before `nextSeq`, or `nil` when that row is missing; kept as
+    /// the bytes stored, which are not a digest when the file was edited to hold another length.
+    private var previousStoredHash: [UInt8]?
+    /// The hash of the row before `nextSeq`, when it is present and 32 bytes.
+    var previousHash: SHA256Hash? { previousStoredHash.flatMap { SHA256Hash(bytes: $0) } }
     /// The sequence number the next row must have.
     private(set) var nextSeq: Int64
     let checkColumns: Bool
@@ -23,8 +25,8 @@ struct ChainScan {
     private(set) var faultCount = 0
     private(set) var entriesChecked: Int64 = 0
 
-    init(previousHash: [UInt8]?, nextSeq: Int64, checkColumns: Bool) {
-        self.previousHash = previousHash
+    init(previousHash: SHA256Hash?, nextSeq: Int64, checkColumns: Bool) {
+        self.previousStoredHash = previousHash?.bytes
         self.nextSeq = nextSeq
         self.checkColumns = checkColumns
     }
@@ -33,7 +35,9 @@ struct ChainScan {
     static func starting(at seq: Int64, _ db: Database, checkColumns: Bool) throws -> ChainScan {
         if seq <= 1 { return ChainScan(previousHash: ChainHash.genesis, nextSeq: 1, checkColumns: checkColumns) }
         let hash = try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [seq - 1])
-        return ChainScan(previousHash: hash.map { Array($0) }, nextSeq: seq, checkColumns: checkColumns)
+        var scan = ChainScan(previousHash: nil, nextSeq: seq, checkColumns: checkColumns)
+        scan.previousStoredHash = hash.map { Array($0) }
+        return scan
     }
 
     mutating func record(_ fault: ChainFault) {
@@ -54,17 +58,17 @@ struct ChainScan {
         rows.bind(1, from)
         rows.bind(2, through)
         defer { rows.reset() }
-        var stored = [UInt8](repeating: 0, count: RRMFormat.SHA256Digest.byteCount)
+        var stored = [UInt8](repeating: 0, count: SHA256Hash.byteCount)
         while try rows.step() {
             let seq = rows.int64(0)
             if seq != nextSeq {
                 record(.missing(nextSeq, through: seq - 1))
-                previousHash = nil
+                previousStoredHash = nil
             }
             let prev = rows.bytes(5)
             let hash = rows.bytes(6)
             let body = rows.bytes(4)
-            let linkBroken = previousHash.map { expected in !expected.withUnsafeBytes { bytesEqual(prev, $0) } } ?? false
+            let linkBroken = previousStoredHash.map { expected in !expected.withUnsafeBytes { bytesEqual(prev, $0) } } ?? false
             if linkBroken {
                 let message =
                     seq == 1
@@ -73,8 +77,10 @@ struct ChainScan {
                 record(ChainFault(seq: seq, kind: .brokenLink, message: message))
             }
             let digest = ChainHash.bodyDigest(body)
-            if !ChainHash.entryHash(previous: prev, seq: seq, bodyDigest: digest).withUnsafeBytes({ bytesEqual($0, hash) }) {
-                recordHashMismatch(seq: seq, prev: prev, digest: digest, hash: hash, linkBroken: linkBroken)
+            // A prev_hash or hash of another length than 32 bytes cannot be the one computed.
+            let prevHash = SHA256Hash(bytes: prev)
+            if prevHash.map({ ChainHash.entryHash(previous: $0, seq: seq, bodyDigest: digest) }) != SHA256Hash(bytes: hash) {
+                recordHashMismatch(seq: seq, prev: prevHash, digest: digest, hash: SHA256Hash(bytes: hash), linkBroken: linkBroken)
             }
             if checkColumns {
                 checkColumnsAgree(seq: seq, id: rows.bytes(1), kind: rows.bytes(2), time: rows.bytes(3), body: body)
@@ -85,9 +91,9 @@ struct ChainScan {
             }
             if hash.count == stored.count {
                 stored.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
-                previousHash = stored
+                previousStoredHash = stored
             } else {
-                previousHash = Array(hash)
+                previousStoredHash = Array(hash)
             }
             nextSeq = seq + 1
             entriesChecked += 1
@@ -96,7 +102,7 @@ struct ChainScan {
         if nextSeq <= through {
             record(.missing(nextSeq, through: through))
             nextSeq = through + 1
-            previousHash = nil
+            previousStoredHash = nil
         }
     }
 
@@ -109,11 +115,11 @@ struct ChainScan {
     /// renumbered by an insertion (its link broken too) also reports the inserted entries, at
     /// their own sequence numbers.
     private mutating func recordHashMismatch(
-        seq: Int64, prev: UnsafeRawBufferPointer, digest: SHA256.Digest, hash: UnsafeRawBufferPointer, linkBroken: Bool
+        seq: Int64, prev: SHA256Hash?, digest: SHA256Hash, hash: SHA256Hash?, linkBroken: Bool
     ) {
         let original = (1...Self.renumberingReach).lazy.flatMap { [seq - $0, seq + $0] }.first { candidate in
-            candidate >= 1
-                && ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest).withUnsafeBytes { bytesEqual($0, hash) }
+            guard candidate >= 1, let prev, let hash else { return false }
+            return ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest) == hash
         }
         guard let original else {
             record(

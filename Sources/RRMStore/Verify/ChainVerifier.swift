@@ -167,12 +167,12 @@ extension Ledger {
             ]
         }
         let stored = try read { db in try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [expected.seq]) }
-        guard let stored, Array(stored) == expected.hash else {
+        guard let stored, SHA256Hash(bytes: stored) == expected.hash else {
             return [
                 ChainFault(
                     seq: expected.seq, kind: .rewritten,
                     message:
-                        "its hash is \(stored.map { Hex.encode($0) } ?? "missing"), not the saved head's \(Hex.encode(expected.hash)): the ledger's past was rewritten"
+                        "its hash is \(stored.map { Hex.encode($0) } ?? "missing"), not the saved head's \(expected.hash.hex): the ledger's past was rewritten"
                 )
             ]
         }

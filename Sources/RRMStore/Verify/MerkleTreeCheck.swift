@@ -40,7 +40,7 @@ struct MerkleTreeCheck {
     private struct RecordedRoot {
         let size: Int64
         let root: [UInt8]
-        let signedRoot: [UInt8]?
+        let signedRoot: SHA256Hash?
         let signedAt: String
     }
 
@@ -61,10 +61,10 @@ struct MerkleTreeCheck {
         var tree = MerkleFrontier()
         while try entries.step() {
             let seq = entries.int64(0)
-            guard seq == Int64(tree.size) + 1 else {
+            guard seq == tree.size + 1 else {
                 record(
                     ChainFault(
-                        seq: Int64(tree.size) + 1, kind: .derivedMismatch,
+                        seq: tree.size + 1, kind: .derivedMismatch,
                         message: "the Merkle tree is not checked from here on: entries are missing"))
                 return
             }
@@ -79,7 +79,7 @@ struct MerkleTreeCheck {
         for checkpoint in checkpoints {
             record(
                 ChainFault(
-                    seq: Int64(tree.size) + 1, kind: .truncated,
+                    seq: tree.size + 1, kind: .truncated,
                     message:
                         "a checkpoint of size \(checkpoint.size) was signed at \(checkpoint.signedAt), but the ledger holds \(tree.size) entries: entries were removed from its end"
                 ))
@@ -100,13 +100,13 @@ struct MerkleTreeCheck {
     /// Matches a node the entries give with the stored one at its position.
     private mutating func compare(_ node: MerkleNode, with cursor: inout LevelCursor, seq: Int64) throws {
         let position = "the Merkle tree node at level \(node.level), index \(node.index)"
-        while let stored = try cursor.peek(), stored.index < Int64(node.index) {
+        while let stored = try cursor.peek(), stored.index < node.index {
             cursor.pending = nil
             record(
                 ChainFault(
                     seq: seq, kind: .derivedMismatch, message: "\(position) is preceded by an unexpected node at index \(stored.index)"))
         }
-        guard let stored = try cursor.peek(), stored.index == Int64(node.index) else {
+        guard let stored = try cursor.peek(), stored.index == node.index else {
             record(ChainFault(seq: seq, kind: .derivedMismatch, message: "\(position) is missing"))
             return
         }
@@ -120,21 +120,21 @@ struct MerkleTreeCheck {
     }
 
     /// Compares a recorded checkpoint with the root the entries give at its size.
-    private mutating func check(_ checkpoint: RecordedRoot, root: MerkleDigest) {
+    private mutating func check(_ checkpoint: RecordedRoot, root: SHA256Hash) {
         guard let signedRoot = checkpoint.signedRoot else {
             record(
                 ChainFault(
                     seq: checkpoint.size, kind: .invalidBody, message: "the checkpoint recorded for this size is not a signed checkpoint"))
             return
         }
-        if signedRoot != root.bytes {
+        if signedRoot != root {
             record(
                 ChainFault(
                     seq: checkpoint.size, kind: .rewritten,
                     message:
-                        "the checkpoint of size \(checkpoint.size) signed at \(checkpoint.signedAt) has root \(Hex.encode(signedRoot)), but the entries give \(root.hex): the ledger was rewritten after it was signed"
+                        "the checkpoint of size \(checkpoint.size) signed at \(checkpoint.signedAt) has root \(signedRoot.hex), but the entries give \(root.hex): the ledger was rewritten after it was signed"
                 ))
-        } else if checkpoint.root != signedRoot {
+        } else if checkpoint.root != signedRoot.bytes {
             record(
                 ChainFault(
                     seq: checkpoint.size, kind: .derivedMismatch,

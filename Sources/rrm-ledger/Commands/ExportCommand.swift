@@ -44,7 +44,7 @@ struct ExportCommand: LedgerCommand {
     var level: Int?
 
     @Option(help: ArgumentHelp("Export only what came after the checkpoint of this size, which the receiver holds.", valueName: "size"))
-    var since: UInt64?
+    var since: Int64?
 
     @Flag(
         help: ArgumentHelp(

@@ -71,7 +71,7 @@ struct LineageCommand: LedgerCommand {
         case .text: Output.line(LineageText.render(answer, query, listing: listing))
         case .json: Output.json(answer.json(query))
         case .dot:
-            print(LineageDOT.render(Array(answer.entries.values), links: answer.links, highlight: Int32(answer.start.seq)), terminator: "")
+            print(LineageDOT.render(Array(answer.entries.values), links: answer.links, highlight: answer.start.seq), terminator: "")
         case .provJSON:
             Output.json(try LineagePROV.render(Array(answer.entries.values), links: answer.links))
         }

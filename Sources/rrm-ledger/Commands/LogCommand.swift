@@ -37,12 +37,12 @@ struct LogCommand: LedgerCommand {
             switch output.format {
             case .text:
                 let kindColumn = entry.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                Output.line("\(entry.seq)\t\(kindColumn)\tL\(entry.level)\t\(entry.time)\t\(Hex.encode(entry.hash.prefix(6)))\t\(entry.id)")
+                Output.line("\(entry.seq)\t\(kindColumn)\tL\(entry.level)\t\(entry.time)\t\(entry.hash.hex.prefix(12))\t\(entry.id)")
             case .json:
                 let line: JSONValue = [
                     "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
                     "level": .number(Double(entry.level)), "time": .string(entry.time),
-                    "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
+                    "hash": .string(entry.hash.hex), "prev_hash": .string(entry.prevHash.hex),
                     "body": try entry.bodyValue(),
                 ]
                 Output.jsonLine(CanonicalJSON.string(line))

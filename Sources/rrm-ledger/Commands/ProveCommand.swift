@@ -28,7 +28,7 @@ struct ProveCommand: ParsableCommand {
         var id: String
 
         @Option(name: .long, help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "size"))
-        var checkpoint: UInt64?
+        var checkpoint: Int64?
 
         func validate() throws {
             try checkOption("--checkpoint", checkpoint, in: OptionRange.treeSize)
@@ -42,8 +42,8 @@ struct ProveCommand: ParsableCommand {
             case .json:
                 Output.json([
                     "kind": "inclusion", "seq": .number(Double(bundle.seq)), "index": .number(Double(bundle.index)),
-                    "prev_hash": .string(Hex.encode(bundle.prevHash)), "body": .string(bundle.body),
-                    "entry_hash": .string(Hex.encode(bundle.entryHash)), "proof": .array(bundle.proof.map { .string($0.base64) }),
+                    "prev_hash": .string(bundle.prevHash.hex), "body": .string(bundle.body),
+                    "entry_hash": .string(bundle.entryHash.hex), "proof": .array(bundle.proof.map { .string($0.base64) }),
                     "note": .string(bundle.note), "text": .string(bundle.text),
                 ])
             }
@@ -63,10 +63,10 @@ struct ProveCommand: ParsableCommand {
         @OptionGroup var output: FormatOptions
 
         @Argument(help: ArgumentHelp("The older tree size, 1 or more.", valueName: "old-size"))
-        var oldSize: UInt64
+        var oldSize: Int64
 
         @Argument(help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "new-size"))
-        var newSize: UInt64?
+        var newSize: Int64?
 
         func validate() throws {
             try checkOption("OLD_SIZE", oldSize, in: OptionRange.treeSize)

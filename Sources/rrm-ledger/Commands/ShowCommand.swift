@@ -30,8 +30,8 @@ struct ShowCommand: LedgerCommand {
         case .text:
             Output.line("entry \(entry.seq): \(entry.kind.rawValue) \"\(entry.id)\" at level \(entry.level)")
             Output.line("time       \(entry.time)")
-            Output.line("hash       \(Hex.encode(entry.hash))")
-            Output.line("prev_hash  \(Hex.encode(entry.prevHash))")
+            Output.line("hash       \(entry.hash.hex)")
+            Output.line("prev_hash  \(entry.prevHash.hex)")
             if let finding {
                 let body = try finding.bodyValue()
                 // Free text: escaped whole, so that not even a line feed or tab in it shapes the output.
@@ -57,7 +57,7 @@ struct ShowCommand: LedgerCommand {
             Output.json([
                 "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
                 "level": .number(Double(entry.level)), "time": .string(entry.time),
-                "hash": .string(Hex.encode(entry.hash)), "prev_hash": .string(Hex.encode(entry.prevHash)),
+                "hash": .string(entry.hash.hex), "prev_hash": .string(entry.prevHash.hex),
                 "body": try entry.bodyValue(),
                 "latest_finding": finding.map { .string($0.id) } ?? .null,
                 "parents": .array(parents.map(json)),

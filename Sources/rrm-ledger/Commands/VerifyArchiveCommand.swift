@@ -51,7 +51,7 @@ struct VerifyArchiveCommand: LedgerCommand {
                 if let checkpoint = manifest.checkpoint {
                     let signature = report.verifiedCheckpoint.map { "signed by \($0.signer.name)" } ?? "signature NOT checked (give --key)"
                     Output.line(
-                        "checkpoint: \(grouped(checkpoint.size)) entries, root \(Hex.encode(checkpoint.rootHash).prefix(16))…, \(signature)"
+                        "checkpoint: \(grouped(checkpoint.size)) entries, root \(checkpoint.rootHash.hex.prefix(16))…, \(signature)"
                     )
                 }
             } else {

@@ -63,7 +63,7 @@ struct VerifyProofCommand: LedgerCommand {
         case .json:
             Output.json([
                 "verified": true, "kind": "inclusion", "seq": .number(Double(bundle.seq)), "id": id.map { .string($0) } ?? .null,
-                "entry_hash": .string(Hex.encode(bundle.entryHash)), "checkpoint": checkpoint.json, "origin_checked": .bool(origin != nil),
+                "entry_hash": .string(bundle.entryHash.hex), "checkpoint": checkpoint.json, "origin_checked": .bool(origin != nil),
             ])
         }
     }

@@ -96,13 +96,3 @@ extension VerifiedCheckpoint {
         ]
     }
 }
-
-extension Array where Element == UInt8 {
-    /// Standard base64 with padding, as checkpoints and proofs write hashes.
-    var base64: String { Data(self).base64EncodedString() }
-}
-
-extension MerkleDigest {
-    /// Standard base64 with padding, as checkpoints and proofs write hashes.
-    var base64: String { bytes.base64 }
-}

@@ -128,5 +128,5 @@ func noteUpgrade(of ledger: Ledger) {
 }
 
 extension ChainHead {
-    var json: JSONValue { ["seq": .number(Double(seq)), "hash": .string(Hex.encode(hash))] }
+    var json: JSONValue { ["seq": .number(Double(seq)), "hash": .string(hash.hex)] }
 }

@@ -9,17 +9,17 @@
 final class InMemoryMerkleNodes: MerkleNodeSource {
     struct Missing: Error, Equatable {
         let level: Int
-        let index: UInt64
+        let index: Int64
     }
 
     struct OutOfOrder: Error {
         let node: MerkleNode
     }
 
-    private(set) var levels: [[MerkleDigest]] = []
+    private(set) var levels: [[SHA256Hash]] = []
     private(set) var reads = 0
     /// Reads of nodes not wholly within the first `limit` leaves throw `Missing`.
-    var limit: UInt64 = .max
+    var limit: Int64 = .max
 
     init() {}
 
@@ -27,11 +27,11 @@ final class InMemoryMerkleNodes: MerkleNodeSource {
     convenience init(_ naive: NaiveMerkleTree, size n: Int) {
         self.init()
         for (position, hash) in naive.perfectSubtrees(n).sorted(by: { ($0.key.level, $0.key.index) < ($1.key.level, $1.key.index) }) {
-            try! store(MerkleNode(level: position.level, index: UInt64(position.index), hash: MerkleDigest(bytes: hash)!))
+            try! store(MerkleNode(level: position.level, index: Int64(position.index), hash: SHA256Hash(bytes: hash)!))
         }
     }
 
-    func node(level: Int, index: UInt64) throws -> MerkleDigest {
+    func node(level: Int, index: Int64) throws -> SHA256Hash {
         reads += 1
         guard level < 64, (index + 1) << level <= limit, level < levels.count, index < levels[level].count else {
             throw Missing(level: level, index: index)
@@ -52,14 +52,14 @@ final class InMemoryMerkleNodes: MerkleNodeSource {
         var nodes = Set<MerkleNode>()
         for (level, hashes) in levels.enumerated() {
             for (index, hash) in hashes.enumerated() {
-                nodes.insert(MerkleNode(level: level, index: UInt64(index), hash: hash))
+                nodes.insert(MerkleNode(level: level, index: Int64(index), hash: hash))
             }
         }
         return nodes
     }
 
     /// Runs `body` counting only its reads, with reads limited to the first `size` leaves.
-    func measuringReads<T>(upTo size: UInt64, _ body: () throws -> T) rethrows -> (result: T, reads: Int) {
+    func measuringReads<T>(upTo size: Int64, _ body: () throws -> T) rethrows -> (result: T, reads: Int) {
         let (savedLimit, savedReads) = (limit, reads)
         limit = size
         reads = 0

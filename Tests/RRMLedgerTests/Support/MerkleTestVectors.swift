@@ -78,8 +78,8 @@ enum MerkleTestVectors {
     ]
 
     struct InclusionVector {
-        let index: UInt64
-        let size: UInt64
+        let index: Int64
+        let size: Int64
         let proof: [String]
     }
 
@@ -117,8 +117,8 @@ enum MerkleTestVectors {
     ]
 
     struct ConsistencyVector {
-        let oldSize: UInt64
-        let newSize: UInt64
+        let oldSize: Int64
+        let newSize: Int64
         let proof: [String]
     }
 
@@ -154,16 +154,16 @@ enum MerkleTestVectors {
             ]),
     ]
 
-    static func digest(_ hex: String) -> MerkleDigest { MerkleDigest(hex: hex)! }
+    static func digest(_ hex: String) -> SHA256Hash { SHA256Hash(hex: hex)! }
 
-    static func root(_ size: Int) -> MerkleDigest { digest(rootHashes[size]) }
+    static func root(_ size: Int) -> SHA256Hash { digest(rootHashes[size]) }
 
     /// A node store holding every perfect subtree of the 8-leaf tree, from `nodeHashes`.
     static func nodes() throws -> InMemoryMerkleNodes {
         let nodes = InMemoryMerkleNodes()
         for (level, hashes) in nodeHashes.enumerated() {
             for (index, hash) in hashes.enumerated() {
-                try nodes.store(MerkleNode(level: level, index: UInt64(index), hash: digest(hash)))
+                try nodes.store(MerkleNode(level: level, index: Int64(index), hash: digest(hash)))
             }
         }
         return nodes

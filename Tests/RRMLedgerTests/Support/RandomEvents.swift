@@ -252,7 +252,7 @@ struct RandomPipeline {
             let content = rng.oneIn(3) ? nil : RandomJSON.string(&rng, maximumLength: 40)
             if let content { fields["content"] = .string(content) }
             if rng.oneIn(2) {
-                fields["content_sha256"] = .string(content.map { Hex.encode(SHA256Digest.of(Array($0.utf8))) } ?? Self.digest(&rng))
+                fields["content_sha256"] = .string(content.map { SHA256Hash.of(Array($0.utf8)).hex } ?? Self.digest(&rng))
             }
         case .critique:
             fields["critic"] = .string(existing(.model, &rng))

@@ -156,7 +156,7 @@ struct Tampering {
             let s = seq(in: 2...n)
             let count = Int64(random.integer(in: 1...3))
             try forge(path) { db in
-                var previous = Array(try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [s - 1])!)
+                var previous = SHA256Hash(bytes: try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [s - 1])!)!
                 try db.execute(sql: "UPDATE entry SET seq = seq + 1000000 WHERE seq >= ?", arguments: [s])
                 try db.execute(sql: "UPDATE entry SET seq = seq - 1000000 + ? WHERE seq >= 1000000", arguments: [count])
                 for offset in 0..<count {
@@ -165,7 +165,7 @@ struct Tampering {
                     let hash = ChainHash.entryHash(previous: previous, seq: at, body: Array(body.utf8))
                     try db.execute(
                         sql: "INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash) VALUES (?, ?, 'model', ?, ?, ?, ?)",
-                        arguments: [at, "forged-\(at)", "2026-01-01T00:00:00Z", body, Data(previous), Data(hash)])
+                        arguments: [at, "forged-\(at)", "2026-01-01T00:00:00Z", body, Data(previous.bytes), Data(hash.bytes)])
                     previous = hash
                 }
             }
@@ -243,11 +243,14 @@ struct Tampering {
     /// Recomputes every hash from `seq` on, as a forger covering an edit would.
     static func rechain(_ db: Database, from seq: Int64) throws {
         var previous =
-            seq == 1 ? ChainHash.genesis : Array(try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [seq - 1])!)
+            seq == 1
+            ? ChainHash.genesis
+            : SHA256Hash(bytes: try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [seq - 1])!)!
         for row in try Row.fetchAll(db, sql: "SELECT seq, body FROM entry WHERE seq >= ? ORDER BY seq", arguments: [seq]) {
             let current: Int64 = row[0]
             let hash = ChainHash.entryHash(previous: previous, seq: current, body: Array((row[1] as String).utf8))
-            try db.execute(sql: "UPDATE entry SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [Data(previous), Data(hash), current])
+            try db.execute(
+                sql: "UPDATE entry SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [Data(previous.bytes), Data(hash.bytes), current])
             previous = hash
         }
     }

@@ -53,7 +53,7 @@ final class TemporaryLedger {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2") { text += "\(table) \(row)\n" }
             }
             text += "fts \(try Int.fetchOne(db, sql: "SELECT count(*) FROM critique_search") ?? -1)\n"
-            return Hex.encode(SHA256Digest.of(Array(text.utf8)))
+            return SHA256Hash.of(Array(text.utf8)).hex
         }
     }
 }

@@ -72,13 +72,13 @@ for round in 0..<repeats {
 }
 
 let ledger = try Ledger.open(at: kept)
-let size = UInt64(entries)
+let size = entries
 
 // 2. Checkpoint: the signing alone, and the whole recording (tree head from the stored nodes,
 //    checks against the last checkpoint, signing, insert, commit with fsync).
 let signer = try NoteSigner.generate(name: LedgerOrigin.keyName(for: try ledger.origin()!)).signer
 let head = try ledger.treeHead()
-let text = try Checkpoint(origin: try ledger.origin()!, size: head.size, rootHash: head.rootHash.bytes).text
+let text = try Checkpoint(origin: try ledger.origin()!, size: head.size, rootHash: head.rootHash).text
 var signing: [Double] = []
 for _ in 0..<samples { signing.append(try time { _ = try SignedNote.sign(text, with: [signer]) }) }
 var recording: [Double] = [try time { _ = try ledger.recordCheckpoint(signer: signer) }]
@@ -104,7 +104,7 @@ var consistencyBundles: [Double] = []
 var consistencyHashes: [Double] = []
 var consistencyTexts: [String] = []
 for _ in 0..<samples {
-    let old = UInt64.random(in: 1...size - 1, using: &random)
+    let old = Int64.random(in: 1...size - 1, using: &random)
     var bundle: ConsistencyProofBundle?
     consistencyBundles.append(try time { bundle = try ledger.consistencyProofBundle(oldSize: old) })
     consistencyHashes.append(try time { _ = try ledger.consistencyProof(oldSize: old, newSize: size) })
