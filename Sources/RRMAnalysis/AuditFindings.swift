@@ -37,8 +37,10 @@ public struct AuditFindings: Sendable {
                 db,
                 """
                 SELECT e.parent, json_extract(f.body, '$.verdict'), json_extract(f.body, '$.error_type')
-                FROM edge e JOIN entry f ON f.seq = e.child WHERE e.role = 'about' ORDER BY e.child
+                FROM edge e JOIN entry f ON f.seq = e.child WHERE e.role = 'about' AND e.child <= ? ORDER BY e.child
                 """)
+            // Only findings within the analysed entries: one recorded later is not in this snapshot.
+            rows.bind(1, Int64(count))
             while try rows.step() {
                 let about = Int(rows.int64(0))
                 guard about <= count else { continue }
@@ -52,9 +54,10 @@ public struct AuditFindings: Sendable {
                 db,
                 """
                 SELECT c.seq FROM entry c WHERE c.kind = 'critique'
-                AND c.seq IN (SELECT parent FROM edge WHERE role = 'about')
+                AND c.seq IN (SELECT parent FROM edge WHERE role = 'about' AND child <= ?)
                 AND coalesce(json_array_length(c.body, '$.findings'), 0) > 0
                 """)
+            critiques.bind(1, Int64(count))
             while try critiques.step() { claiming.insert(critiques.int64(0)) }
             critiques.reset()
             return AuditFindings(verdicts: verdicts, errorTypes: types, critiquesClaimingFlaws: claiming)

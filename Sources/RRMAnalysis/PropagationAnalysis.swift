@@ -15,12 +15,19 @@ public enum PropagationAnalysis {
         /// Whether the caller verified the chain first, and whether deeply (derived data too).
         public var verified: Bool
         public var deep: Bool
+        /// The head the caller verified: the analysis then reads entries 1…its seq and nothing
+        /// appended later. `nil`: the ledger's head when the analysis starts.
+        public var verifiedHead: ChainHead?
 
-        public init(assumeErroneous: String? = nil, topRootErrors: Int = 10, verified: Bool = true, deep: Bool = false) {
+        public init(
+            assumeErroneous: String? = nil, topRootErrors: Int = 10, verified: Bool = true, deep: Bool = false,
+            verifiedHead: ChainHead? = nil
+        ) {
             self.assumeErroneous = assumeErroneous
             self.topRootErrors = topRootErrors
             self.verified = verified
             self.deep = deep
+            self.verifiedHead = verifiedHead
         }
     }
 
@@ -29,11 +36,13 @@ public enum PropagationAnalysis {
     public static func run(_ ledger: Ledger, _ options: Options, progress: ((String) -> Void)? = nil) throws(LedgerError)
         -> PropagationReport
     {
-        // The head first: a caller that finds it unchanged after the analysis knows every read saw it.
-        let head = try ledger.head()
-        let checkpoint = try ledger.newestCheckpoint()
+        // Every read stops at the head: entries appended while the analysis runs are not in it.
+        let head: ChainHead
+        if let verified = options.verifiedHead { head = verified } else { head = try ledger.head() }
+        // The newest signed checkpoint within the analysed entries.
+        let checkpoint = try ledger.checkpoints().filter { $0.size <= head.seq }.max { $0.size < $1.size }
         progress?("loading the lineage graph")
-        let graph = try LineageGraph.load(from: ledger)
+        let graph = try LineageGraph.load(from: ledger, through: head.seq)
         progress?("reading the audit findings")
         let findings = try AuditFindings.load(from: ledger, count: graph.count)
         var seeds = findings.erroneous

@@ -32,8 +32,9 @@ public struct RaterRates: Sendable {
                 db,
                 """
                 SELECT l.seq, json_extract(l.body, '$.rater') FROM entry l
-                WHERE l.kind = 'label' AND l.seq IN (SELECT parent FROM edge WHERE role = 'about') ORDER BY l.seq
+                WHERE l.kind = 'label' AND l.seq IN (SELECT parent FROM edge WHERE role = 'about' AND child <= ?) ORDER BY l.seq
                 """)
+            statement.bind(1, Int64(graph.count))
             while try statement.step() {
                 guard !statement.isNull(1) else { continue }
                 rows.append((seq: statement.int64(0), rater: statement.string(1)))

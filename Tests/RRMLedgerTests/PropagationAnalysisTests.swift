@@ -107,6 +107,22 @@ import Testing
         #expect(try claim("step_ratio:label:1").statement == "level 1: labels are wrong 0.50× as often as at level 0")
     }
 
+    /// Given the verified head, the analysis reads entries 1…its seq only: what is appended after
+    /// (here every finding) is not in the report.
+    @Test func theAnalysisReadsOnlyTheVerifiedEntries() throws {
+        let temp = try TemporaryLedger()
+        let lines = Self.handBuilt.split(separator: "\n")
+        let beforeFindings = lines.prefix { !$0.contains("\"kind\":\"finding\"") }
+        try temp.append(beforeFindings.joined(separator: "\n"))
+        let verified = try temp.ledger.head()
+        try temp.append(lines.dropFirst(beforeFindings.count).joined(separator: "\n"))
+        let report = try PropagationAnalysis.run(temp.ledger, .init(verifiedHead: verified))
+        #expect(report.basis.head == verified && report.basis.entries == Int(verified.seq))
+        #expect(report.basis.audited == 0 && report.basis.seeds == 0)
+        #expect(report.levels.allSatisfy { $0.audits.isEmpty })
+        #expect(try PropagationAnalysis.run(temp.ledger, .init()).basis.audited == 7)
+    }
+
     @Test func sourcesAreRankedByTheirExcessErrorsWithInducedOnesBeside() throws {
         let report = try handBuiltReport()
         // Ranked by excess: +1, 0 (no other critic to compare with), −2.5; induced errors are not added.

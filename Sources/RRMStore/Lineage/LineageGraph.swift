@@ -54,9 +54,12 @@ package final class LineageGraph: LineageSource, Sendable {
     }
 
     /// Loads the graph of a ledger.
-    package static func load(from ledger: Ledger) throws(LedgerError) -> LineageGraph {
+    /// - Parameter through: the last entry to load (an analysis of a verified head loads exactly
+    ///   the verified entries, whatever is appended meanwhile); all of them when `nil`.
+    package static func load(from ledger: Ledger, through: Int64? = nil) throws(LedgerError) -> LineageGraph {
         let path = ledger.path
-        let lastSeq = try ledger.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0 }
+        let stored = try ledger.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0 }
+        let lastSeq = through.map { min($0, stored) } ?? stored
         guard lastSeq >= 0 else {
             throw .malformedRow(table: "entry", row: lastSeq, column: "seq", problem: "sequence numbers start at 1")
         }

@@ -28,14 +28,14 @@ struct ProveCommand: ParsableCommand {
         var id: String
 
         @Option(name: .long, help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "size"))
-        var checkpoint: Int64?
+        var checkpoint: UInt64?
 
         func validate() throws {
             try checkOption("--checkpoint", checkpoint, in: OptionRange.treeSize)
         }
 
         func execute() throws {
-            let bundle = try openLedger(ledger, readOnly: true).inclusionProofBundle(id: id, checkpointSize: checkpoint)
+            let bundle = try openLedger(ledger, readOnly: true).inclusionProofBundle(id: id, checkpointSize: checkpoint.map { Int64($0) })
             switch output.format {
             case .text:
                 Output.verbatim(bundle.text)
@@ -63,10 +63,10 @@ struct ProveCommand: ParsableCommand {
         @OptionGroup var output: FormatOptions
 
         @Argument(help: ArgumentHelp("The older tree size, 1 or more.", valueName: "old-size"))
-        var oldSize: Int64
+        var oldSize: UInt64
 
         @Argument(help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "new-size"))
-        var newSize: Int64?
+        var newSize: UInt64?
 
         func validate() throws {
             try checkOption("OLD_SIZE", oldSize, in: OptionRange.treeSize)
@@ -77,7 +77,8 @@ struct ProveCommand: ParsableCommand {
         }
 
         func execute() throws {
-            let bundle = try openLedger(ledger, readOnly: true).consistencyProofBundle(oldSize: oldSize, newSize: newSize)
+            let bundle = try openLedger(ledger, readOnly: true).consistencyProofBundle(
+                oldSize: Int64(oldSize), newSize: newSize.map { Int64($0) })
             switch output.format {
             case .text:
                 Output.verbatim(bundle.text)

@@ -30,6 +30,18 @@ struct AnalysisOptions: ParsableArguments {
         Output.error("WARNING: " + message + "; analysing anyway, as --allow-unverified asks")
         return (false, report.head)
     }
+
+    /// Fails (exit 1) if entry `head.seq` no longer has the verified hash: the ledger was rewritten
+    /// while it was analysed, and the figures may not rest on the verified entries.
+    func confirmUnchanged(_ ledger: Ledger, _ head: ChainHead) throws {
+        guard head.seq > 0 else { return }
+        let now = try ledger.entries(seqs: [head.seq])[head.seq]?.hash
+        guard now != head.hash else { return }
+        Output.error(
+            "entry \(head.seq) changed while it was analysed (its hash is no longer the verified \(head.hash.hex)); run `rrm-ledger verify`"
+        )
+        throw ExitCode(1)
+    }
 }
 
 struct ReportCommand: LedgerCommand {
@@ -74,32 +86,19 @@ struct ReportCommand: LedgerCommand {
         let target = try openLedger(ledger, readOnly: true)
         if let assumeErroneous { _ = try target.entry(id: assumeErroneous) }
         let showProgress = Output.showsProgress
-        // Verification and analysis read the ledger in separate transactions: the analysis counts
-        // only if the head was the verified one before and after it (the ledger is append-only, so
-        // then both saw entries 1…N exactly); a concurrent append makes it start again.
-        var settled: PropagationReport?
-        for _ in 1...3 {
-            if showProgress { Output.progress("verifying the chain…") }
-            let verification = try analysis.verify(target)
-            let report = try PropagationAnalysis.run(
-                target,
-                PropagationAnalysis.Options(
-                    assumeErroneous: assumeErroneous, topRootErrors: top, verified: verification.verified, deep: analysis.deep),
-                progress: showProgress ? { Output.progress("\($0)…") } : nil)
-            let after = try target.head()
-            if report.basis.head == verification.head && after == verification.head {
-                settled = report
-                break
-            }
-            if showProgress { Output.endProgress() }
-            Output.note(
-                "the ledger grew from entry \(verification.head.seq) to \(after.seq) during the analysis; verifying and analysing again")
-        }
+        // Verification and analysis read the ledger in separate transactions. The analysis reads
+        // entries 1…N of the verified head only, so appends meanwhile are left out; it counts if
+        // entry N still has the verified hash afterwards (the chain up to it is then the verified one).
+        if showProgress { Output.progress("verifying the chain…") }
+        let verification = try analysis.verify(target)
+        let report = try PropagationAnalysis.run(
+            target,
+            PropagationAnalysis.Options(
+                assumeErroneous: assumeErroneous, topRootErrors: top, verified: verification.verified, deep: analysis.deep,
+                verifiedHead: verification.head),
+            progress: showProgress ? { Output.progress("\($0)…") } : nil)
         if showProgress { Output.endProgress() }
-        guard let report = settled else {
-            Output.error("the ledger kept growing during three verifications and analyses; run the report when appends pause")
-            throw ExitCode(75)
-        }
+        try analysis.confirmUnchanged(target, verification.head)
         let text: String
         switch format {
         case .text: text = TerminalText.escaped(ReportText.render(report, ledger: target.path), keepingLineBreaks: true) + "\n"

@@ -17,7 +17,8 @@ enum OptionRange {
     /// A sequence number: SQLite's integers are signed 64-bit.
     static let seq: ClosedRange<Int64> = 1...Int64.max
     /// A tree size (a checkpoint's, a proof's), as sequence numbers are bounded.
-    static let treeSize: ClosedRange<Int64> = 1...Int64.max
+    /// (Parsed as UInt64, so that a value beyond Int64 is refused with this range, not a parse error.)
+    static let treeSize: ClosedRange<UInt64> = 1...UInt64(Int64.max)
     /// Threads for `verify`.
     static let workers: ClosedRange<Int> = 1...64
     /// Outputs per level of `demo`.
