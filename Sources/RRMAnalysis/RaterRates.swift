@@ -43,7 +43,7 @@ public struct RaterRates: Sendable {
             return rows
         }
         var byLevel: [Int: [String: [Bool]]] = [:]
-        for row in rows where graph.contains(Int64(row.seq)) {
+        for row in rows where graph.contains(row.seq) {
             guard let verdict = findings.verdict(of: row.seq) else { continue }
             byLevel[graph.level(of: row.seq), default: [:]][row.rater, default: []].append(verdict == .erroneous)
         }

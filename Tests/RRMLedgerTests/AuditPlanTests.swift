@@ -47,7 +47,7 @@ import Testing
         #expect(plan.worklist.count <= 400 && plan.worklist.count > 0)
         #expect(Set(plan.worklist.map(\.seq)).count == plan.worklist.count)
         for item in plan.worklist {
-            #expect(try temp.ledger.latestFinding(about: Int64(item.seq)) == nil, "\(item.id) is audited already")
+            #expect(try temp.ledger.latestFinding(about: item.seq) == nil, "\(item.id) is audited already")
             #expect(item.kind == .label || item.kind == .critique)
             if let label = item.pairedWith {
                 // The pair is the critique that label's rater saw.
