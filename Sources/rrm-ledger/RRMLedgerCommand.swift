@@ -32,6 +32,10 @@ struct RRMLedgerCommand: ParsableCommand {
             try command.run()
         } catch {
             let code = exitCode(for: error)
+            if ErrorReport.asJSON && code != .success && !(error is ExitCode) {
+                Output.failure(ErrorReport(code: "usage", exitStatus: code.rawValue, message: message(for: error)))
+                Foundation.exit(code.rawValue)
+            }
             let message = TerminalText.escaped(fullMessage(for: error), keepingLineBreaks: true)
             if !message.isEmpty {
                 if code == .success {

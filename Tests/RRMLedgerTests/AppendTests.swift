@@ -148,7 +148,7 @@ final class GeneratedLines: ByteSource {
         let error = #expect(throws: LedgerError.self) {
             try temp.append(#"{"kind":"label","id":"l","rater":"human:a\u0007","targets":["o"],"value":1}"#)
         }
-        guard case .badEvent(1, _, let problem)? = error else {
+        guard case .badEvent(1, _, _, _)? = error, let problem = error?.description else {
             Issue.record("expected a bad event, got \(String(describing: error))")
             return
         }

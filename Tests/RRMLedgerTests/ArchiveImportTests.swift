@@ -17,7 +17,8 @@ import Testing
     static func forge(_ body: String, into ledger: Ledger) throws {
         let bytes = Array(body.utf8)
         let event = Event(
-            kind: .finding, id: "forged", time: "2026-01-01T00:00:00Z", references: [], declaredLevel: nil, modelRole: nil,
+            kind: .finding, id: "forged", time: "2026-01-01T00:00:00Z", timeWasAssigned: false, references: [], declaredLevel: nil,
+            modelRole: nil,
             searchText: nil, body: bytes)
         let decoded = DecodedEvent(line: 1, event: event, bodyDigest: bytes.withUnsafeBytes { ChainHash.bodyDigest($0) })
         let events = ProducerThread<[DecodedEvent]>(capacity: 1) { sink in sink.send([decoded]) }
@@ -113,7 +114,7 @@ import Testing
         _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
         let before = try receiver.contentDigest()
         let error = #expect(throws: LedgerError.self) { try Ledger.importArchive(from: increment, into: receiver.path) }
-        guard case .badEvent(_, let id, let problem)? = error else {
+        guard case .badEvent(_, let id, _, _)? = error, let problem = error?.description else {
             Issue.record("expected LedgerError.badEvent, got \(String(describing: error))")
             return
         }

@@ -56,9 +56,6 @@ import Testing
             name: "attributes not an object", line: #"{"kind":"model","id":"x","level":0,"role":"policy","attributes":[1]}"#,
             expected: ["\"attributes\"", "object"]),
         Case(
-            name: "duplicate id in the ledger", line: #"{"kind":"model","id":"m","level":0,"role":"policy"}"#,
-            expected: ["\"id\"", "already taken by entry 1"]),
-        Case(
             name: "reference to a missing entry", line: #"{"kind":"output","id":"x","model":"ghost","task":"t"}"#,
             expected: ["\"model\"", "no entry has the id \"ghost\""]),
         Case(
@@ -115,7 +112,7 @@ import Testing
         // The bad line comes third, after two good ones that must not land either.
         let batch = good + "\n" + #"{"kind":"output","id":"fine2","model":"m","task":"t"}"# + "\n" + bad.line + "\n"
         let error = #expect(throws: LedgerError.self) { try temp.append(batch) }
-        guard case .badEvent(let line, _, let problem)? = error else {
+        guard case .badEvent(let line, _, _, _)? = error, let problem = error?.description else {
             Issue.record("expected a bad-event error, got \(String(describing: error))")
             return
         }
@@ -133,7 +130,7 @@ import Testing
         bytes += [0x22, 0xC3, 0x28, 0x22]  // an invalid two-byte sequence inside the id string
         bytes += Array(#","level":0,"role":"policy"}"#.utf8) + [0x0A]
         let error = #expect(throws: LedgerError.self) { try temp.ledger.append(from: MemoryByteSource(bytes: bytes)) }
-        guard case .badEvent(1, _, let problem)? = error else {
+        guard case .badEvent(1, _, _, _)? = error, let problem = error?.description else {
             Issue.record("expected a bad-event error on line 1, got \(String(describing: error))")
             return
         }
@@ -157,26 +154,34 @@ import Testing
             {"kind":"model","id":"m","level":0,"role":"policy"}
             """
         let error = #expect(throws: LedgerError.self) { try temp.append(batch) }
-        guard case .badEvent(1, "o", let problem)? = error else {
+        guard case .badEvent(1, "o", _, _)? = error, let problem = error?.description else {
             Issue.record("expected line 1 to be refused, got \(String(describing: error))")
             return
         }
         #expect(problem.contains("no entry has the id \"m\""))
     }
 
-    @Test func refusesADuplicateIdWithinTheBatch() throws {
+    @Test func refusesAnIdTakenWithinTheBatchByAnotherEventAndNamesTheDifference() throws {
         let temp = try TemporaryLedger()
         let batch = """
             {"kind":"model","id":"m","level":0,"role":"policy"}
             {"kind":"model","id":"m","level":1,"role":"policy"}
             """
         let error = #expect(throws: LedgerError.self) { try temp.append(batch) }
-        guard case .badEvent(2, "m", let problem)? = error else {
-            Issue.record("expected line 2 to be refused, got \(String(describing: error))")
+        guard case .idConflict(2, "m", 1, .model, let differences)? = error else {
+            Issue.record("expected line 2 to be refused as a conflict, got \(String(describing: error))")
             return
         }
-        #expect(problem.contains("already taken by entry 1"))
+        #expect(differences == [#""level" is 0 in the entry and 1 in this event"#])
         #expect(try temp.ledger.head() == .empty)
+    }
+
+    @Test func anEventSentTwiceWithinTheBatchIsRecordedOnce() throws {
+        let temp = try TemporaryLedger()
+        let line = #"{"kind":"model","id":"m","level":0,"role":"policy","time":"2026-01-01T00:00:00Z"}"#
+        let summary = try temp.append(line + "\n" + line + "\n")
+        #expect(summary.total == 1)
+        #expect(summary.alreadyRecorded.ranges == [1...1])
     }
 
     @Test func refusesAnOverlongLine() throws {
@@ -185,7 +190,7 @@ import Testing
             #"{"kind":"model","id":"m","level":0,"role":"policy","attributes":{"x":""#
             + String(repeating: "a", count: JSONLReader.maximumLineBytes) + "\"}}\n"
         let error = #expect(throws: LedgerError.self) { try temp.append(long) }
-        guard case .badEvent(1, _, let problem)? = error else {
+        guard case .badEvent(1, _, _, _)? = error, let problem = error?.description else {
             Issue.record("expected line 1 to be refused, got \(String(describing: error))")
             return
         }

@@ -5,6 +5,9 @@ public struct Event: Sendable {
     public let id: String
     /// The normalized UTC time (the append time when the event had none).
     public let time: String
+    /// Whether the event had no `time` and was given the append time: a retry of it then
+    /// differs from the recorded entry in `time` alone, and is still the same event.
+    public let timeWasAssigned: Bool
     /// Every id the event names, with the link each makes, in field order.
     public let references: [Reference]
     /// A model's own level; other kinds take theirs from what they reference.

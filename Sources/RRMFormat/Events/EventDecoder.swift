@@ -48,10 +48,13 @@ public enum EventDecoder {
         var reader = FieldReader(fields: fields)
         let id = try reader.id("id")
         let time: String
+        let timeWasAssigned: Bool
         if let given = try reader.optionalString("time") {
             do { time = try Timestamp.normalize(given) } catch { throw EventError(field: "time", "\"\(given)\" \(error.reason)") }
+            timeWasAssigned = false
         } else {
             time = appendTime()
+            timeWasAssigned = true
         }
         fields["time"] = .string(time)
         if let attributes = fields["attributes"], attributes.objectValue == nil {
@@ -111,7 +114,7 @@ public enum EventDecoder {
             _ = try reader.optionalString("evidence")
         }
         return Event(
-            kind: kind, id: id, time: time, references: reader.references,
+            kind: kind, id: id, time: time, timeWasAssigned: timeWasAssigned, references: reader.references,
             declaredLevel: declaredLevel, modelRole: modelRole, searchText: searchText,
             body: CanonicalJSON.encode(.object(fields)))
     }

@@ -22,10 +22,14 @@ public struct JSONLReader {
 
     /// Calls `body` with each non-blank line and its 1-based line number, until the input ends or
     /// `body` returns `false`.
+    /// - Parameter beforeReading: called before each read of the source, which may block until
+    ///   a producer writes more: a streaming consumer hands on what it holds so far.
     /// - Throws: `InputError.lineTooLong` for an over-long line, or whatever the source or `body` throws.
-    public mutating func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
+    public mutating func forEachLine(
+        beforeReading: () throws -> Void = {}, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
         while true {
-            guard let (lineStart, lineEnd) = try nextLineRange() else { return }
+            guard let (lineStart, lineEnd) = try nextLineRange(beforeReading: beforeReading) else { return }
             lineNumber += 1
             var contentEnd = lineEnd
             if contentEnd > lineStart && buffer[contentEnd - 1] == 0x0D { contentEnd -= 1 }
@@ -39,7 +43,7 @@ public struct JSONLReader {
     }
 
     /// The byte range of the next line in `buffer` (without its LF), refilling as needed.
-    private mutating func nextLineRange() throws -> (Int, Int)? {
+    private mutating func nextLineRange(beforeReading: () throws -> Void) throws -> (Int, Int)? {
         var searchFrom = start
         while true {
             if let newline = Self.indexOfNewline(in: buffer, from: searchFrom, to: end) {
@@ -57,6 +61,7 @@ public struct JSONLReader {
             }
             try checkLength(end - start)
             searchFrom = end - start
+            try beforeReading()
             try refill()
         }
     }

@@ -38,6 +38,34 @@ package final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
         return element
     }
 
+    /// What a receive with a deadline found.
+    package enum Received {
+        case element(Element)
+        /// The deadline passed with nothing to take; the channel is still open.
+        case timedOut
+        /// The channel is closed and drained.
+        case closed
+    }
+
+    /// Waits for an element until `deadline`: for a consumer that must act on time whether or
+    /// not input comes (a streaming append that commits every so many seconds).
+    package func receive(before deadline: Date) -> Received {
+        condition.lock()
+        defer { condition.unlock() }
+        // Foundation's `wait(until:)` traps converting a date as far off as `.distantFuture`.
+        let waitsForever = deadline.timeIntervalSinceNow > 1e8
+        while items.isEmpty && !closed {
+            if waitsForever {
+                condition.wait()
+            } else if !condition.wait(until: deadline) && items.isEmpty && !closed {
+                return .timedOut
+            }
+        }
+        guard let element = items.popFirst() else { return .closed }
+        condition.broadcast()
+        return .element(element)
+    }
+
     /// Ends the hand-off: pending sends return `false`, receives drain what is left then get `nil`.
     package func close() {
         condition.lock()

@@ -66,6 +66,11 @@ package final class ProducerThread<Element: Sendable>: @unchecked Sendable {
         channel.receive()
     }
 
+    /// The next element if one comes before `deadline`; `.closed` as `next()`'s `nil`.
+    package func next(before deadline: Date) -> BoundedChannel<Element>.Received {
+        channel.receive(before: deadline)
+    }
+
     /// Waits for the producer to end, then throws what it threw, if it threw and no earlier
     /// `join()` threw it already.
     package func join() throws {

@@ -3,23 +3,6 @@ import Foundation
 import GRDB
 import RRMFormat
 
-/// What an append did: entries per kind, where they start, and the new head.
-public struct AppendSummary: Sendable, Equatable {
-    /// Entries appended, per kind.
-    public let countsByKind: [EventKind: Int]
-    /// Sequence number of the first appended entry.
-    public let firstSeq: Int64
-    /// The head after the append. For a dry run, the head the batch produced before it was
-    /// rolled back; a real append of the same batch differs if events without `time` get the
-    /// time of that later append.
-    public let head: ChainHead
-    /// Whether the batch was checked and rolled back rather than committed.
-    public let dryRun: Bool
-
-    /// Entries appended in all.
-    public var total: Int { countsByKind.values.reduce(0, +) }
-}
-
 extension Ledger {
     /// Appends a JSONL batch atomically: every event lands, chained after the current head, or
     /// none does. The input is streamed; memory does not grow with its size.
@@ -27,24 +10,50 @@ extension Ledger {
     /// Before committing, the written range is re-read and re-verified (Fossil's habit), so a
     /// fault between what this code meant to write and what SQLite holds cannot commit silently.
     /// (The re-read goes through SQLite's page cache: a disk that loses writes is `verify`'s to find.)
+    ///
+    /// An event whose id an entry holds already, with the same canonical body (or the same but
+    /// for a `time` the event left to the ledger), is a retry: it is reported in
+    /// `AppendSummary.alreadyRecorded` and not appended again.
     /// - Parameters:
     ///   - source: the JSONL bytes.
     ///   - dryRun: check everything, then roll back instead of committing.
-    /// - Throws: `LedgerError.badEvent` for the first line at fault; `.emptyInput`, `.busy`,
-    ///   `.storage` and others as their names say. On any error the ledger is unchanged.
+    /// - Throws: `LedgerError.badEvent` for the first line at fault, `.idConflict` for an id taken
+    ///   by another event; `.emptyInput`, `.busy`, `.storage` and others as their names say. On any
+    ///   error the ledger is unchanged.
     public func append(from source: ByteSource, dryRun: Bool = false) throws(LedgerError) -> AppendSummary {
-        try append(from: source, dryRun: dryRun, maintainingTree: true)
+        try append(from: source, options: AppendOptions(outcome: dryRun ? .dryRun : .commit))
     }
 
-    /// `append(from:dryRun:)`, optionally without maintaining the Merkle tree: for the benchmark
+    /// Appends a JSONL stream as `options` say: as one atomic batch, or committed in batches as
+    /// the events arrive (`commitEvery`, `commitInterval`), each batch atomic and re-verified,
+    /// the write lock released between them so that other writers take their turn.
+    /// - Parameters:
+    ///   - onCommit: called after each commit of a streaming append with what it committed: what
+    ///     a client may count as durable.
+    ///   - onProblem: for `.checkEveryLine`, called with each bad line's error, in input order.
+    /// - Returns: every commit's figures together.
+    /// - Throws: as `append(from:dryRun:)`. On an error, the batch being written is rolled back;
+    ///   the commits reported before it stay.
+    public func append(
+        from source: ByteSource, options: AppendOptions,
+        onCommit: (AppendSummary) -> Void = { _ in }, onProblem: (LedgerError) -> Void = { _ in }
+    ) throws(LedgerError) -> AppendSummary {
+        try append(from: source, options: options, maintainingTree: true, onCommit: onCommit, onProblem: onProblem)
+    }
+
+    /// `append(from:options:)`, optionally without maintaining the Merkle tree: for the benchmark
     /// that measures what the tree costs (tools/bench/tree), never for a ledger anyone keeps:
     /// without its nodes, the ledger can be neither checkpointed nor appended to again.
     @_spi(Benchmark)
-    public func append(from source: ByteSource, dryRun: Bool = false, maintainingTree: Bool) throws(LedgerError) -> AppendSummary {
+    public func append(
+        from source: ByteSource, options: AppendOptions = AppendOptions(), maintainingTree: Bool,
+        onCommit: (AppendSummary) -> Void = { _ in }, onProblem: (LedgerError) -> Void = { _ in }
+    ) throws(LedgerError) -> AppendSummary {
+        let feed = EventFeed(EventDecodingThread.start(source: source, goingPastFaults: options.outcome == .checkEveryLine))
         do {
             return try append(
-                decodedBy: EventDecodingThread.start(source: source), sourceName: source.name, dryRun: dryRun,
-                maintainingTree: maintainingTree)
+                from: feed, sourceName: source.name, options: options, recognisingRetries: true,
+                maintainingTree: maintainingTree, onCommit: onCommit, onProblem: onProblem)
         } catch {
             // The decoding thread throws only `LedgerError`s.
             throw LedgerError(error, path: path)
@@ -55,6 +64,7 @@ extension Ledger {
     /// same batch, references, levels, chain, tree and re-verification before commit. For a
     /// producer that has its input's own reasons to refuse it (the archive's import, which
     /// decodes each entry once instead of writing it out as JSONL for the decoding thread).
+    /// A taken id is refused whatever the body: an import places each entry at its own seq.
     ///
     /// The producer must validate every event as `EventDecodingThread.decode` does (with
     /// `EventDecoder`) and give `SHA-256(event.body)` as its digest: the writer trusts both.
@@ -67,27 +77,52 @@ extension Ledger {
     package func append(
         decodedBy events: ProducerThread<[DecodedEvent]>, sourceName: String, dryRun: Bool = false, maintainingTree: Bool = true
     ) throws -> AppendSummary {
-        let waitStart = Date()
-        do {
-            return try queue.writeWithoutTransaction { db -> AppendSummary in
-                var summary: AppendSummary?
-                try db.inTransaction(.immediate) {
-                    summary = try BatchWriter(db: db, path: path, sourceName: sourceName, maintainsTree: maintainingTree)
-                        .write(events, dryRun: dryRun)
-                    return dryRun ? .rollback : .commit
+        try append(
+            from: EventFeed(events: events), sourceName: sourceName, options: AppendOptions(outcome: dryRun ? .dryRun : .commit),
+            recognisingRetries: false, maintainingTree: maintainingTree, onCommit: { _ in }, onProblem: { _ in })
+    }
+
+    /// The one writer loop behind every append: a batch per transaction, each begun only once
+    /// its first line has arrived (so the write lock is never held for an idle producer), until
+    /// the input ends.
+    private func append(
+        from feed: EventFeed, sourceName: String, options: AppendOptions, recognisingRetries: Bool, maintainingTree: Bool,
+        onCommit: (AppendSummary) -> Void, onProblem: (LedgerError) -> Void
+    ) throws -> AppendSummary {
+        var total: AppendSummary?
+        while feed.waitForLine() {
+            let waitStart = Date()
+            let firstLineArrived = waitStart
+            let batch: AppendSummary
+            do {
+                batch = try queue.writeWithoutTransaction { db -> AppendSummary in
+                    var summary: AppendSummary?
+                    try db.inTransaction(.immediate) {
+                        let writer = BatchWriter(
+                            db: db, path: path, sourceName: sourceName, options: options, maintainsTree: maintainingTree,
+                            recognisesRetries: recognisingRetries)
+                        summary = try writer.write(feed, firstLineArrived: firstLineArrived, onProblem: onProblem)
+                        return options.outcome == .commit ? .commit : .rollback
+                    }
+                    return summary!
                 }
-                return summary!
+            } catch let failure as ProducerFailure {
+                throw failure.error
+            } catch {
+                feed.cancel()
+                var failure = LedgerError(error, path: path)
+                if case .busy = failure {
+                    failure = .busy(path: path, waitedSeconds: (Date().timeIntervalSince(waitStart) * 10).rounded() / 10)
+                }
+                throw failure
             }
-        } catch let failure as ProducerFailure {
-            throw failure.error
-        } catch {
-            events.cancel()
-            var failure = LedgerError(error, path: path)
-            if case .busy = failure {
-                failure = .busy(path: path, waitedSeconds: (Date().timeIntervalSince(waitStart) * 10).rounded() / 10)
-            }
-            throw failure
+            if options.isStreaming { onCommit(batch) }
+            if total == nil { total = batch } else { total!.add(batch) }
         }
+        // The input ended before another batch began: what the producer threw, if anything.
+        try feed.join()
+        guard let total else { throw LedgerError.emptyInput(source: sourceName) }
+        return total
     }
 
     /// Appends events given as JSON values, through the same path as a JSONL batch.
@@ -107,74 +142,131 @@ private struct ProducerFailure: Error {
     let error: any Error
 }
 
-/// The writer's half of an append, inside the write transaction: resolve references, chain,
-/// insert, write the derived rows (`DerivedDataWriter`: edges, level, search text, Merkle tree
-/// nodes), then re-verify what was written.
+/// The writer's half of an append, inside one write transaction: take lines from the feed until
+/// the batch is complete (the input ended, or a streaming append's `commitEvery` or
+/// `commitInterval` came), resolve references, chain, insert, write the derived rows
+/// (`DerivedDataWriter`: edges, level, search text, Merkle tree nodes), then re-verify what was
+/// written.
 private struct BatchWriter {
     let db: Database
     let path: String
     let sourceName: String
+    let options: AppendOptions
     let maintainsTree: Bool
+    /// Whether an event under a taken id, identical to its entry, is a retry (JSONL appends) or
+    /// refused like any taken id (import, which places each entry at its own seq).
+    let recognisesRetries: Bool
 
-    func write(_ chunks: ProducerThread<[DecodedEvent]>, dryRun: Bool) throws -> AppendSummary {
+    /// Writes one batch from `feed`, whose first line has arrived at `firstLineArrived`.
+    func write(_ feed: EventFeed, firstLineArrived: Date, onProblem: (LedgerError) -> Void) throws -> AppendSummary {
         let start = try Ledger.head(db)
         var previous = start.hash
         var seq = start.seq
         var counts = [Int](repeating: 0, count: EventKind.allCases.count)
+        var alreadyRecorded = SeqRanges()
+        var problems = 0
         let resolver = try ReferenceResolver(db)
         let insertEntry = try RawStatement(
             db, "INSERT INTO entry (seq, id, kind, time, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        var recordedBodies: RecordedBodies?
         // The tree's right edge, read from O(log n) stored nodes: each entry then costs its leaf
         // hash and, on average, one node hash and one stored node (levels 1 and up).
         let tree = maintainsTree ? try MerkleFrontier(size: start.seq, nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
         var derived = try DerivedDataWriter(
             db, tables: maintainsTree ? Set(DerivedTable.allCases) : Set(DerivedTable.allCases).subtracting([.merkle]), tree: tree)
+        let deadline = options.commitInterval.map { firstLineArrived.addingTimeInterval($0) } ?? .distantFuture
+        var linesInBatch = 0
 
-        while let events = chunks.next() {
-            for decoded in events {
-                let event = decoded.event
-                let resolved: [ResolvedEntry]
-                do {
-                    resolved = try resolver.resolveReferences(of: event)
-                } catch let error as EventError {
-                    throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
-                }
-                seq += 1
-                let hash = ChainHash.entryHash(previous: previous, seq: seq, bodyDigest: decoded.bodyDigest)
-
-                insertEntry.bind(1, seq)
-                insertEntry.bind(2, event.id)
-                insertEntry.bind(3, event.kind.rawValue)
-                insertEntry.bind(4, event.time)
-                event.body.withUnsafeBytes { insertEntry.bindText(5, $0) }
-                previous.withUnsafeBytes { insertEntry.bindBlob(6, $0) }
-                hash.withUnsafeBytes { insertEntry.bindBlob(7, $0) }
-                do {
-                    try insertEntry.run()
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    if let existing = try resolver.resolve(event.id) {
-                        throw LedgerError.badEvent(
-                            line: decoded.line, id: event.id,
-                            problem: "field \"id\": \"\(event.id)\" is already taken by entry \(existing.seq), \(existing.kind.withArticle)"
-                        )
-                    }
-                    throw error
-                }
-                let level = try derived.writeLineage(seq: seq, event: event, referenced: resolved)
-                try hash.withUnsafeBytes { try derived.appendLeaf(entryHash: $0) }
-                resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
-                counts[event.kind.ordinal] += 1
-                previous = hash
-            }
+        /// A bad line: the batch's end, or in a check of every line one more problem to report.
+        func refuse(_ error: LedgerError) throws {
+            guard options.outcome == .checkEveryLine else { throw error }
+            problems += 1
+            onProblem(error)
         }
-        // The producer's error, if any, comes after the events decoded before it.
-        do { try chunks.join() } catch { throw ProducerFailure(error: error) }
-        guard seq > start.seq else { throw LedgerError.emptyInput(source: sourceName) }
-        try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
-        if maintainsTree { try reverifyTree(derived.tree) }
+
+        lines: while options.commitEvery.map({ linesInBatch < $0 }) ?? true {
+            let decoded: DecodedEvent
+            switch feed.next(before: deadline) {
+            case .timedOut:
+                break lines
+            case .ended:
+                // The producer's error, if any, comes after the lines decoded before it.
+                do { try feed.join() } catch { throw ProducerFailure(error: error) }
+                if let expected = options.expectedEvents, feed.linesTaken != expected {
+                    throw LedgerError.unexpectedEventCount(source: sourceName, expected: expected, received: feed.linesTaken)
+                }
+                break lines
+            case .line(.refused(let error)):
+                linesInBatch += 1
+                try refuse(error)
+                continue
+            case .line(.event(let event)):
+                linesInBatch += 1
+                decoded = event
+            }
+            if let expected = options.expectedEvents, feed.linesTaken > expected {
+                throw LedgerError.unexpectedEventCount(source: sourceName, expected: expected, received: feed.linesTaken)
+            }
+            let event = decoded.event
+            let resolved: [ResolvedEntry]
+            do {
+                resolved = try resolver.resolveReferences(of: event)
+            } catch let error as EventError {
+                try refuse(
+                    .badEvent(line: decoded.line, id: event.id, field: error.field.isEmpty ? nil : error.field, problem: error.reason))
+                continue
+            }
+            let hash = ChainHash.entryHash(previous: previous, seq: seq + 1, bodyDigest: decoded.bodyDigest)
+
+            insertEntry.bind(1, seq + 1)
+            insertEntry.bind(2, event.id)
+            insertEntry.bind(3, event.kind.rawValue)
+            insertEntry.bind(4, event.time)
+            event.body.withUnsafeBytes { insertEntry.bindText(5, $0) }
+            previous.withUnsafeBytes { insertEntry.bindBlob(6, $0) }
+            hash.withUnsafeBytes { insertEntry.bindBlob(7, $0) }
+            do {
+                try insertEntry.run()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                guard let existing = try resolver.resolve(event.id) else { throw error }
+                guard recognisesRetries else {
+                    try refuse(
+                        .badEvent(
+                            line: decoded.line, id: event.id, field: "id",
+                            problem: "\"\(event.id)\" is already taken by entry \(existing.seq), \(existing.kind.withArticle)"))
+                    continue
+                }
+                if recordedBodies == nil { recordedBodies = try RecordedBodies(db) }
+                let recorded = try recordedBodies?.body(seq: existing.seq) ?? []
+                switch RetriedEvent.compare(sent: event, recordedBody: recorded) {
+                case .alreadyRecorded:
+                    alreadyRecorded.insert(existing.seq)
+                case .conflict(let differences):
+                    try refuse(
+                        .idConflict(line: decoded.line, id: event.id, seq: existing.seq, kind: existing.kind, differences: differences))
+                }
+                continue
+            }
+            seq += 1
+            let level = try derived.writeLineage(seq: seq, event: event, referenced: resolved)
+            try hash.withUnsafeBytes { try derived.appendLeaf(entryHash: $0) }
+            resolver.remember(event.id, ResolvedEntry(seq: seq, kind: event.kind, level: level, modelRole: event.modelRole))
+            counts[event.kind.ordinal] += 1
+            previous = hash
+        }
+        guard seq > start.seq || !alreadyRecorded.ranges.isEmpty || problems > 0 else {
+            throw LedgerError.emptyInput(source: sourceName)
+        }
+        if seq > start.seq {
+            try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
+            if maintainsTree { try reverifyTree(derived.tree) }
+        }
         var countsByKind: [EventKind: Int] = [:]
         for kind in EventKind.allCases where counts[kind.ordinal] > 0 { countsByKind[kind] = counts[kind.ordinal] }
-        return AppendSummary(countsByKind: countsByKind, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous), dryRun: dryRun)
+        return AppendSummary(
+            countsByKind: countsByKind, firstSeq: start.seq + 1, head: ChainHead(seq: seq, hash: previous),
+            alreadyRecorded: alreadyRecorded, dryRun: options.outcome != .commit, commits: options.outcome == .commit ? 1 : 0,
+            problems: problems)
     }
 
     /// Re-reads the entries just written and re-checks their chain against the head they must

@@ -27,3 +27,12 @@ extension DecodedEvent {
     /// (`JSONParser.maximumDepth`); keep ample room for the parser's recursion.
     package static let decodingStackSize = 8 << 20
 }
+
+/// One line as the decoding thread hands it to the writer: its event, or why it was refused.
+/// A refused line travels in order with the events, so the writer meets the first fault in
+/// input order, and a check of every line (`append --check`) can go on past it.
+package enum DecodedLine: Sendable {
+    case event(DecodedEvent)
+    /// The line's `LedgerError.badEvent`.
+    case refused(LedgerError)
+}

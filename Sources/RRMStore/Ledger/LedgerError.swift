@@ -16,8 +16,14 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The ledger's derived tables have another layout (`ledger_info.derived_schema`, nil when it
     /// records none) than the one this rrm-ledger reads: `rebuild` makes them anew from the entries.
     case derivedSchemaMismatch(path: String, found: Int?, supported: Int)
-    /// An input line was refused; nothing of its batch was written.
-    case badEvent(line: Int, id: String?, problem: String)
+    /// An input line was refused; nothing of its batch was written. `field` is the event's field
+    /// at fault (a path such as `targets[1]`), when one is.
+    case badEvent(line: Int, id: String?, field: String?, problem: String)
+    /// An event sent under an id that an entry already holds with another body: not a retry of
+    /// that entry but another event. `differences` names each differing field.
+    case idConflict(line: Int, id: String, seq: Int64, kind: EventKind, differences: [String])
+    /// The input did not hold the number of events it was said to (`append --expect`).
+    case unexpectedEventCount(source: String, expected: Int64, received: Int64)
     /// The input held no events at all.
     case emptyInput(source: String)
     /// An input file could not be read.
@@ -101,9 +107,20 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             let newer = (found ?? 0) > supported ? " (written by a newer rrm-ledger)" : ""
             return "\(path) has derived tables of \(layout)\(newer), not the layout \(supported) this rrm-ledger reads; "
                 + "run `rrm-ledger rebuild --ledger \(path)` to derive them anew from the entries, which it does not change"
-        case .badEvent(let line, let id, let problem):
+        case .badEvent(let line, let id, let field, let problem):
             let entry = id.map { " (id \"\($0)\")" } ?? ""
-            return "line \(line)\(entry): \(problem); nothing was appended"
+            let fieldName = field.map { "field \"\($0)\": " } ?? ""
+            return "line \(line)\(entry): \(fieldName)\(problem); nothing was appended"
+        case .idConflict(let line, let id, let seq, let kind, let differences):
+            return "line \(line): the id \"\(id)\" is taken by entry \(seq), \(kind.withArticle), recorded with another body "
+                + "(\(differences.joined(separator: "; "))): a resent event must be identical to be recognised as "
+                + "already recorded, and a new event needs a new id; nothing was appended"
+        case .unexpectedEventCount(let source, let expected, let received):
+            if received < expected {
+                return "\(source) ended after \(received) events where --expect said \(expected) (a producer that stopped early, "
+                    + "or a stream cut short); nothing was appended"
+            }
+            return "\(source) holds more than the \(expected) events --expect said; nothing was appended"
         case .emptyInput(let source):
             return "\(source) holds no events; nothing was appended"
         case .unreadableInput(let source, let detail):
@@ -211,7 +228,7 @@ extension LedgerError {
         case .unreadable(let source, let detail):
             self = .unreadableInput(source: source, detail: detail)
         case .lineTooLong(let line, let limit):
-            self = .badEvent(line: line, id: nil, problem: "line is longer than \(limit) bytes")
+            self = .badEvent(line: line, id: nil, field: nil, problem: "line is longer than \(limit) bytes")
         }
     }
 }

@@ -24,10 +24,12 @@ struct AnalysisOptions: ParsableArguments {
         let first = report.firstDamagedSeq.map { ", the first at entry \($0)" } ?? ""
         let message = "the ledger FAILED verification: \(grouped(report.faultCount)) faults\(first); run `rrm-ledger verify` for the list"
         guard allowUnverified else {
-            Output.error(message + ". An analysis of altered data would mislead; refusing (--allow-unverified analyses anyway)")
+            Output.error(
+                message + ". An analysis of altered data would mislead; refusing (--allow-unverified analyses anyway)",
+                code: "verification_failed", exitStatus: 1)
             throw ExitCode(1)
         }
-        Output.error("WARNING: " + message + "; analysing anyway, as --allow-unverified asks")
+        Output.note("WARNING: " + message + "; analysing anyway, as --allow-unverified asks")
         return (false, report.head)
     }
 
@@ -38,8 +40,8 @@ struct AnalysisOptions: ParsableArguments {
         let now = try ledger.entries(seqs: [head.seq])[head.seq]?.hash
         guard now != head.hash else { return }
         Output.error(
-            "entry \(head.seq) changed while it was analysed (its hash is no longer the verified \(head.hash.hex)); run `rrm-ledger verify`"
-        )
+            "entry \(head.seq) changed while it was analysed (its hash is no longer the verified \(head.hash.hex)); run `rrm-ledger verify`",
+            code: "changed_while_analysed", exitStatus: 1)
         throw ExitCode(1)
     }
 }

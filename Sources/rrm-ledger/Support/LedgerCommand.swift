@@ -12,27 +12,12 @@ extension LedgerCommand {
     func run() throws {
         do {
             try execute()
-        } catch let failure as LedgerError {
-            Output.error(failure.description)
-            throw ExitCode(failure.exitCode)
-        } catch let failure as ArchiveError {
-            Output.error(failure.description)
-            throw ExitCode(failure.exitCode)
-        } catch let failure as SimulationError {
-            Output.error(failure.description)
-            throw ExitCode(74)  // EX_IOERR: the only case that reaches a command
-        } catch let failure as InputError {
-            Output.error(failure.description)
-            throw ExitCode(LedgerError(failure).exitCode)
         } catch let code as ExitCode {
             throw code
-        } catch let usage as ValidationErrorExit {
-            Output.error(usage.message)
-            throw ExitCode(64)
         } catch {
-            // Anything else is a defect in rrm-ledger, not in the user's input.
-            Output.error("internal error: \(error)")
-            throw ExitCode(70)
+            let report = ErrorReport(error)
+            Output.failure(report)
+            throw ExitCode(report.exitStatus)
         }
     }
 }
@@ -41,7 +26,8 @@ extension LedgerError {
     /// The documented exit code of each failure (sysexits.h where one fits).
     var exitCode: Int32 {
         switch self {
-        case .badEvent, .emptyInput, .notALedger, .newerSchema, .derivedSchemaMismatch: return 65  // EX_DATAERR
+        case .idConflict: return 3  // an id taken by another event: the pipeline's own bug, not a bad line
+        case .badEvent, .unexpectedEventCount, .emptyInput, .notALedger, .newerSchema, .derivedSchemaMismatch: return 65  // EX_DATAERR
         case .notFound, .unreadableInput, .unknownEntry: return 66  // EX_NOINPUT
         case .alreadyExists, .danglingLink: return 73  // EX_CANTCREAT
         case .storage, .unreadableWAL, .writeVerificationFailed: return 74  // EX_IOERR
@@ -80,13 +66,32 @@ enum Output {
         print(TerminalText.escaped(text, keepingLineBreaks: true))
     }
 
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data("rrm-ledger: error: \(TerminalText.escaped(text, keepingLineBreaks: true))\n".utf8))
+    /// A failure the command finds itself, not an error thrown to it; it then exits `exitStatus`.
+    static func error(_ text: String, code: String, exitStatus: Int32) {
+        failure(ErrorReport(code: code, exitStatus: exitStatus, message: text))
+    }
+
+    /// A command's failure on standard error: one line of text, or with `--format json` one JSON
+    /// object, `{"error": {...}}` (docs/CLI.md, "Errors as JSON").
+    static func failure(_ report: ErrorReport) {
+        if ErrorReport.asJSON {
+            let line = String(decoding: CanonicalJSON.encode(["error": .object(JSONObject(report.fields))]), as: UTF8.self)
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            let text = TerminalText.escaped(report.message, keepingLineBreaks: true)
+            FileHandle.standardError.write(Data("rrm-ledger: error: \(text)\n".utf8))
+        }
     }
 
     /// Something the user should know that is not the command's result, on standard error.
+    /// With `--format json`, the JSON object `{"note": "..."}`, so that standard error stays JSON Lines.
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data("rrm-ledger: \(TerminalText.escaped(text, keepingLineBreaks: true))\n".utf8))
+        if ErrorReport.asJSON {
+            let line = String(decoding: CanonicalJSON.encode(["note": .string(text)]), as: UTF8.self)
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            FileHandle.standardError.write(Data("rrm-ledger: \(TerminalText.escaped(text, keepingLineBreaks: true))\n".utf8))
+        }
     }
 
     static func json(_ value: JSONValue) {
@@ -96,6 +101,17 @@ enum Output {
     /// One line of JSON (JSON Lines), exactly as encoded.
     static func jsonLine(_ text: String) {
         print(text)
+    }
+
+    /// One value as a line of canonical JSON.
+    static func jsonLine(_ value: JSONValue) {
+        print(String(decoding: CanonicalJSON.encode(value), as: UTF8.self))
+    }
+
+    /// Hands what was printed to standard output on now, as a streaming append's acknowledgement
+    /// must reach a client in a pipe at once.
+    static func flush() {
+        fflush(nil)  // every output stream; naming `stdout` is not concurrency-safe in Swift 6
     }
 
     /// Whether standard error is a terminal, where progress lines make sense.

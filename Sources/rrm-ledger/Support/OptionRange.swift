@@ -19,6 +19,12 @@ enum OptionRange {
     /// A tree size (a checkpoint's, a proof's), as sequence numbers are bounded.
     /// (Parsed as UInt64, so that a value beyond Int64 is refused with this range, not a parse error.)
     static let treeSize: ClosedRange<UInt64> = 1...UInt64(Int64.max)
+    /// Events per commit of a streaming append (`--commit-every`).
+    static let batchEvents: ClosedRange<Int> = 1...Int(Int32.max)
+    /// Seconds between a streaming batch's first event and its commit (`--commit-interval`).
+    static let commitInterval: ClosedRange<Double> = 0.001...86_400
+    /// Events an append's input must hold (`--expect`).
+    static let expectedEvents: ClosedRange<Int64> = 0...Int64.max
     /// Threads for `verify`.
     static let workers: ClosedRange<Int> = 1...64
     /// Outputs per level of `demo`.
