@@ -168,6 +168,26 @@ import Testing
                 ]))
     }
 
+    @Test func aRefusedLineEndsTheStreamAtOnceThoughTheProducerKeepsItsEndOpen() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["init", "--ledger", "l.sqlite"]).status == 0)
+        let stream = try Stream(cli, ["--commit-interval", "0.05"])
+        stream.send(Self.model)
+        #expect(stream.nextLine() != nil)
+        // The client waits for an answer with its end of the pipe open; the append must not wait
+        // for more input before it reports the refusal.
+        stream.send(#"{"kind":"output","id":"o","model":"nobody","task":"t"}"# + "\n")
+        let started = Date()
+        while stream.process.isRunning && Date().timeIntervalSince(started) < 10 { pause(0.01) }
+        #expect(!stream.process.isRunning, "the append still waits for input after refusing a line")
+        if stream.process.isRunning { kill(stream.process.processIdentifier, SIGKILL) }
+        let end = stream.finish()
+        #expect(end.status == 65)
+        #expect(end.stderr.contains(#""code":"bad_event""#), "\(end.stderr)")
+        #expect(end.stderr.contains(#""note":"the 1 commits acknowledged before the failure stay recorded"#), "\(end.stderr)")
+        #expect(try Self.headSeq(cli) == 1)
+    }
+
     @Test func anotherEventUnderATakenIdIsAConflictWithExitThreeAndItsDifferences() throws {
         let cli = try CLIProcess()
         #expect(try cli.run(["init", "--ledger", "l.sqlite"]).status == 0)

@@ -90,4 +90,11 @@ package final class ProducerThread<Element: Sendable>: @unchecked Sendable {
         running.wait()
         lock.withLock { failure = nil }
     }
+
+    /// Stops the producer without waiting for it: for one that may be blocked reading input that
+    /// does not come (a pipe whose writer waits for an answer, as a streaming client does). It
+    /// stops at its next send; what it captured stays alive until then.
+    package func abandon() {
+        channel.close()
+    }
 }

@@ -25,7 +25,7 @@ final class EventFeed {
     init(_ producer: ProducerThread<[DecodedLine]>) {
         receive = { producer.next(before: $0) }
         joinProducer = { try producer.join() }
-        cancelProducer = { producer.cancel() }
+        cancelProducer = { producer.abandon() }
     }
 
     /// A feed of events decoded elsewhere (the archive's import), none of them refused.
@@ -38,7 +38,7 @@ final class EventFeed {
             }
         }
         joinProducer = { try producer.join() }
-        cancelProducer = { producer.cancel() }
+        cancelProducer = { producer.abandon() }
     }
 
     /// The next line, waiting until `deadline` at most (`.distantFuture`: until one comes).
@@ -74,6 +74,7 @@ final class EventFeed {
     /// Waits for the producer and throws what it threw (an unreadable input, an over-long line).
     func join() throws { try joinProducer() }
 
-    /// Stops the producer: the writer gave up.
+    /// Stops the producer without waiting for it: the writer gave up, and the producer may be
+    /// blocked reading a pipe whose writer waits for the append's answer.
     func cancel() { cancelProducer() }
 }
