@@ -18,8 +18,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from .errors import WireFormatError
 
-Event = Dict[str, Any]
-"""One event: a JSON object, as ``json.dumps`` writes it."""
+class Event(Dict[str, Any]):
+    """One event: a JSON object, as ``json.dumps`` writes it. The helpers make them, checked as
+    they are made; the recorder checks any other dict when it is sent."""
 
 Time = Union[_dt.datetime, str, None]
 """A ``datetime`` with a time zone, an RFC 3339 string, or None for now."""
@@ -84,7 +85,7 @@ def format_time(time: Time, path: str = "time") -> str:
     """An RFC 3339 time: a ``datetime`` (which must know its time zone) in UTC, a string as given
     once its form is checked, or now."""
     if time is None:
-        time = _dt.datetime.now(_dt.timezone.utc)
+        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
     if isinstance(time, _dt.datetime):
         if time.tzinfo is None or time.utcoffset() is None:
             raise WireFormatError(path, "a datetime without a time zone is ambiguous; give tzinfo (datetime.timezone.utc)")
@@ -115,7 +116,7 @@ def _references(values: Iterable[str], path: str, at_least: int = 0, at_most: Op
 
 
 def _event(kind: str, id: str, time: Time, attributes: Optional[Mapping[str, Any]]) -> Event:
-    event: Event = {"kind": kind, "id": check_id(id), "time": format_time(time)}
+    event = Event(kind=kind, id=check_id(id), time=format_time(time))
     if attributes is not None:
         if not isinstance(attributes, Mapping):
             raise WireFormatError("attributes", "must be an object (a dict)")
