@@ -18,8 +18,11 @@ public enum SimulationRun {
     /// JSONL bytes to `Ledger.append(from:)`, the same path a pipeline's `rrm-ledger append` takes.
     /// - Parameters:
     ///   - truthPath: where to write the hidden truth (JSONL), if anywhere.
-    public static func intoLedger(_ ledger: Ledger, parameters: SimulationParameters, truthPath: String? = nil) throws -> Result {
-        let truth = try truthPath.map { try TruthFile(path: $0) }
+    ///   - replacing: whether the truth file may replace an existing file (else `.exists`).
+    public static func intoLedger(
+        _ ledger: Ledger, parameters: SimulationParameters, truthPath: String? = nil, replacing: Bool = false
+    ) throws -> Result {
+        let truth = try truthPath.map { try TruthFile(path: $0, replacing: replacing) }
         var summary: SimulationSummary?
         let generator = ProducerThread<BatchMessage>(capacity: 32) { sink in
             let simulator = PipelineSimulator(
@@ -43,10 +46,13 @@ public enum SimulationRun {
         return Result(summary: summary!, batches: batches, head: head)
     }
 
-    /// Simulates into a JSONL file (for benchmarks, and for feeding other tools).
-    public static func intoFile(path: String, parameters: SimulationParameters, truthPath: String? = nil) throws -> Result {
-        let truth = try truthPath.map { try TruthFile(path: $0) }
-        let file = try BufferedFileWriter(path: path)
+    /// Simulates into a JSONL file (for benchmarks, and for feeding other tools). The files appear
+    /// whole when the run ends, or not at all.
+    public static func intoFile(
+        path: String, parameters: SimulationParameters, truthPath: String? = nil, replacing: Bool = false
+    ) throws -> Result {
+        let truth = try truthPath.map { try TruthFile(path: $0, replacing: replacing) }
+        let file = try BufferedFileWriter(path: path, replacing: replacing)
         let simulator = PipelineSimulator(parameters: parameters, output: FileOutput(file), truth: truth.map { t in { try t.write($0) } })
         let summary = try simulator.run()
         try file.close()
@@ -55,19 +61,33 @@ public enum SimulationRun {
     }
 }
 
-/// Appends buffered bytes to a file, creating or truncating it.
+/// Writes a file through a buffer under a temporary name beside `path`, and puts it in place
+/// whole on `close()` (`FilePublishing`): never half-written under its name, and an existing file
+/// is replaced only when asked, even one another command made meanwhile. Unpublished, the
+/// temporary file is removed.
 final class BufferedFileWriter {
     let path: String
+    private let temporary: String
+    private let replacing: Bool
     private let handle: FileHandle
     private var buffer: [UInt8] = []
+    private var published = false
 
-    init(path: String) throws {
+    init(path: String, replacing: Bool) throws {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw SimulationError.cannotWrite(path: path, detail: "cannot create the file")
+        self.replacing = replacing
+        var status = stat()
+        if !replacing && lstat(path, &status) == 0 { throw SimulationError.exists(path: path) }
+        temporary = FilePublishing.temporaryPath(beside: path)
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
+            throw SimulationError.cannotWrite(path: path, detail: "cannot create a file in its folder")
         }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
         buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit {
+        if !published { unlink(temporary) }
     }
 
     func write(_ bytes: [UInt8]) throws {
@@ -87,7 +107,17 @@ final class BufferedFileWriter {
 
     func close() throws {
         try flush()
-        try handle.close()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw SimulationError.cannotWrite(path: path, detail: "\(error.localizedDescription)")
+        }
+        if let code = FilePublishing.publish(temporary, as: path, replacing: replacing) {
+            if code == EEXIST { throw SimulationError.exists(path: path) }
+            throw SimulationError.cannotWrite(path: path, detail: String(cString: strerror(code)))
+        }
+        published = true
     }
 }
 
@@ -95,8 +125,8 @@ final class BufferedFileWriter {
 final class TruthFile: @unchecked Sendable {
     private let writer: BufferedFileWriter
 
-    init(path: String) throws {
-        writer = try BufferedFileWriter(path: path)
+    init(path: String, replacing: Bool) throws {
+        writer = try BufferedFileWriter(path: path, replacing: replacing)
     }
 
     func write(_ record: TruthRecord) throws {

@@ -93,6 +93,28 @@ import Testing
         #expect(try cli.run(["head", "--ledger", "l.sqlite"]).stdout == (try cli.run(["head", "--ledger", "direct.sqlite"]).stdout))
     }
 
+    @Test func truthAndEventFilesNeverOverwriteAnExistingFileUnlessForced() throws {
+        let cli = try CLIProcess()
+        try cli.write("precious\n", to: "truth.jsonl")
+        try cli.write("precious\n", to: "events.jsonl")
+        let truth = try cli.run(["simulate", "--ledger", "s.sqlite", "--outputs", "20", "--truth", "truth.jsonl"])
+        #expect(truth.status == 73)
+        #expect(truth.stderr.contains("truth.jsonl already exists"), "\(truth.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("s.sqlite")), "the ledger was touched before the refusal")
+        let events = try cli.run(["simulate", "--events-out", "events.jsonl", "--outputs", "20"])
+        #expect(events.status == 73)
+        for name in ["truth.jsonl", "events.jsonl"] {
+            #expect(try String(contentsOfFile: cli.path(name), encoding: .utf8) == "precious\n")
+        }
+        let forced = try cli.run(["simulate", "--events-out", "events.jsonl", "--truth", "truth.jsonl", "--outputs", "20", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try String(contentsOfFile: cli.path("events.jsonl"), encoding: .utf8).hasPrefix("{"))
+        #expect(try String(contentsOfFile: cli.path("truth.jsonl"), encoding: .utf8).hasPrefix("{"))
+        // No temporary file is left beside them.
+        let left = try FileManager.default.contentsOfDirectory(atPath: cli.folder.path).filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func theDemoRecordsVerifiesAndSaysWhatToTryNext() throws {
         let cli = try CLIProcess()
         let result = try cli.run(["demo", "--outputs", "150"])

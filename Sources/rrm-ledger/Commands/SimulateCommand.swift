@@ -142,6 +142,9 @@ struct SimulateCommand: LedgerCommand {
     @Option(help: ArgumentHelp("Write the events to this JSONL file instead of a ledger.", valueName: "file"))
     var eventsOut: String?
 
+    @Flag(help: "Replace the --truth and --events-out files if they exist (else exit 73).")
+    var force = false
+
     func validate() throws {
         _ = try simulation.parameters()
         if eventsOut != nil && fresh { throw ValidationError("--fresh applies to a ledger, not to --events-out") }
@@ -155,11 +158,13 @@ struct SimulateCommand: LedgerCommand {
         let destination: String
         if let eventsOut {
             destination = eventsOut
-            result = try SimulationRun.intoFile(path: eventsOut, parameters: parameters, truthPath: truth)
+            result = try SimulationRun.intoFile(path: eventsOut, parameters: parameters, truthPath: truth, replacing: force)
         } else {
+            // Refused before the ledger is touched; the truth file is still put in place only at the end.
+            if let truth, !force { try refuseExistingOutput(truth, force: false) }
             let target = try prepareLedger()
             destination = target.path
-            result = try SimulationRun.intoLedger(target, parameters: parameters, truthPath: truth)
+            result = try SimulationRun.intoLedger(target, parameters: parameters, truthPath: truth, replacing: force)
         }
         let seconds = Date().timeIntervalSince(started)
         switch output.format {

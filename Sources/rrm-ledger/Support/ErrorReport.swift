@@ -32,8 +32,8 @@ struct ErrorReport {
         case let failure as InputError:
             self.init(LedgerError(failure))
         case let failure as SimulationError:
-            // EX_IOERR: the only case that reaches a command.
-            self.init(code: "simulation_" + Self.code(of: failure), exitStatus: 74, message: failure.description)
+            let status: Int32 = if case .exists = failure { 73 } else { 74 }  // EX_CANTCREAT, EX_IOERR
+            self.init(code: "simulation_" + Self.code(of: failure), exitStatus: status, message: failure.description)
         case let usage as ValidationErrorExit:
             self.init(code: "usage", exitStatus: 64, message: usage.message)
         default:
