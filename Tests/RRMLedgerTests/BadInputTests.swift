@@ -176,6 +176,13 @@ import Testing
         #expect(try temp.ledger.head() == .empty)
     }
 
+    @Test(arguments: [-1, 86_400.5, 2_147_484, 1e10, .infinity, .nan])
+    func aWaitOutsideItsRangeIsRefusedNotTrapped(wait: Double) throws {
+        let temp = try TemporaryLedger()
+        #expect(throws: LedgerError.self) { try Ledger.open(at: temp.path, wait: wait) }
+        #expect(throws: Never.self) { try Ledger.open(at: temp.path, wait: Ledger.maximumWaitSeconds) }
+    }
+
     @Test func anEventSentTwiceWithinTheBatchIsRecordedOnce() throws {
         let temp = try TemporaryLedger()
         let line = #"{"kind":"model","id":"m","level":0,"role":"policy","time":"2026-01-01T00:00:00Z"}"#

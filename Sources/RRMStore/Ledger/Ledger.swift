@@ -20,6 +20,9 @@ public final class Ledger: Sendable {
 
     /// Default seconds a writer waits for another process's write lock before giving up.
     public static let defaultWaitSeconds: Double = 30
+    /// The longest wait `open` accepts: a day. SQLite's busy timeout counts milliseconds in 32
+    /// bits (about 24.8 days), and GRDB traps converting a longer one.
+    public static let maximumWaitSeconds: Double = 86_400
 
     private init(path: String, queue: DatabaseQueue, readOnly: Bool, upgradedFromVersion: Int?) {
         self.path = path
@@ -90,7 +93,8 @@ public final class Ledger: Sendable {
     /// it is read as it is and left unchanged.
     /// - Parameters:
     ///   - readOnly: open without write access (verification, queries, read-only media).
-    ///   - wait: seconds to wait for another writer's lock before failing with `.busy`.
+    ///   - wait: seconds to wait for another writer's lock before failing with `.busy`, from 0 to
+    ///     `maximumWaitSeconds` (else `.outOfRange`; NaN included).
     /// - Throws: `LedgerError.derivedSchemaMismatch` when the derived tables have another layout
     ///   than this build's (`rebuild` makes them anew); `.upgradeRefused` when the upgrade found
     ///   the ledger does not verify; `.notFound`, `.notALedger`, `.newerSchema` and others.
@@ -103,6 +107,9 @@ public final class Ledger: Sendable {
     package static func open(at path: String, readOnly: Bool, wait: Double, acceptingAnyDerivedSchema: Bool) throws(LedgerError)
         -> Ledger
     {
+        guard wait >= 0 && wait <= maximumWaitSeconds else {
+            throw .outOfRange("a wait of \(wait) seconds is outside 0 to \(Int(maximumWaitSeconds)) seconds")
+        }
         // stat(2) follows a symbolic link: a link to a ledger is that ledger. Anything but a
         // regular file is refused before SQLite opens it (a FIFO would block the open forever).
         var status = stat()

@@ -7,7 +7,7 @@ import RRMLedger
 enum OptionRange {
     /// Seconds to wait for another writer's lock, at most a day (SQLite's busy timeout counts
     /// milliseconds in 32 bits, which ends near 24.8 days).
-    static let waitSeconds: ClosedRange<Double> = 0...86_400
+    static let waitSeconds: ClosedRange<Double> = 0...Ledger.maximumWaitSeconds
     /// A recursion level, as events declare it.
     static let level: ClosedRange<Int> = 0...EventDecoder.maximumLevel
     /// How many entries to list or show (`--limit`, `--top`).
