@@ -117,6 +117,19 @@ import Testing
         #expect(stream.finish().status == 0)
     }
 
+    @Test func aProducerThatNeverPausesStillGetsACommitEveryInterval() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["init", "--ledger", "l.sqlite"]).status == 0)
+        try cli.write(Self.model + Self.outputs(0..<20_000), to: "events.jsonl")
+        let started = Date()
+        let result = try cli.run(["append", "--ledger", "l.sqlite", "--commit-interval", "0.05", "--format", "json", "events.jsonl"])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(result.status == 0, "\(result.stderr)")
+        let commits = result.stdout.split(separator: "\n").filter { $0.contains(#""type":"commit""#) }.count
+        // The whole input is there at once, so no read ever waits: the interval alone ends batches.
+        #expect(commits >= max(2, Int(seconds / 0.05 / 4)), "\(commits) commits in \(seconds) s")
+    }
+
     /// SIGKILL at seeded random moments of a stream: every acknowledged commit is there, the
     /// ledger verifies, and resending the whole input then records each event exactly once.
     @Test func killedStreamsKeepEveryAcknowledgedCommitAndAResendRecordsEachEventOnce() throws {

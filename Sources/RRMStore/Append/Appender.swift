@@ -185,6 +185,8 @@ private struct BatchWriter {
         }
 
         lines: while options.commitEvery.map({ linesInBatch < $0 }) ?? true {
+            // A producer that never pauses would otherwise never let the deadline pass.
+            if options.commitInterval != nil && linesInBatch > 0 && Date() >= deadline { break }
             let decoded: DecodedEvent
             switch feed.next(before: deadline) {
             case .timedOut:
