@@ -117,6 +117,27 @@ import Testing
         #expect(stream.finish().status == 0)
     }
 
+    @Test func aLineIsCommittedOnlyWholeAndAPartialLastLineIsRefused() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["init", "--ledger", "l.sqlite"]).status == 0)
+        let stream = try Stream(cli, ["--commit-interval", "0.05"])
+        stream.send(Self.model)
+        #expect(stream.nextLine()?["last_seq"]?.numberValue == 1)
+        // Half a line, then a pause of many intervals: nothing may be committed of it.
+        let line = #"{"kind":"output","id":"o1","model":"m","task":"t"}"#
+        stream.send(String(line.prefix(20)))
+        #expect(stream.nextLine(within: 0.5) == nil)
+        #expect(try Self.headSeq(cli) == 1)
+        stream.send(String(line.dropFirst(20)) + "\n")
+        #expect(stream.nextLine()?["last_seq"]?.numberValue == 2)
+        // The producer dies in the middle of a line: the stream ends with it, which is refused.
+        stream.send(String(line.prefix(30)))
+        try stream.closeInput()
+        let end = stream.finish()
+        #expect(end.status == 65, "\(end.stderr)")
+        #expect(try Self.headSeq(cli) == 2)
+    }
+
     @Test func aProducerThatNeverPausesStillGetsACommitEveryInterval() throws {
         let cli = try CLIProcess()
         #expect(try cli.run(["init", "--ledger", "l.sqlite"]).status == 0)
