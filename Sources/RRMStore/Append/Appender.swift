@@ -118,6 +118,10 @@ private struct BatchWriter {
 
     func write(_ chunks: ProducerThread<[DecodedEvent]>, dryRun: Bool) throws -> AppendSummary {
         let start = try Ledger.head(db)
+        // A derived row beyond the head (the file was edited) would collide with the new entry's.
+        if let stray = try StrayRowCheck(head: start.seq, authoritative: false, beyondTree: maintainsTree).run(db).first {
+            throw LedgerError.malformedRow(table: stray.table, row: stray.row, column: stray.column, problem: stray.problem)
+        }
         var previous = start.hash
         var seq = start.seq
         var counts = [Int](repeating: 0, count: EventKind.allCases.count)
@@ -138,6 +142,10 @@ private struct BatchWriter {
                     resolved = try resolver.resolveReferences(of: event)
                 } catch let error as EventError {
                     throw LedgerError.badEvent(line: decoded.line, id: event.id, problem: error.description)
+                }
+                guard seq < .max else {
+                    throw LedgerError.malformedRow(
+                        table: "entry", row: seq, column: "seq", problem: "no sequence number follows 2^63 − 1 (the file was edited)")
                 }
                 seq += 1
                 let hash = ChainHash.entryHash(previous: previous, seq: seq, bodyDigest: decoded.bodyDigest)
