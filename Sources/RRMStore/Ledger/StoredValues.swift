@@ -43,7 +43,9 @@ extension Row {
         do {
             return try decode(Value.self, atIndex: index)
         } catch {
-            throw .malformedRow(table: table, row: row, column: column, problem: "\(self[index] as DatabaseValue) is not a \(Value.self)")
+            throw .malformedRow(
+                table: table, row: row, column: column,
+                problem: "\(storedValueDescription(self[index])) where \(storedTypeName(Value.self)) belongs")
         }
     }
 
@@ -66,5 +68,30 @@ extension RawStatement {
             throw .malformedRow(table: table, row: row, column: column, problem: "\(bytes.count) bytes where a SHA-256 digest has 32")
         }
         return digest
+    }
+}
+
+/// A stored value in a message: its type and a bounded rendering, since an edited row may hold
+/// megabytes of text.
+package func storedValueDescription(_ value: DatabaseValue) -> String {
+    switch value.storage {
+    case .null: return "NULL"
+    case .int64(let number): return "the integer \(number)"
+    case .double(let number): return "the real number \(number)"
+    case .string(let text):
+        let shown = text.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(40))) + "…" : text
+        return "the text \"\(shown)\" (\(text.utf8.count) bytes)"
+    case .blob(let data): return "a blob of \(data.count) bytes"
+    }
+}
+
+/// What a column read as `Value` must hold, in words.
+private func storedTypeName<Value>(_: Value.Type) -> String {
+    switch Value.self {
+    case is Int64.Type, is Int64?.Type, is Int.Type, is Int?.Type: return "an integer"
+    case is String.Type, is String?.Type: return "text"
+    case is Data.Type, is Data?.Type: return "a blob"
+    case is Bool.Type, is Bool?.Type: return "a truth value"
+    default: return "a \(Value.self)"
     }
 }

@@ -89,6 +89,10 @@ package final class LineageGraph: LineageSource, Sendable {
                         var expected: Int64 = 1
                         while try rows.step() {
                             let seq = rows.int64(0)
+                            guard seq >= expected else {
+                                throw LedgerError.malformedRow(
+                                    table: "entry", row: seq, column: "seq", problem: "sequence numbers start at 1 (the file was edited)")
+                            }
                             guard seq == expected else {
                                 throw LedgerError.malformedRow(
                                     table: "entry", row: seq, column: "seq",

@@ -95,6 +95,11 @@ struct ChainScan {
             } else {
                 previousStoredHash = Array(hash)
             }
+            // 2^63 − 1, the largest rowid, has no next: the range ends there (an edited file).
+            guard seq < .max else {
+                entriesChecked += 1
+                return
+            }
             nextSeq = seq + 1
             entriesChecked += 1
             if entriesChecked & 0xFFFF == 0 { progress?(entriesChecked) }
@@ -117,7 +122,11 @@ struct ChainScan {
     private mutating func recordHashMismatch(
         seq: Int64, prev: SHA256Hash?, digest: SHA256Hash, hash: SHA256Hash?, linkBroken: Bool
     ) {
-        let original = (1...Self.renumberingReach).lazy.flatMap { [seq - $0, seq + $0] }.first { candidate in
+        // Near the ends of Int64 (a seq edited to 2^63 − 1) some neighbours do not exist.
+        let neighbours = (1...Self.renumberingReach).lazy.flatMap { distance in
+            [seq.subtractingReportingOverflow(distance), seq.addingReportingOverflow(distance)].filter { !$0.overflow }.map(\.partialValue)
+        }
+        let original = neighbours.first { candidate in
             guard candidate >= 1, let prev, let hash else { return false }
             return ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest) == hash
         }
