@@ -87,6 +87,13 @@ struct ChainScan {
             }
             if let derivedCheck {
                 let storedLevel = rows.isNull(7) ? nil : rows.int64(7)
+                if storedLevel != nil && !rows.isInteger(7) {
+                    // SQLite reads text as 0, which may be the right level: the type is the fault.
+                    record(
+                        ChainFault(
+                            seq: seq, kind: .derivedMismatch,
+                            message: "its entry_level row holds \(rows.storedValueDescription(7)) where an integer level belongs"))
+                }
                 for fault in try derivedCheck.check(seq: seq, body: body, storedLevel: storedLevel) { record(fault) }
             }
             if hash.count == stored.count {
@@ -175,11 +182,12 @@ struct ChainScan {
         }
         for (name, column, agreed) in [("id", id, agrees.id), ("kind", kind, agrees.kind), ("time", time, agrees.time)] where !agreed {
             let bodyValue = (try? JSONParser.parse(body.assumingMemoryBound(to: UInt8.self)))?[name]
-            let shown = bodyValue.map { CanonicalJSON.string($0) } ?? "(none)"
+            let shown = bodyValue.map { shownStoredText(CanonicalJSON.string($0)) } ?? "(none)"
             record(
                 ChainFault(
                     seq: seq, kind: .columnMismatch,
-                    message: "\(name) column \"\(String(decoding: column, as: UTF8.self))\" differs from the body's \(shown)"))
+                    message:
+                        "\(name) column \"\(shownStoredText(String(decoding: column, as: UTF8.self)))\" differs from the body's \(shown)"))
         }
     }
 }

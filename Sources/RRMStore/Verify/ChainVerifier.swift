@@ -183,7 +183,7 @@ extension Ledger {
                 ChainFault(
                     seq: expected.seq, kind: .rewritten,
                     message:
-                        "its hash is \(stored.map { Hex.encode($0) } ?? "missing"), not the saved head's \(expected.hash.hex): the ledger's past was rewritten"
+                        "its hash is \(stored.map { shownStoredDigest($0) } ?? "missing"), not the saved head's \(expected.hash.hex): the ledger's past was rewritten"
                 )
             ]
         }

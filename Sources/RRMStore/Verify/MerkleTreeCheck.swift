@@ -120,7 +120,7 @@ struct MerkleTreeCheck {
             record(
                 ChainFault(
                     seq: seq, kind: .derivedMismatch,
-                    message: "\(position) is \(Hex.encode(stored.hash)), but the entries give \(node.hash.hex)"))
+                    message: "\(position) is \(shownStoredDigest(stored.hash)), but the entries give \(node.hash.hex)"))
         }
     }
 
