@@ -43,7 +43,8 @@ public struct AuditFindings: Sendable {
             rows.bind(1, Int64(count))
             while try rows.step() {
                 let about = Int(rows.int64(0))
-                guard about <= count else { continue }
+                // The graph refuses links outside 1…count before findings are read; this holds on its own too.
+                guard about >= 1, about <= count else { continue }
                 let erroneous = rows.string(1) == "erroneous"
                 verdicts[about] = erroneous ? Verdict.erroneous.rawValue : Verdict.correct.rawValue
                 types[Int64(about)] = erroneous ? (rows.isNull(2) ? "unspecified" : rows.string(2)) : nil

@@ -228,8 +228,11 @@ private final class ArchiveWriter {
                     census.reset()
                     throw LedgerError.missingLevel(seq: seq)
                 }
-                let level = Int(census.int64(1))
-                guard filter?(census.int64(0), level) ?? true, let kind = EventKind(rawValue: census.string(2)) else { continue }
+                // A level or kind the schema forbids is refused, not archived as a plausible 0 or left uncounted.
+                let seq = census.int64(0)
+                let level = Int(try storedLevel(census.storedInteger(1, "level", table: "entry_level", row: seq), row: seq))
+                let kind = try EventKind(stored: census.string(2), row: seq)
+                guard filter?(seq, level) ?? true else { continue }
                 counts[level, default: [:]][kind, default: 0] += 1
                 total += 1
                 if firstSelected == 0 { firstSelected = census.int64(0) }
@@ -266,7 +269,7 @@ private final class ArchiveWriter {
             let pseudonyms = options.pseudonymise ? Pseudonyms() : nil
             while try rows.step() {
                 let seq = rows.int64(0)
-                let level = Int(rows.int64(1))
+                let level = Int(try storedLevel(rows.storedInteger(1, "level", table: "entry_level", row: seq), row: seq))
                 guard filter?(seq, level) ?? true else { continue }
                 var entry = ArchivedEntry(
                     seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: try rows.storedDigest(3, "prev_hash", row: seq),

@@ -18,17 +18,40 @@ import Testing
             return pipes
         }
         for process in processes { try process.run() }
+        // Both pipes are drained while the commands run, so one that prints more than a pipe
+        // holds (a megabyte of stored text) is not blocked into looking hung.
+        let drains = pipes.map { (PipeDrain($0.0), PipeDrain($0.1)) }
         let deadline = Date().addingTimeInterval(timeout)
-        return zip(processes, pipes).map { process, pipes in
+        return zip(processes, drains).map { process, drains in
             while process.isRunning && Date() < deadline { usleep(1000) }
             let hung = process.isRunning
             if hung { kill(process.processIdentifier, SIGKILL) }
-            let stdout = pipes.0.fileHandleForReading.readDataToEndOfFile()
-            let stderr = pipes.1.fileHandleForReading.readDataToEndOfFile()
+            let stdout = drains.0.wait()
+            let stderr = drains.1.wait()
             process.waitUntilExit()
             return RaceResult(
                 status: process.terminationStatus, signalled: process.terminationReason != .exit || hung,
                 stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+
+    /// Reads a pipe to its end on a thread of its own.
+    final class PipeDrain: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ pipe: Pipe) {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }
+        }
+
+        /// Everything the pipe held, once its writers closed it.
+        func wait() -> Data {
+            done.wait()
+            return data
         }
     }
 

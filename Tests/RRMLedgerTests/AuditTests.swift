@@ -77,6 +77,22 @@ import Testing
         #expect(smaller?.detail == "the ledger's newest checkpoint is of size 7, smaller than the trusted size 10")
     }
 
+    /// FORMAT.md 8.6: fewer entries than the newest checkpoint is a shrink, also when the tree
+    /// nodes of the lost tail went with it (the consistency proof from the trusted size cannot be
+    /// computed then, which once made it "the derived Merkle tree is damaged").
+    @Test func entriesAndNodesDeletedUnderTheNewestCheckpointAreAShrink() throws {
+        let temp = try TemporaryLedger()
+        let signer = TreeFixtures.signer()
+        try temp.append(TreeFixtures.models(100))
+        let trusted = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: nil, recording: signer)
+        try temp.append(TreeFixtures.models(30, from: 101))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        try temp.tamper("DELETE FROM entry WHERE seq > 120; DELETE FROM merkle_node WHERE (idx + 1) << level > 120")
+        let shrunk = refusal { _ = try temp.ledger.audit(verifier: signer.verifier, origin: nil, trusted: trusted) }
+        #expect(shrunk?.kind == .shrink)
+        #expect(shrunk?.detail == "the ledger holds 120 entries, fewer than its newest checkpoint of size 130")
+    }
+
     @Test func aLedgerWithoutCheckpointsIsHeldToTheTrustedRoot() throws {
         let temp = try TemporaryLedger()
         let signer = TreeFixtures.signer()

@@ -151,6 +151,14 @@ import Testing
         let temp = try pipeline()
         let saved = try temp.ledger.head()
         try temp.tamper("DELETE FROM entry WHERE seq > 10")
+        // The deleted entries' derived rows name entries that no longer exist: plain verify
+        // accounts for every row, so a careless truncation is found without a saved head.
+        let careless = try temp.ledger.verify()
+        #expect(!careless.isIntact && careless.faults.allSatisfy { $0.kind == .derivedMismatch && $0.seq == nil })
+        #expect(careless.faults.contains { $0.message.hasPrefix("entry_level holds a level for entry 11, which does not exist") })
+        try temp.tamper(
+            "DELETE FROM edge WHERE child > 10; DELETE FROM entry_level WHERE seq > 10; DELETE FROM merkle_node WHERE (idx + 1) << level > 10"
+        )
         // Without the saved head a clean truncation is indistinguishable from a shorter ledger.
         #expect(try temp.ledger.verify().isIntact)
         let report = try temp.ledger.verify(VerificationOptions(expectedHead: saved))

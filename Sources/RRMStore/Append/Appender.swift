@@ -160,6 +160,10 @@ private struct BatchWriter {
     /// Writes one batch from `feed`, whose first line has arrived at `firstLineArrived`.
     func write(_ feed: EventFeed, firstLineArrived: Date, onProblem: (LedgerError) -> Void) throws -> AppendSummary {
         let start = try Ledger.head(db)
+        // A derived row beyond the head (the file was edited) would collide with the new entry's.
+        if let stray = try StrayRowCheck(head: start.seq, authoritative: false, beyondTree: maintainsTree).run(db).first {
+            throw LedgerError.malformedRow(table: stray.table, row: stray.row, column: stray.column, problem: stray.problem)
+        }
         var previous = start.hash
         var seq = start.seq
         var counts = [Int](repeating: 0, count: EventKind.allCases.count)
@@ -217,6 +221,10 @@ private struct BatchWriter {
                 try refuse(
                     .badEvent(line: decoded.line, id: event.id, field: error.field.isEmpty ? nil : error.field, problem: error.reason))
                 continue
+            }
+            guard seq < .max else {
+                throw LedgerError.malformedRow(
+                    table: "entry", row: seq, column: "seq", problem: "no sequence number follows 2^63 − 1 (the file was edited)")
             }
             let hash = ChainHash.entryHash(previous: previous, seq: seq + 1, bodyDigest: decoded.bodyDigest)
 

@@ -31,7 +31,8 @@ final class ReferenceResolver {
         guard !lookup.isNull(2) else { throw LedgerError.missingLevel(seq: seq) }
         let entry = ResolvedEntry(
             seq: seq, kind: try EventKind(stored: lookup.string(1), row: seq),
-            level: Int(try storedLevel(lookup.int64(2), row: seq)), modelRole: lookup.isNull(3) ? nil : lookup.string(3))
+            level: Int(try storedLevel(lookup.storedInteger(2, "level", table: "entry_level", row: seq), row: seq)),
+            modelRole: lookup.isNull(3) ? nil : lookup.string(3))
         remember(id, entry)
         return entry
     }

@@ -84,6 +84,13 @@ extension Ledger {
                         throw LedgerError.inconsistentLedger(
                             LedgerInconsistency(.shrink, "the ledger holds \(entries) entries, fewer than the trusted size \(t)"))
                     }
+                    // FORMAT.md 8.6: fewer entries than the newest checkpoint is a shrink, found
+                    // before the proof from t to c is computed from a tree that lost its tail.
+                    if entries < c {
+                        throw LedgerError.inconsistentLedger(
+                            LedgerInconsistency(
+                                .shrink, "the ledger holds \(entries) entries, fewer than its newest checkpoint of size \(c)"))
+                    }
                     let proof = try tree.consistencyProof(oldSize: t, newSize: c)
                     do {
                         try MerkleProofVerifier.verifyConsistency(

@@ -153,9 +153,9 @@ extension Ledger {
 
     /// A row of `checkpoint`, whose root column must agree with the signed note it records.
     private static func recordedCheckpoint(_ row: Row, path: String) throws -> RecordedCheckpoint {
-        let size: Int64 = row[0]
-        let root = SHA256Hash(bytes: row[1] as Data)
-        let note: String = row[2]
+        let size: Int64 = try row.stored(0, "size", table: "checkpoint", row: 0)
+        let root = SHA256Hash(bytes: try row.stored(1, "root", table: "checkpoint", row: size) as Data)
+        let note: String = try row.stored(2, "note", table: "checkpoint", row: size)
         let signed: Checkpoint
         do throws(ProofError) {
             signed = try VerifiedCheckpoint.unverified(note)
@@ -166,6 +166,7 @@ extension Ledger {
             throw LedgerError.inconsistentLedger(
                 LedgerInconsistency(.rewrite, "the recorded checkpoint of size \(size) disagrees with the signed note it records"))
         }
-        return RecordedCheckpoint(size: size, rootHash: root, note: note, signedAt: row[3])
+        return RecordedCheckpoint(
+            size: size, rootHash: root, note: note, signedAt: try row.stored(3, "signed_at", table: "checkpoint", row: size))
     }
 }

@@ -20,7 +20,13 @@ extension Ledger {
                 throw LedgerError.unknownEntry(id: id)
             }
             let seq: Int64 = try row.stored(0, "seq", row: 0)
-            let entry = (seq: seq, prevHash: try row.storedDigest(1, "prev_hash", row: seq), body: row[2] as String)
+            guard seq >= 1 else {
+                throw LedgerError.malformedRow(
+                    table: "entry", row: seq, column: "seq", problem: "sequence numbers start at 1 (the file was edited)")
+            }
+            let entry = (
+                seq: seq, prevHash: try row.storedDigest(1, "prev_hash", row: seq), body: try row.stored(2, "body", row: seq) as String
+            )
             let (checkpoint, tree) = try Self.checkpointAndTree(db, size: checkpointSize, path: path)
             guard entry.seq <= checkpoint.size else {
                 throw LedgerError.entryAfterCheckpoint(id: id, seq: entry.seq, size: checkpoint.size)

@@ -139,9 +139,13 @@ extension Ledger {
                     "SELECT l.level, e.kind, count(*), min(e.seq) FROM entry e LEFT JOIN entry_level l ON l.seq = e.seq GROUP BY l.level, e.kind"
             )
             for row in rows {
-                guard let level: Int = row[0] else { throw LedgerError.missingLevel(seq: row[3]) }
-                guard let kind = EventKind(rawValue: row[1]) else { continue }
-                counts[level, default: [:]][kind] = row[2]
+                // Each group is named by its first entry; a kind or level the schema forbids is refused, not skipped.
+                let first: Int64 = try row.stored(3, "seq", row: 0)
+                guard let level: Int64 = try row.stored(0, "level", table: "entry_level", row: first) else {
+                    throw LedgerError.missingLevel(seq: first)
+                }
+                let kind = try EventKind(stored: row.stored(1, "kind", row: first), row: first)
+                counts[Int(try storedLevel(level, row: first)), default: [:]][kind] = try row.stored(2, "count", row: first)
             }
             return LedgerStatistics(counts: counts, head: try Self.head(db))
         }

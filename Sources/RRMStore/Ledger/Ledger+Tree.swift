@@ -16,7 +16,11 @@ extension Ledger {
     }
 
     package static func origin(_ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM ledger_info WHERE key = ?", arguments: [LedgerOrigin.infoKey])
+        // A row whose value is NULL or not text is damage, not a ledger without an origin.
+        guard let row = try Row.fetchOne(db, sql: "SELECT rowid, value FROM ledger_info WHERE key = ?", arguments: [LedgerOrigin.infoKey])
+        else { return nil }
+        let rowid: Int64 = try row.stored(0, "rowid", table: "ledger_info", row: 0)
+        return try row.stored(1, "value", table: "ledger_info", row: rowid) as String
     }
 
     /// The tree over every entry: its size and root, from one stored node per set bit of the size.

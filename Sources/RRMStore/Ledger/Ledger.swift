@@ -251,8 +251,18 @@ public final class Ledger: Sendable {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw LedgerError(error, path: path)
+            throw malformedBody(error) ?? LedgerError(error, path: path)
         }
+    }
+
+    /// A query's json_extract failed on a body that is not JSON (the file was edited): the
+    /// first such entry, named as a malformed row, rather than SQLite's "malformed JSON".
+    private func malformedBody(_ error: any Error) -> LedgerError? {
+        guard let error = error as? DatabaseError, error.resultCode == .SQLITE_ERROR, error.message == "malformed JSON" else { return nil }
+        let seq = try? queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM entry WHERE body IS NOT NULL AND json_valid(body) = 0 ORDER BY seq LIMIT 1")
+        }
+        return seq.flatMap { $0 }.map { .malformedRow(table: "entry", row: $0, column: "body", problem: "not JSON") }
     }
 
     /// Runs `body` in a read transaction, for the modules above the store (archives): SQLite's
@@ -261,7 +271,7 @@ public final class Ledger: Sendable {
         do {
             return try queue.read(body)
         } catch let error as DatabaseError {
-            throw LedgerError(error, path: path)
+            throw malformedBody(error) ?? LedgerError(error, path: path)
         }
     }
 

@@ -69,6 +69,15 @@ package struct RawStatement {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
+    package func isInteger(_ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_INTEGER
+    }
+
+    /// The column's storage class (SQLITE_INTEGER, SQLITE_TEXT, …).
+    package func type(_ column: Int32) -> Int32 {
+        sqlite3_column_type(handle, column)
+    }
+
     /// The column's bytes (text or blob), valid until the next step or reset.
     package func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
         // Pointer first, then length: the order SQLite documents as safe.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import RRMFormat
 
 // Values read back from the ledger file, checked. The file may have been edited outside
@@ -10,7 +11,7 @@ extension EventKind {
     /// The kind stored in a row's `kind` column.
     package init(stored text: String, table: String = "entry", row: Int64) throws(LedgerError) {
         guard let kind = EventKind(rawValue: text) else {
-            throw .malformedRow(table: table, row: row, column: "kind", problem: "unknown kind \"\(text)\"")
+            throw .malformedRow(table: table, row: row, column: "kind", problem: "unknown kind \"\(shownStoredText(text))\"")
         }
         self = kind
     }
@@ -20,7 +21,7 @@ extension LinkRole {
     /// The role stored in an `edge` row's `role` column; `row` is the link's child.
     package init(stored text: String, row: Int64) throws(LedgerError) {
         guard let role = LinkRole(rawValue: text) else {
-            throw .malformedRow(table: "edge", row: row, column: "role", problem: "unknown link role \"\(text)\"")
+            throw .malformedRow(table: "edge", row: row, column: "role", problem: "unknown link role \"\(shownStoredText(text))\"")
         }
         self = role
     }
@@ -43,7 +44,9 @@ extension Row {
         do {
             return try decode(Value.self, atIndex: index)
         } catch {
-            throw .malformedRow(table: table, row: row, column: column, problem: "\(self[index] as DatabaseValue) is not a \(Value.self)")
+            throw .malformedRow(
+                table: table, row: row, column: column,
+                problem: "\(storedValueDescription(self[index])) where \(storedTypeName(Value.self)) belongs")
         }
     }
 
@@ -58,6 +61,27 @@ extension Row {
 }
 
 extension RawStatement {
+    /// An integer column of the current row of `table` (entry `row`): SQLite would read text or
+    /// a blob as 0, a plausible value, so any other type is a `LedgerError.malformedRow`.
+    package func storedInteger(_ index: Int32, _ column: String, table: String = "entry", row: Int64) throws(LedgerError) -> Int64 {
+        guard isInteger(index) else {
+            throw .malformedRow(
+                table: table, row: row, column: column, problem: "\(storedValueDescription(index)) where an integer belongs")
+        }
+        return int64(index)
+    }
+
+    /// Column `index` of the current row, described as `storedValueDescription` describes values.
+    package func storedValueDescription(_ index: Int32) -> String {
+        switch type(index) {
+        case SQLITE_NULL: return "NULL"
+        case SQLITE_INTEGER: return "the integer \(int64(index))"
+        case SQLITE_FLOAT: return "a real number"
+        case SQLITE_TEXT: return "the text \"\(shownStoredText(string(index)))\""
+        default: return "a blob of \(bytes(index).count) bytes"
+        }
+    }
+
     /// A stored SHA-256 digest in column `index` of the current row of `table` (entry `row`):
     /// exactly 32 bytes, else a `LedgerError.malformedRow`.
     package func storedDigest(_ index: Int32, _ column: String, table: String = "entry", row: Int64) throws(LedgerError) -> SHA256Hash {
@@ -66,5 +90,41 @@ extension RawStatement {
             throw .malformedRow(table: table, row: row, column: column, problem: "\(bytes.count) bytes where a SHA-256 digest has 32")
         }
         return digest
+    }
+}
+
+/// Stored text as a message shows it: at most 40 characters, and its length when longer, since
+/// an edited row may hold megabytes where an id or a kind belongs.
+package func shownStoredText(_ text: some StringProtocol) -> String {
+    let scalars = text.unicodeScalars
+    guard scalars.count > 40 else { return String(text) }
+    return String(String.UnicodeScalarView(scalars.prefix(40))) + "… (\(text.utf8.count) bytes)"
+}
+
+/// Stored bytes where a SHA-256 digest belongs, as a message shows them: hex when 32 bytes long.
+package func shownStoredDigest(_ bytes: some Collection<UInt8>) -> String {
+    bytes.count == SHA256Hash.byteCount ? Hex.encode(Array(bytes)) : "\(bytes.count) bytes, not a 32-byte digest"
+}
+
+/// A stored value in a message: its type and a bounded rendering, since an edited row may hold
+/// megabytes of text.
+package func storedValueDescription(_ value: DatabaseValue) -> String {
+    switch value.storage {
+    case .null: return "NULL"
+    case .int64(let number): return "the integer \(number)"
+    case .double(let number): return "the real number \(number)"
+    case .string(let text): return "the text \"\(shownStoredText(text))\""
+    case .blob(let data): return "a blob of \(data.count) bytes"
+    }
+}
+
+/// What a column read as `Value` must hold, in words.
+private func storedTypeName<Value>(_: Value.Type) -> String {
+    switch Value.self {
+    case is Int64.Type, is Int64?.Type, is Int.Type, is Int?.Type: return "an integer"
+    case is String.Type, is String?.Type: return "text"
+    case is Data.Type, is Data?.Type: return "a blob"
+    case is Bool.Type, is Bool?.Type: return "a truth value"
+    default: return "a \(Value.self)"
     }
 }

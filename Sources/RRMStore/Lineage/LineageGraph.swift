@@ -89,6 +89,10 @@ package final class LineageGraph: LineageSource, Sendable {
                         var expected: Int64 = 1
                         while try rows.step() {
                             let seq = rows.int64(0)
+                            guard seq >= expected else {
+                                throw LedgerError.malformedRow(
+                                    table: "entry", row: seq, column: "seq", problem: "sequence numbers start at 1 (the file was edited)")
+                            }
                             guard seq == expected else {
                                 throw LedgerError.malformedRow(
                                     table: "entry", row: seq, column: "seq",
@@ -97,7 +101,7 @@ package final class LineageGraph: LineageSource, Sendable {
                             expected += 1
                             guard !rows.isNull(2) else { throw LedgerError.missingLevel(seq: seq) }
                             kinds[Int(seq)] = try EventKind(stored: rows.string(1), row: seq)
-                            levels[Int(seq)] = try storedLevel(rows.int64(2), row: seq)
+                            levels[Int(seq)] = try storedLevel(rows.storedInteger(2, "level", table: "entry_level", row: seq), row: seq)
                         }
                         return Scan(kinds: kinds, levels: levels)
                     } else {
@@ -106,8 +110,8 @@ package final class LineageGraph: LineageSource, Sendable {
                         let rows = try RawStatement(db, "SELECT child, role, parent FROM edge WHERE child <= ?")
                         rows.bind(1, lastSeq)
                         while try rows.step() {
-                            let child = rows.int64(0)
-                            let parent = rows.int64(2)
+                            let child = try rows.storedInteger(0, "child", table: "edge", row: 0)
+                            let parent = try rows.storedInteger(2, "parent", table: "edge", row: child)
                             // A link points back to an earlier entry (FORMAT.md); anything else
                             // would index outside the graph.
                             guard child >= 1, parent >= 1, parent < child else {

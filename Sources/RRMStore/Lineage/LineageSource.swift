@@ -46,7 +46,8 @@ final class IndexedLineageSource: LineageSource {
         }
         guard !entry.isNull(1) else { throw LedgerError.missingLevel(seq: seq) }
         let node = (
-            kind: try EventKind(stored: entry.string(0), row: seq), level: Int(try storedLevel(entry.int64(1), row: seq))
+            kind: try EventKind(stored: entry.string(0), row: seq),
+            level: Int(try storedLevel(entry.storedInteger(1, "level", table: "entry_level", row: seq), row: seq))
         )
         nodes[seq] = node
         return node
@@ -76,7 +77,10 @@ final class IndexedLineageSource: LineageSource {
                 statement.reset()
                 throw LedgerError.missingLevel(seq: other)
             }
-            nodes[other] = (try EventKind(stored: statement.string(2), row: other), Int(try storedLevel(statement.int64(3), row: other)))
+            nodes[other] = (
+                try EventKind(stored: statement.string(2), row: other),
+                Int(try storedLevel(statement.storedInteger(3, "level", table: "entry_level", row: other), row: other))
+            )
             found.append((other, try LinkRole(stored: statement.string(1), row: max(seq, other))))
         }
         statement.reset()

@@ -82,6 +82,11 @@ struct DerivedDataRebuild {
         do {
             while try rows.step() {
                 let seq = rows.int64(0)
+                guard seq >= expected else {
+                    throw Stop(
+                        fault: ChainFault(
+                            seq: seq, kind: .insertedEntries, message: "sequence numbers start at 1: the row was inserted by hand"))
+                }
                 guard seq == expected else { throw Stop(fault: .missing(expected, through: seq - 1)) }
                 expected += 1
                 if needsEvents {

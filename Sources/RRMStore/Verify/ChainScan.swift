@@ -87,6 +87,13 @@ struct ChainScan {
             }
             if let derivedCheck {
                 let storedLevel = rows.isNull(7) ? nil : rows.int64(7)
+                if storedLevel != nil && !rows.isInteger(7) {
+                    // SQLite reads text as 0, which may be the right level: the type is the fault.
+                    record(
+                        ChainFault(
+                            seq: seq, kind: .derivedMismatch,
+                            message: "its entry_level row holds \(rows.storedValueDescription(7)) where an integer level belongs"))
+                }
                 for fault in try derivedCheck.check(seq: seq, body: body, storedLevel: storedLevel) { record(fault) }
             }
             if hash.count == stored.count {
@@ -94,6 +101,11 @@ struct ChainScan {
                 previousStoredHash = stored
             } else {
                 previousStoredHash = Array(hash)
+            }
+            // 2^63 − 1, the largest rowid, has no next: the range ends there (an edited file).
+            guard seq < .max else {
+                entriesChecked += 1
+                return
             }
             nextSeq = seq + 1
             entriesChecked += 1
@@ -117,7 +129,11 @@ struct ChainScan {
     private mutating func recordHashMismatch(
         seq: Int64, prev: SHA256Hash?, digest: SHA256Hash, hash: SHA256Hash?, linkBroken: Bool
     ) {
-        let original = (1...Self.renumberingReach).lazy.flatMap { [seq - $0, seq + $0] }.first { candidate in
+        // Near the ends of Int64 (a seq edited to 2^63 − 1) some neighbours do not exist.
+        let neighbours = (1...Self.renumberingReach).lazy.flatMap { distance in
+            [seq.subtractingReportingOverflow(distance), seq.addingReportingOverflow(distance)].filter { !$0.overflow }.map(\.partialValue)
+        }
+        let original = neighbours.first { candidate in
             guard candidate >= 1, let prev, let hash else { return false }
             return ChainHash.entryHash(previous: prev, seq: candidate, bodyDigest: digest) == hash
         }
@@ -166,11 +182,12 @@ struct ChainScan {
         }
         for (name, column, agreed) in [("id", id, agrees.id), ("kind", kind, agrees.kind), ("time", time, agrees.time)] where !agreed {
             let bodyValue = (try? JSONParser.parse(body.assumingMemoryBound(to: UInt8.self)))?[name]
-            let shown = bodyValue.map { CanonicalJSON.string($0) } ?? "(none)"
+            let shown = bodyValue.map { shownStoredText(CanonicalJSON.string($0)) } ?? "(none)"
             record(
                 ChainFault(
                     seq: seq, kind: .columnMismatch,
-                    message: "\(name) column \"\(String(decoding: column, as: UTF8.self))\" differs from the body's \(shown)"))
+                    message:
+                        "\(name) column \"\(shownStoredText(String(decoding: column, as: UTF8.self)))\" differs from the body's \(shown)"))
         }
     }
 }

@@ -65,16 +65,19 @@ extension Ledger {
         throws(LedgerError) -> VerificationReport
     {
         let start = Date()
-        let (lastSeq, head) = try read { db in
-            (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0, try Self.head(db))
+        let (lastSeq, head, strays) = try read { db in
+            let lastSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0
+            // Rows the chain scan of 1…lastSeq does not reach; deep's tree check reports those beyond the tree.
+            let strays = try StrayRowCheck(head: lastSeq, beyondTree: !options.deep).run(db)
+            return (lastSeq, try Self.head(db), strays)
         }
         let workers = Int(min(Int64(options.workers), max(1, lastSeq / options.minimumEntriesPerWorker)))
-        let ranges = lastSeq == 0 ? [] : Self.split(1...lastSeq, into: workers)
+        let ranges = lastSeq < 1 ? [] : Self.split(1...lastSeq, into: workers)
         let tasks: [VerificationTask] =
             (options.storageCheck ? [.storage(full: options.deep)] : []) + (options.deep ? [.tree] : []) + ranges.map { .chain($0) }
         let results = try runInParallel(tasks, deep: options.deep, progress: progress)
-        var faults = results.flatMap(\.faults)
-        var faultCount = results.map(\.faultCount).reduce(0, +)
+        var faults = results.flatMap(\.faults) + strays.map(\.fault)
+        var faultCount = results.map(\.faultCount).reduce(0, +) + strays.count
         let entries = results.map(\.entriesChecked).reduce(0, +)
         if let expected = options.expectedHead {
             for fault in try check(expected: expected, lastSeq: lastSeq) {
@@ -88,15 +91,23 @@ extension Ledger {
             entries: entries, head: head, faults: merged, faultCount: faultCount, seconds: Date().timeIntervalSince(start))
     }
 
-    /// Splits `1...last` into `parts` contiguous ranges of near-equal size.
+    /// Splits `all` into `parts` contiguous ranges of near-equal size. The bounds come from the
+    /// file (a row edited to seq 2^63 − 1 makes the range that wide), so nothing here may
+    /// overflow: each range holds the quotient, the first `count % parts` one more.
     static func split(_ all: ClosedRange<Int64>, into parts: Int) -> [ClosedRange<Int64>] {
-        let count = Int64(all.count)
-        let parts = Int64(max(1, min(parts, Int(count))))
-        return (0..<parts).map { part in
-            let lower = all.lowerBound + count * part / parts
-            let upper = all.lowerBound + count * (part + 1) / parts - 1
-            return lower...upper
+        // Counted as a UInt64: 1...Int64.max holds 2^63 − 1 numbers, a range from below 0 more.
+        let count = UInt64(bitPattern: all.upperBound &- all.lowerBound) &+ 1
+        guard count > 1, parts > 1 else { return [all] }  // count 0: all of Int64, which no caller asks
+        let parts = min(UInt64(parts), count)
+        var ranges: [ClosedRange<Int64>] = []
+        var lower = all.lowerBound
+        for part in 0..<parts {
+            let size = count / parts + (part < count % parts ? 1 : 0)
+            let upper = lower &+ Int64(bitPattern: size - 1)
+            ranges.append(lower...upper)
+            lower = upper &+ 1
         }
+        return ranges
     }
 
     /// One unit of verification work, run on a thread and connection of its own.
@@ -172,7 +183,7 @@ extension Ledger {
                 ChainFault(
                     seq: expected.seq, kind: .rewritten,
                     message:
-                        "its hash is \(stored.map { Hex.encode($0) } ?? "missing"), not the saved head's \(expected.hash.hex): the ledger's past was rewritten"
+                        "its hash is \(stored.map { shownStoredDigest($0) } ?? "missing"), not the saved head's \(expected.hash.hex): the ledger's past was rewritten"
                 )
             ]
         }

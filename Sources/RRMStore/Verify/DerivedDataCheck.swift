@@ -59,7 +59,9 @@ struct DerivedDataCheck {
         while try storedEdges.step() { stored.append((storedEdges.string(0), storedEdges.int64(1))) }
         storedEdges.reset()
         if !stored.elementsEqual(expected, by: { $0.role == $1.role && $0.parent == $1.parent }) {
-            let describe = { (edges: [(role: String, parent: Int64)]) in edges.map { "\($0.role)→\($0.parent)" }.joined(separator: ", ") }
+            let describe = { (edges: [(role: String, parent: Int64)]) in
+                edges.map { "\(shownStoredText($0.role))→\($0.parent)" }.joined(separator: ", ")
+            }
             faults.append(
                 ChainFault(
                     seq: seq, kind: .derivedMismatch,

@@ -51,10 +51,15 @@ struct MerkleTreeCheck {
             statement.bind(1, Int64(level))
             return LevelCursor(statement: statement)
         }
-        var checkpoints = try Row.fetchAll(db, sql: "SELECT size, root, note, signed_at FROM checkpoint ORDER BY size").map { row in
-            RecordedRoot(
-                size: row[0], root: Array(row[1] as Data),
-                signedRoot: (try? VerifiedCheckpoint.unverified(row[2] as String))?.rootHash, signedAt: row[3])
+        // A root or note of another type is a fault to report here, as a wrong one is.
+        var checkpoints = try Row.fetchAll(db, sql: "SELECT size, root, note, signed_at FROM checkpoint ORDER BY size").map {
+            row throws(LedgerError) in
+            let size: Int64 = try row.stored(0, "size", table: "checkpoint", row: 0)
+            let note: String? = try? row.stored(2, "note", table: "checkpoint", row: size)
+            return RecordedRoot(
+                size: size, root: (try? row.stored(1, "root", table: "checkpoint", row: size) as Data).map(Array.init) ?? [],
+                signedRoot: note.flatMap { try? VerifiedCheckpoint.unverified($0) }?.rootHash,
+                signedAt: (try? row.stored(3, "signed_at", table: "checkpoint", row: size)) ?? "an unknown time")
         }[...]
         let entries = try RawStatement(db, "SELECT seq, hash FROM entry ORDER BY seq")
         defer { entries.reset() }
@@ -115,7 +120,7 @@ struct MerkleTreeCheck {
             record(
                 ChainFault(
                     seq: seq, kind: .derivedMismatch,
-                    message: "\(position) is \(Hex.encode(stored.hash)), but the entries give \(node.hash.hex)"))
+                    message: "\(position) is \(shownStoredDigest(stored.hash)), but the entries give \(node.hash.hex)"))
         }
     }
 
