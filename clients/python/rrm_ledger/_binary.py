@@ -60,7 +60,9 @@ def main() -> None:
     for candidate in candidates:
         if not candidate:
             continue
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and os.path.realpath(candidate) != own:
+        if os.path.realpath(candidate) == own:
+            continue
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             os.environ[_SCRIPT_VARIABLE] = own
             os.execv(candidate, [candidate, *sys.argv[1:]])
         looked.append(candidate)
