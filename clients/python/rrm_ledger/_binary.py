@@ -35,3 +35,38 @@ def find_binary(explicit: Optional[str] = None) -> str:
     raise FileNotFoundError(
         "no rrm-ledger binary found (looked at: " + ", ".join(looked) + "); install the wheel that carries it "
         "(tools/dist), or set " + BINARY_VARIABLE)
+
+
+#: Set by :func:`main` before it runs an ``rrm-ledger`` found on ``PATH``, so that another
+#: package's ``rrm-ledger`` script found there does not search ``PATH`` again (no exec loop).
+_SCRIPT_VARIABLE = "RRM_LEDGER_SCRIPT"
+
+
+def main() -> None:
+    """The ``rrm-ledger`` command a ``pip install`` puts on ``PATH``: runs the binary the wheel
+    carries (or ``$RRM_LEDGER_BINARY``) with this command's arguments, in this process.
+
+    A source install carries no binary; then an ``rrm-ledger`` further along ``PATH`` is run,
+    never this script itself. Exits 69 (unavailable) naming the places looked at when there is
+    none.
+    """
+    import sys
+
+    own = os.path.realpath(sys.argv[0])
+    looked: list[str] = []
+    candidates = [os.environ.get(BINARY_VARIABLE), str(Path(__file__).parent / "_bin" / "rrm-ledger")]
+    if not os.environ.get(_SCRIPT_VARIABLE):
+        candidates += [os.path.join(d, "rrm-ledger") for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        if os.path.realpath(candidate) == own:
+            continue
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            os.environ[_SCRIPT_VARIABLE] = own
+            os.execv(candidate, [candidate, *sys.argv[1:]])
+        looked.append(candidate)
+    sys.stderr.write(
+        "rrm-ledger: no rrm-ledger binary found (looked at: " + ", ".join(looked) + "); install the wheel "
+        "that carries it (tools/dist), or set " + BINARY_VARIABLE + "\n")
+    sys.exit(69)
