@@ -1,4 +1,5 @@
-/// The version of this build of rrm-ledger, recorded in new ledgers and printed by `--version`.
+/// The version of this build of rrm-ledger, recorded in new ledgers and printed by `--version`;
+/// the Python client (clients/python/pyproject.toml) carries the same number.
 public enum RRMLedgerVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.9.0"
 }
