@@ -122,3 +122,10 @@ def test_the_report_and_its_frames(demo):
     frame = demo.entries_frame(kind="model")
     assert set(frame["kind"]) == {"model"} and "body.role" in frame.columns
     assert len(frame) == len(list(demo.entries(kind="model")))
+
+
+def test_the_client_and_the_binary_have_one_version(binary):
+    import subprocess
+
+    printed = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    assert printed == rl.__version__
