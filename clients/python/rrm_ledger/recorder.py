@@ -150,10 +150,26 @@ class Recorder:
                 self.sent += 1
             self._write(line)
 
-    def send_all(self, events: Any) -> None:
-        """Sends each event of an iterable, in order."""
+    def send_all(self, events: Any, *, chunk: int = 1024) -> None:
+        """Sends each event of an iterable, in order, ``chunk`` at a time (one lock and one write
+        per chunk: faster than ``send`` per event). An event the wire format refuses raises
+        ``WireFormatError`` before its chunk is sent; the chunks before it are sent."""
+        batch: List[Tuple[bytes, Event]] = []
         for event in events:
-            self.send(event)
+            batch.append((encode(event), event))
+            if len(batch) == chunk:
+                self._send_chunk(batch)
+                batch = []
+        if batch:
+            self._send_chunk(batch)
+
+    def _send_chunk(self, batch: List[Tuple[bytes, Event]]) -> None:
+        with self._writing:
+            self._raise_failure()
+            with self._state:
+                self._unacknowledged.extend(batch)
+                self.sent += len(batch)
+            self._write(b"".join(line for line, _ in batch))
 
     def _write(self, line: bytes) -> None:
         """Writes to the current process, starting another (and resending) if it died."""

@@ -80,3 +80,12 @@ def test_a_refused_event_ends_recording_with_its_error_and_event(ledger):
     assert refused.value.event is bad
     with pytest.raises(rl.BadEvent):
         recorder.send(rl.output("o2", model="m", task="t"))
+
+
+def test_send_all_records_in_chunks_in_order(ledger):
+    events = [rl.model("m", level=0, role="policy")] + [rl.output(f"o{i}", model="m", task="t") for i in range(2500)]
+    with ledger.recorder(commit_interval=0.05) as recorder:
+        recorder.send_all(events, chunk=1000)
+    assert recorder.acknowledged == len(events)
+    assert [entry.id for entry in ledger.entries(limit=3)] == ["m", "o0", "o1"]
+    assert ledger.head().seq == len(events)
