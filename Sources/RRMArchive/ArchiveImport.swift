@@ -40,42 +40,61 @@ extension Ledger {
                 path: archivePath, detail: "it is a slice (\(manifest.sliceDescription ?? "chosen entries")), not a chain a ledger can hold"
             )
         case .full:
-            let ledger = try Ledger.create(at: ledgerPath)
-            do {
-                return try ledger.importEntries(stream, archivePath: archivePath)
-            } catch {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
-                throw error
+            // Built beside the target and put in place only once committed: a killed import
+            // leaves no ledger at `ledgerPath` (at most a hidden `.NAME.partial-…` file).
+            return try Ledger.create(at: ledgerPath) { ledger in
+                try ledger.importEntries(stream, archivePath: archivePath, base: nil, ledgerPath: ledgerPath)
             }
         case .incremental:
             let ledger = try Ledger.open(at: ledgerPath)
             let base = manifest.base!
-            let head = try ledger.head()
-            guard head.seq == base.size, head.hash == base.entryHash else {
-                throw ArchiveError.notImportable(
-                    path: archivePath,
-                    detail:
-                        "it continues a ledger of \(base.size) entries ending in \(base.entryHash.hex.prefix(16))…, and \(ledgerPath) ends at \(head.seq):\(head.hash.hex.prefix(16))…"
-                )
-            }
-            guard try ledger.rootHash(size: base.size) == base.rootHash else {
-                throw ArchiveError.notImportable(
-                    path: archivePath, detail: "its base tree root is not \(ledgerPath)'s: the ledgers have forked")
-            }
-            return try ledger.importEntries(stream, archivePath: archivePath)
+            return try ledger.importEntries(stream, archivePath: archivePath, base: base, ledgerPath: ledgerPath)
         }
     }
 
-    private func importEntries(_ stream: ArchiveStream, archivePath: String) throws -> ImportSummary {
+    /// Appends the archive's entries in one transaction. Every check is made inside it, before
+    /// COMMIT: the ledger's head (and tree root) must be the archive's base once the write lock
+    /// is held, so that an append or another import racing this one cannot slip in between;
+    /// every entry, the manifest and the checkpoint are checked by the stream as it is read; and
+    /// the head the batch leaves must be the archive's last entry.
+    /// - Parameter base: the incremental archive's base; `nil` for a full archive, which needs an
+    ///   empty ledger.
+    private func importEntries(_ stream: ArchiveStream, archivePath: String, base: ArchiveManifest.Base?, ledgerPath: String) throws
+        -> ImportSummary
+    {
         let events = ProducerThread<[DecodedEvent]>(
             capacity: DecodedEvent.chunksInFlight, stackSize: DecodedEvent.decodingStackSize
         ) { sink in
             try ArchiveImport.decodeEntries(of: stream, into: sink)
         }
-        let summary = try append(decodedBy: events, sourceName: archivePath)
-        guard summary.head.seq == stream.lastSeq, summary.head.hash == stream.lastHash else {
-            throw ArchiveError.verificationFailed(path: archivePath, faults: ["the imported ledger's head differs from the archive's"])
-        }
+        let checks = BatchChecks(
+            beforeWriting: { head, rootHash in
+                guard let base else {
+                    guard head == .empty else {
+                        throw ArchiveError.notImportable(path: archivePath, detail: "it is a full archive and \(ledgerPath) is not empty")
+                    }
+                    return
+                }
+                guard head.seq == base.size, head.hash == base.entryHash else {
+                    throw ArchiveError.notImportable(
+                        path: archivePath,
+                        detail:
+                            "it continues a ledger of \(base.size) entries ending in \(base.entryHash.hex.prefix(16))…, and \(ledgerPath) ends at \(head.seq):\(head.hash.hex.prefix(16))…"
+                    )
+                }
+                guard try rootHash() == base.rootHash else {
+                    throw ArchiveError.notImportable(
+                        path: archivePath, detail: "its base tree root is not \(ledgerPath)'s: the ledgers have forked")
+                }
+            },
+            beforeCommit: { head in
+                // The producer has ended (the writer joined it): the stream's figures are final.
+                guard head.seq == stream.lastSeq, head.hash == stream.lastHash else {
+                    throw ArchiveError.verificationFailed(
+                        path: archivePath, faults: ["the imported ledger's head differs from the archive's last entry"])
+                }
+            })
+        let summary = try append(decodedBy: events, sourceName: archivePath, checks: checks)
         return ImportSummary(manifest: stream.manifest, head: summary.head)
     }
 }

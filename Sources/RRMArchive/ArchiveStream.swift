@@ -37,6 +37,8 @@ final class ArchiveStream {
     private(set) var counts: [Int: [EventKind: Int]] = [:]
     private(set) var lastHash = ChainHash.genesis
     private(set) var lastSeq: Int64 = 0
+    /// The first entry's sequence number, once read.
+    private var firstEntrySeq: Int64?
     /// Entries whose body was pseudonymised (verified through the original body's digest).
     private(set) var pseudonymised = 0
     private var lines: [UInt8] = []
@@ -59,8 +61,16 @@ final class ArchiveStream {
         case .success(let value): manifest = value
         case .failure(let problem): throw ArchiveError.malformed(path: path, .manifest(problem.reason))
         }
-        lastSeq = manifest.firstSeq - 1
-        if let base = manifest.base {
+        // Where the chain starts is the selection's, not the manifest's figure: a full archive
+        // from entry 1, an increment after its base (`checkManifest` compares `first_seq`).
+        lastSeq = 0
+        if manifest.selection == .full, manifest.base != nil {
+            try fault("the manifest of a full archive has a base: only an incremental archive continues one")
+        }
+        if manifest.selection == .slice, manifest.base != nil {
+            try fault("the manifest of a slice has a base: only an incremental archive continues one")
+        }
+        if let base = manifest.base, manifest.selection == .incremental {
             lastSeq = base.size
             lastHash = base.entryHash
             guard let edge = MerkleFrontier(size: base.size, hashes: base.frontier) else {
@@ -153,6 +163,7 @@ final class ArchiveStream {
     /// Checks an entry; returns the SHA-256 of its body, unless it carries its original body's.
     private func check(_ entry: ArchivedEntry) throws -> SHA256Hash? {
         entries += 1
+        if firstEntrySeq == nil { firstEntrySeq = entry.seq }
         if manifest.selection == .slice {
             // A slice: increasing sequence numbers, each entry proved against the checkpoint.
             if entry.seq <= lastSeq { try fault("entry \(entry.seq): out of order (after entry \(lastSeq))") }
@@ -174,6 +185,9 @@ final class ArchiveStream {
             try fault("entry \(entry.seq): out of sequence (expected \(lastSeq + 1)): entries are missing or reordered")
         } else if entry.prevHash != lastHash {
             try fault("entry \(entry.seq): prev_hash does not match the hash of entry \(entry.seq - 1)")
+        }
+        if entry.bodyDigest == nil, manifest.pseudonymised != nil, Pseudonyms.namesPerson(entry.body) {
+            try fault("entry \(entry.seq): names a person by their own id, though the manifest says the archive is pseudonymised")
         }
         if entry.bodyDigest != nil {
             pseudonymised += 1
@@ -236,8 +250,47 @@ final class ArchiveStream {
                 throw ArchiveError.malformed(path: path, .checkpointNotSigned("\(error)"))
             }
         }
+        if checkpoint.origin != manifest.origin {
+            try fault(
+                "the checkpoint's origin \"\(checkpoint.origin)\" is not the manifest's (\(manifest.origin.map { "\"\($0)\"" } ?? "none"))")
+        }
         if checkpoint.size != facts.size || checkpoint.rootHash != facts.rootHash {
             try fault("the signed checkpoint (\(checkpoint.size) entries) is not the one the manifest describes (\(facts.size))")
+        }
+    }
+
+    /// The manifest's sequence numbers, head, origin and pseudonymised fields against what the
+    /// archive holds (its entry count, counts and checkpoint are compared in `finish`).
+    private func checkManifest() throws {
+        let head = manifest.head
+        if let first = firstEntrySeq {
+            if manifest.firstSeq != first {
+                try fault("the manifest says the first entry is \(manifest.firstSeq), the archive's is \(first)")
+            }
+        } else if manifest.firstSeq != 0 {
+            try fault("the manifest says the first entry is \(manifest.firstSeq), and the archive holds none")
+        }
+        switch manifest.selection {
+        case .full:
+            // A full archive holds every entry up to the head it states.
+            if head.seq != lastSeq || head.hash != lastHash {
+                try fault(
+                    "the manifest's head (\(head.seq):\(head.hash.hex.prefix(16))…) is not the archive's last entry (\(lastSeq):\(lastHash.hex.prefix(16))…)"
+                )
+            }
+        case .incremental, .slice:
+            // The ledger's head when exported: at or after every entry and the checkpoint.
+            if head.seq < lastSeq || head.seq < (manifest.checkpoint?.size ?? 0) {
+                try fault("the manifest's head (entry \(head.seq)) is before the archive's entries or checkpoint")
+            } else if head.seq == lastSeq, head.hash != lastHash {
+                try fault("the manifest's head hash is not the last entry's hash")
+            }
+        }
+        if let stated = manifest.pseudonymised {
+            let known = Set(Pseudonyms.fields.map(\.field))
+            for field in stated.fields where !known.contains(field) {
+                try fault("the manifest says \"\(field)\" was pseudonymised, a field export never pseudonymises")
+            }
         }
     }
 
@@ -264,9 +317,7 @@ final class ArchiveStream {
         if lastSeq != manifest.lastSeq {
             try fault("the manifest says the last entry is \(manifest.lastSeq), the archive's is \(lastSeq)")
         }
-        if manifest.head.seq == lastSeq && manifest.head.hash != lastHash {
-            try fault("the manifest's head hash is not the last entry's hash")
-        }
+        try checkManifest()
         for level in Set(counts.keys).union(manifest.counts.keys).sorted() {
             for kind in EventKind.allCases {
                 let found = counts[level]?[kind] ?? 0

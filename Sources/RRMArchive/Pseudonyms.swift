@@ -41,6 +41,12 @@ struct Pseudonyms {
         return Hex.isLowercaseDigest(String(person.dropFirst(pseudonymPrefix.count)), byteCount: pseudonymHexDigits / 2)
     }
 
+    /// Whether a body names a person in a field that pseudonymising replaces (by id or by pseudonym).
+    static func namesPerson(_ body: [UInt8]) -> Bool {
+        guard case .object(let members)? = try? JSONParser.parse(body) else { return false }
+        return person(in: members) != nil
+    }
+
     /// The field naming a person in this body, and the person's id as written.
     private static func person(in members: JSONObject) -> (String, String)? {
         guard let kind = members["kind"]?.stringValue else { return nil }

@@ -320,25 +320,16 @@ import Testing
         #expect(try cli.run(["verify", "--ledger", "l.sqlite"]).status == 0)
     }
 
-    /// Raw SQL with the append-only triggers dropped, as a forger would.
+    /// Raw SQL with the append-only triggers dropped, as a forger would (`forgeLedger`).
     func tamper(_ cli: CLIProcess, _ sql: String) throws {
-        try DatabaseQueue(path: cli.path("l.sqlite")).writeWithoutTransaction { db in
-            for trigger in [
-                "entry_is_append_only_update", "entry_is_append_only_delete", "checkpoint_is_append_only_update",
-                "checkpoint_is_append_only_delete",
-            ] {
-                try db.execute(sql: "DROP TRIGGER IF EXISTS \(trigger)")
-            }
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: sql)
-        }
+        try forgeLedger(cli.path("l.sqlite"), sql)
     }
 
     /// Rewrites every body from `seq` on, recomputes every hash and the tree, and deletes the
     /// recorded checkpoints: a rewrite that `verify` alone cannot see.
     func forge(_ cli: CLIProcess, from seq: Int64) throws {
-        try tamper(cli, "DELETE FROM checkpoint; DELETE FROM merkle_node")
-        try DatabaseQueue(path: cli.path("l.sqlite")).write { db in
+        try forgeLedger(cli.path("l.sqlite")) { db in
+            try db.execute(sql: "DELETE FROM checkpoint; DELETE FROM merkle_node")
             var previous = ChainHash.genesis
             var tree = MerkleFrontier()
             for row in try Row.fetchAll(db, sql: "SELECT seq, body FROM entry ORDER BY seq") {

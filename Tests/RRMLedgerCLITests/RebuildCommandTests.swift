@@ -17,13 +17,9 @@ import Testing
         return cli
     }
 
-    /// Runs SQL on a ledger as a forger would: triggers dropped, foreign keys off.
+    /// Runs SQL on a ledger as a forger would (`forgeLedger`).
     func tamper(_ cli: CLIProcess, _ sql: String, ledger: String = "l.sqlite") throws {
-        try DatabaseQueue(path: cli.path(ledger)).writeWithoutTransaction { db in
-            try db.execute(sql: "DROP TRIGGER IF EXISTS entry_is_append_only_update; DROP TRIGGER IF EXISTS entry_is_append_only_delete")
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: sql)
-        }
+        try forgeLedger(cli.path(ledger), sql)
     }
 
     /// Every row of every table, and the schema version, as text: equal dumps, equal ledgers.

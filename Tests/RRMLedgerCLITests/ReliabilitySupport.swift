@@ -208,3 +208,27 @@ func runTool(_ arguments: [String]) -> Int32 {
     process.waitUntilExit()
     return process.terminationStatus
 }
+
+/// Runs `sql` on the ledger at `path` as a careful forger would: the append-only triggers
+/// dropped and foreign keys off for the edit, the triggers put back as they were afterwards, so
+/// that only the edit is left to find (`verify --deep` reports missing triggers themselves).
+func forgeLedger(_ path: String, _ sql: String) throws {
+    try forgeLedger(path) { db in try db.execute(sql: sql) }
+}
+
+/// `forgeLedger(_:_:)` with the edit made by `change`, in one transaction.
+func forgeLedger(_ path: String, _ change: (Database) throws -> Void) throws {
+    try DatabaseQueue(path: path).writeWithoutTransaction { db in
+        let triggers = try String.fetchAll(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%is_append_only%' ORDER BY name")
+        defer { for trigger in triggers { try? db.execute(sql: trigger) } }
+        for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%is_append_only%'") {
+            try db.execute(sql: "DROP TRIGGER \(name.quotedDatabaseIdentifier)")
+        }
+        try db.execute(sql: "PRAGMA foreign_keys = OFF")
+        try db.inTransaction {
+            try change(db)
+            return .commit
+        }
+    }
+}

@@ -122,4 +122,73 @@ import Testing
         #expect(problem.contains("no-such-entry"), "\(problem)")
         #expect(try receiver.contentDigest() == before)
     }
+
+    /// `count` valid findings about one label, as JSONL.
+    static func findings(_ count: Int) -> String {
+        (1...count).map { #"{"kind":"finding","id":"f-\#($0)","about":"L1-label-2","verdict":"correct","auditor":"human:zoe"}"# + "\n" }
+            .joined()
+    }
+
+    /// Every way an increment can be refused, each after some entries were already written
+    /// inside the import's transaction: the refusal leaves the receiver's file byte for byte
+    /// as it was (every check runs before COMMIT, docs/ARCHIVES.md, "Importing").
+    @Test(arguments: [
+        // The last body is not canonical (its chain, tree and checkpoint made to match).
+        (
+            "not canonical",
+            #"{"kind":"finding","id":"forged","about":"L1-label-2","verdict":"correct","auditor":"human:zoe","time":"2026-01-01T00:00:00Z"}"#
+        ),
+        // The body omits `time`: a ledger would fill it in and store other bytes.
+        ("no time", #"{"about":"L1-label-2","auditor":"human:zoe","id":"forged","kind":"finding","verdict":"correct"}"#),
+        // A field no event has.
+        (
+            "unknown field",
+            #"{"about":"L1-label-2","auditor":"human:zoe","id":"forged","kind":"finding","time":"2026-01-01T00:00:00Z","verdict":"correct","weight":1}"#
+        ),
+    ])
+    func aRefusedImportLeavesTheLedgerFileByteForByte(case name: String, body: String) throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
+        let base = try temp.ledger.head()
+        let receiver = path(temp, "receiver.sqlite")
+        _ = try temp.ledger.exportArchive(to: path(temp, "base.tar.gz"))
+        _ = try Ledger.importArchive(from: path(temp, "base.tar.gz"), into: receiver)
+        // Valid entries first, so the writer has inserted rows when the forged last one comes.
+        try temp.append(Self.findings(300))
+        try Self.forge(body, into: temp.ledger)
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let increment = path(temp, "increment.tar.gz")
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
+        #expect(try ArchiveVerifier.verify(path: increment, verifier: signer.verifier).isIntact, "\(name)")
+        let before = try #require(FileManager.default.contents(atPath: receiver))
+        #expect(throws: (any Error).self, "\(name)") {
+            try Ledger.importArchive(from: increment, into: receiver, verifier: signer.verifier)
+        }
+        #expect(FileManager.default.contents(atPath: receiver) == before, "\(name)")
+        #expect(try Ledger.open(at: receiver, readOnly: true).head() == base, "\(name)")
+    }
+
+    /// An increment signed by another key than the one given, or not continuing the receiver's
+    /// head, is refused with the file unchanged.
+    @Test func aWrongKeyOrAWrongBaseLeavesTheLedgerFileByteForByte() throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
+        let base = try temp.ledger.head()
+        let receiver = path(temp, "receiver.sqlite")
+        _ = try temp.ledger.exportArchive(to: path(temp, "base.tar.gz"))
+        _ = try Ledger.importArchive(from: path(temp, "base.tar.gz"), into: receiver)
+        try temp.append(Self.findings(300))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let increment = path(temp, "increment.tar.gz")
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
+        let stranger = try NoteSigner.generate(name: signer.verifier.name).signer
+        let before = try #require(FileManager.default.contents(atPath: receiver))
+        #expect(throws: ArchiveError.self) { try Ledger.importArchive(from: increment, into: receiver, verifier: stranger.verifier) }
+        #expect(FileManager.default.contents(atPath: receiver) == before)
+        // The receiver moved on: the increment's base is no longer its head.
+        _ = try Ledger.open(at: receiver).append(events: [try JSONParser.parse(#"{"kind":"model","id":"later","level":0,"role":"policy"}"#)]
+        )
+        let moved = try #require(FileManager.default.contents(atPath: receiver))
+        let error = #expect(throws: ArchiveError.self) { try Ledger.importArchive(from: increment, into: receiver) }
+        #expect("\(String(describing: error))".contains("it continues a ledger of \(base.seq) entries"))
+        #expect(FileManager.default.contents(atPath: receiver) == moved)
+    }
 }

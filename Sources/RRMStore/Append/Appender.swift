@@ -53,7 +53,7 @@ extension Ledger {
         do {
             return try append(
                 from: feed, sourceName: source.name, options: options, recognisingRetries: true,
-                maintainingTree: maintainingTree, onCommit: onCommit, onProblem: onProblem)
+                maintainingTree: maintainingTree, checks: .none, onCommit: onCommit, onProblem: onProblem)
         } catch {
             // The decoding thread throws only `LedgerError`s.
             throw LedgerError(error, path: path)
@@ -72,14 +72,18 @@ extension Ledger {
     ///   - events: chunks of events in input order; drained and joined, or cancelled when the
     ///     writer fails first.
     ///   - sourceName: the input's name, for `LedgerError.emptyInput`.
-    /// - Throws: what the producer threw, as it threw it; otherwise a `LedgerError`, as
-    ///   `append(from:)` does. On any error the batch is rolled back.
+    ///   - checks: what the caller checks inside the transaction (`BatchChecks`): the ledger it
+    ///     writes to, and the head it leaves, before COMMIT. The input is one batch, ended only
+    ///     by the input's end, so each check runs once.
+    /// - Throws: what the producer or `checks` threw, as they threw it; otherwise a
+    ///   `LedgerError`, as `append(from:)` does. On any error the batch is rolled back.
     package func append(
-        decodedBy events: ProducerThread<[DecodedEvent]>, sourceName: String, dryRun: Bool = false, maintainingTree: Bool = true
+        decodedBy events: ProducerThread<[DecodedEvent]>, sourceName: String, dryRun: Bool = false, maintainingTree: Bool = true,
+        checks: BatchChecks = .none
     ) throws -> AppendSummary {
         try append(
             from: EventFeed(events: events), sourceName: sourceName, options: AppendOptions(outcome: dryRun ? .dryRun : .commit),
-            recognisingRetries: false, maintainingTree: maintainingTree, onCommit: { _ in }, onProblem: { _ in })
+            recognisingRetries: false, maintainingTree: maintainingTree, checks: checks, onCommit: { _ in }, onProblem: { _ in })
     }
 
     /// The one writer loop behind every append: a batch per transaction, each begun only once
@@ -87,7 +91,7 @@ extension Ledger {
     /// the input ends.
     private func append(
         from feed: EventFeed, sourceName: String, options: AppendOptions, recognisingRetries: Bool, maintainingTree: Bool,
-        onCommit: (AppendSummary) -> Void, onProblem: (LedgerError) -> Void
+        checks: BatchChecks, onCommit: (AppendSummary) -> Void, onProblem: (LedgerError) -> Void
     ) throws -> AppendSummary {
         var total: AppendSummary?
         while feed.waitForLine() {
@@ -100,13 +104,15 @@ extension Ledger {
                     try db.inTransaction(.immediate) {
                         let writer = BatchWriter(
                             db: db, path: path, sourceName: sourceName, options: options, maintainsTree: maintainingTree,
-                            recognisesRetries: recognisingRetries)
+                            recognisesRetries: recognisingRetries, checks: checks)
                         summary = try writer.write(feed, firstLineArrived: firstLineArrived, onProblem: onProblem)
                         return options.outcome == .commit ? .commit : .rollback
                     }
                     return summary!
                 }
             } catch let failure as ProducerFailure {
+                // Harmless after the producer ended; stops it when a check refused first.
+                feed.cancel()
                 throw failure.error
             } catch {
                 feed.cancel()
@@ -136,8 +142,8 @@ extension Ledger {
     }
 }
 
-/// What the producer of an append's events threw, carried through the write transaction (which
-/// it rolls back) to be thrown again unchanged.
+/// What the producer of an append's events or the caller's `BatchChecks` threw, carried through
+/// the write transaction (which it rolls back) to be thrown again unchanged.
 private struct ProducerFailure: Error {
     let error: any Error
 }
@@ -156,6 +162,7 @@ private struct BatchWriter {
     /// Whether an event under a taken id, identical to its entry, is a retry (JSONL appends) or
     /// refused like any taken id (import, which places each entry at its own seq).
     let recognisesRetries: Bool
+    let checks: BatchChecks
 
     /// Writes one batch from `feed`, whose first line has arrived at `firstLineArrived`.
     func write(_ feed: EventFeed, firstLineArrived: Date, onProblem: (LedgerError) -> Void) throws -> AppendSummary {
@@ -163,6 +170,17 @@ private struct BatchWriter {
         // A derived row beyond the head (the file was edited) would collide with the new entry's.
         if let stray = try StrayRowCheck(head: start.seq, authoritative: false, beyondTree: maintainsTree).run(db).first {
             throw LedgerError.malformedRow(table: stray.table, row: stray.row, column: stray.column, problem: stray.problem)
+        }
+        do {
+            try checks.beforeWriting(start) {
+                do {
+                    return try MerkleTreeMath(nodes: LedgerMerkleNodes(db, path: path)).rootHash(size: start.seq)
+                } catch {
+                    throw LedgerError(error, path: path)
+                }
+            }
+        } catch {
+            throw ProducerFailure(error: error)
         }
         var previous = start.hash
         var seq = start.seq
@@ -271,6 +289,7 @@ private struct BatchWriter {
             try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
             if maintainsTree { try reverifyTree(derived.tree) }
         }
+        do { try checks.beforeCommit(ChainHead(seq: seq, hash: previous)) } catch { throw ProducerFailure(error: error) }
         var countsByKind: [EventKind: Int] = [:]
         for kind in EventKind.allCases where counts[kind.ordinal] > 0 { countsByKind[kind] = counts[kind.ordinal] }
         return AppendSummary(

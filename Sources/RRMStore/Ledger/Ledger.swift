@@ -44,7 +44,51 @@ public final class Ledger: Sendable {
         try refuseAnything(at: path)
         let temporary = FilePublishing.temporaryPath(beside: path)
         // Leave nothing half-made behind.
-        defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
+        defer { removeTemporary(temporary) }
+        try makeEmptyFile(at: temporary, for: path)
+        try publish(temporary, as: path)
+        return try open(at: path)
+    }
+
+    /// Creates a new ledger at `path` that `fill` has filled (the archive's import): the ledger is
+    /// built and filled under a temporary name beside `path`, closed (which moves every committed
+    /// page from the -wal file into the one file), and only then linked into place as
+    /// `create(at:)` does. A process killed meanwhile leaves no ledger at `path`, only the hidden
+    /// temporary file; a `fill` that throws leaves nothing.
+    /// - Throws: what `fill` threw; `LedgerError.alreadyExists` (or `.danglingLink`) when
+    ///   anything is at `path`, before or once filled; `.storage` when it cannot be written.
+    package static func create<T>(at path: String, filledBy fill: (Ledger) throws -> T) throws -> T {
+        try refuseAnything(at: path)
+        let temporary = FilePublishing.temporaryPath(beside: path)
+        defer { removeTemporary(temporary) }
+        try makeEmptyFile(at: temporary, for: path)
+        let result: T
+        do {
+            let ledger = try open(at: temporary)
+            result = try fill(ledger)
+            try ledger.queue.close()
+        } catch let error as LedgerError {
+            throw error
+        } catch let error as DatabaseError {
+            throw LedgerError(error, path: path)
+        }
+        // Closed cleanly, SQLite removed the -wal file; one left behind would hold pages the
+        // linked file lacks.
+        var status = stat()
+        guard lstat(temporary + "-wal", &status) != 0 || status.st_size == 0 else {
+            throw LedgerError.storage(path: path, detail: "the new ledger's write-ahead log was not folded into it on close")
+        }
+        try publish(temporary, as: path)
+        return result
+    }
+
+    /// Removes a temporary ledger and its SQLite side files.
+    private static func removeTemporary(_ temporary: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+    }
+
+    /// Writes an empty ledger (schema, `ledger_info`, WAL mode) at `temporary`; errors name `path`.
+    private static func makeEmptyFile(at temporary: String, for path: String) throws(LedgerError) {
         do {
             // The creating connection is closed afterwards: it sized its page cache before the
             // schema set the page size, so a fresh connection serves the new ledger. Closing the
@@ -65,6 +109,10 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(error, path: path)
         }
+    }
+
+    /// Links the finished `temporary` to `path` (link(2): never over anything already there).
+    private static func publish(_ temporary: String, as path: String) throws(LedgerError) {
         if let code = FilePublishing.publish(temporary, as: path, replacing: false) {
             if code == EEXIST {
                 try refuseAnything(at: path)
@@ -72,7 +120,6 @@ public final class Ledger: Sendable {
             }
             throw .storage(path: path, detail: String(cString: strerror(code)))
         }
-        return try open(at: path)
     }
 
     /// Refuses a path that names anything, a symbolic link to nothing included.

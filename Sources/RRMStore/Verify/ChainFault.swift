@@ -22,6 +22,9 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         case derivedMismatch = "derived-mismatch"
         /// SQLite's own integrity or foreign-key check failed.
         case storage = "storage"
+        /// A schema object (table, index, trigger, view) or reference row differs from the
+        /// schema of the ledger's version (`verify --deep`, `SchemaObjectCheck`).
+        case schemaMismatch = "schema-mismatch"
     }
 
     /// The entry concerned, when the fault is about one.

@@ -74,7 +74,8 @@ extension Ledger {
         let workers = Int(min(Int64(options.workers), max(1, lastSeq / options.minimumEntriesPerWorker)))
         let ranges = lastSeq < 1 ? [] : Self.split(1...lastSeq, into: workers)
         let tasks: [VerificationTask] =
-            (options.storageCheck ? [.storage(full: options.deep)] : []) + (options.deep ? [.tree] : []) + ranges.map { .chain($0) }
+            (options.storageCheck ? [.storage(full: options.deep)] : []) + (options.deep ? [.tree, .schema] : [])
+            + ranges.map { .chain($0) }
         let results = try runInParallel(tasks, deep: options.deep, progress: progress)
         var faults = results.flatMap(\.faults) + strays.map(\.fault)
         var faultCount = results.map(\.faultCount).reduce(0, +) + strays.count
@@ -118,6 +119,8 @@ extension Ledger {
         case chain(ClosedRange<Int64>)
         /// The Merkle tree and the recorded checkpoints, recomputed from every entry hash (deep only).
         case tree
+        /// Every schema object and reference row, against the schema of the ledger's version (deep only).
+        case schema
     }
 
     private struct TaskResult: Sendable {
@@ -157,6 +160,10 @@ extension Ledger {
                         var check = MerkleTreeCheck()
                         try check.run(db)
                         return TaskResult(faults: check.faults, faultCount: check.faultCount, entriesChecked: 0)
+                    case .schema:
+                        var check = SchemaObjectCheck()
+                        try check.run(db)
+                        return TaskResult(faults: check.faults, faultCount: check.faults.count, entriesChecked: 0)
                     }
                 }
             } catch {
