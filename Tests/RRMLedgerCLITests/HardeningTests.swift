@@ -176,9 +176,13 @@ import Testing
                 let arguments = command + ["--ledger", "l.sqlite", "--out", name]
                 let results = try Self.race(cli, Array(repeating: arguments, count: processes))
                 let winners = results.filter { $0.status == 0 }.count
-                let refused = results.filter {
-                    $0.status == 73 && $0.stderr == "rrm-ledger: error: \(name) already exists; refusing to overwrite it\n"
-                }
+                // With --format json the refusal is the JSON error object (docs/CLI.md, "Errors as JSON").
+                let expected =
+                    command.contains("json")
+                    ? #"{"error":{"code":"already_exists","exit_status":73,"message":"\#(name) already exists; refusing to overwrite it"}}"#
+                        + "\n"
+                    : "rrm-ledger: error: \(name) already exists; refusing to overwrite it\n"
+                let refused = results.filter { $0.status == 73 && $0.stderr == expected }
                 if winners != 1 || refused.count != processes - 1 || results.contains(where: \.signalled) {
                     failures.append("\(name): " + results.map { "exit \($0.status) \($0.stderr.prefix(120))" }.joined(separator: " | "))
                 }

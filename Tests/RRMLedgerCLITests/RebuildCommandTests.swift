@@ -242,7 +242,8 @@ import Testing
         try versionOne(cli)
         let result = try cli.run(["rebuild", "--ledger", "v1.sqlite", "--format", "json"])
         #expect(result.status == 0)
-        #expect(result.stderr.hasPrefix("rrm-ledger: upgraded v1.sqlite from schema version 1 to 2"))
+        // With --format json the note is a JSON line too.
+        #expect(result.stderr.hasPrefix(#"{"note":"upgraded v1.sqlite from schema version 1 to 2"#))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["upgraded_from"] as? Int == 1)
         #expect(try dump(cli, ledger: "v1.sqlite") == dump(cli))
