@@ -94,7 +94,9 @@ struct ExportCommand: LedgerCommand {
                 )
             }
             if let checkpoint = summary.manifest.checkpoint {
-                Output.line("checkpoint of \(grouped(checkpoint.size)) entries included: the archive verifies against it")
+                Output.line(
+                    "checkpoint of \(grouped(checkpoint.size)) entries included: the archive verifies against it; \(checkpoint.rootHash.labelledRoot)"
+                )
             } else {
                 Output.line("no checkpoint included (rrm-ledger checkpoint signs one); head \(summary.manifest.head)")
             }
