@@ -44,6 +44,8 @@ extension ArchiveError {
         case unreadableSize(name: String)
         case tooLarge(name: String, bytes: Int, limit: Int)
         case dataAfterTar
+        /// Zero bytes after the end marker: the record padding `tar` adds, so a repacked archive.
+        case paddingAfterTar(bytes: Int)
         case empty
         // The members and their order (ArchiveMemberReader.swift, ArchiveStream.swift).
         case manifestNotFirst
@@ -69,9 +71,29 @@ extension ArchiveError {
         /// Tar members an archive never holds, refused before anything is read from them.
         public enum MemberRefusal: Sendable, Equatable {
             case hardLink, symbolicLink, deviceOrFIFO, directory, absolutePath, climbsOut
+            /// A GNU tar long-name or long-link header (type `L` or `K`): the archive was repacked
+            /// by GNU tar in its own format, with a name longer than ustar holds.
+            case gnuLongName
+            /// A pax extended or global header (type `x` or `g`): the archive was repacked in pax format.
+            case paxHeader
             /// Any other tar type flag than a regular file's.
             case tarType(Character)
         }
+
+        /// What a refused tar layer should have been, and how to repack an extracted archive so
+        /// that it is: the usual cause is an archive unpacked and packed again with `tar`, whose
+        /// default format (GNU or pax) and folder member rrm-ledger does not read (ARCHIVES.md section 1).
+        static let expectedTar =
+            "; rrm-ledger archives are gzip'd POSIX ustar (IEEE 1003.1-1988) of regular files only, as rrm-ledger export writes them,"
+            + " with no GNU or pax headers, no folder member and no padding after the end marker; to repack an extracted one,"
+            + " list its files in order, with 512-byte records (-b 1): "
+            + "tar --format=ustar -b 1 -czf NEW.tar.gz \(ArchiveFormat.manifestMember) \(ArchiveFormat.folder)/entries-*.jsonl [\(ArchiveFormat.checkpointMember)]"
+
+        /// The member order an archive must keep, for an archive whose members were reordered.
+        static let expectedOrder =
+            "; the members must be in the order rrm-ledger export writes them: \(ArchiveFormat.manifestMember), then "
+            + "\(ArchiveFormat.folder)/entries-000001.jsonl, -000002, …, then \(ArchiveFormat.checkpointMember) if there is one "
+            + "(docs/ARCHIVES.md section 1)"
 
         public var description: String {
             switch self {
@@ -83,25 +105,32 @@ extension ArchiveError {
             case .expandsMoreThan(let ratio): return "it expands more than \(ratio) times: refused as a decompression bomb"
             case .tarEndsInside(let what): return "the tar stream ends inside \(what)"
             case .tarChecksum: return "a tar header's checksum is wrong (the archive is corrupt)"
-            case .notUstar: return "a member is not a POSIX ustar member"
+            case .notUstar: return "a member is not a POSIX ustar member (its header has no \"ustar\" magic)" + Self.expectedTar
             case .refusedMember(let name, let refusal):
                 switch refusal {
                 case .hardLink: return "member \(name) is a hard link: refused"
                 case .symbolicLink: return "member \(name) is a symbolic link: refused"
                 case .deviceOrFIFO: return "member \(name) is a device or FIFO: refused"
-                case .directory: return "member \(name) is a directory: refused"
+                case .directory: return "member \(name) is a directory: refused" + Self.expectedTar
                 case .absolutePath: return "member \(name) has an absolute path: refused"
                 case .climbsOut: return "member \(name) climbs out with \"..\": refused"
-                case .tarType(let type): return "member \(name) has tar type '\(type)', not a regular file: refused"
+                case .gnuLongName:
+                    return "member \(name) is a GNU tar long-name header: the archive was repacked in GNU tar format" + Self.expectedTar
+                case .paxHeader: return "member \(name) is a pax extended header: the archive was repacked in pax format" + Self.expectedTar
+                case .tarType(let type): return "member \(name) has tar type '\(type)', not a regular file: refused" + Self.expectedTar
                 }
             case .duplicateMember(let name): return "member \(name) appears twice"
             case .unreadableSize(let name): return "member \(name) has an unreadable size"
             case .tooLarge(let name, let bytes, let limit): return "member \(name) is \(bytes) bytes, more than the \(limit) allowed"
             case .dataAfterTar: return "there is data after the end of the tar archive"
+            case .paddingAfterTar(let bytes):
+                return "\(bytes) zero bytes follow the tar archive's end marker, the record padding tar adds when it repacks an archive "
+                    + "(rrm-ledger archives end at the marker)" + Self.expectedTar
             case .empty: return "the archive is empty"
-            case .manifestNotFirst: return "the archive does not start with \(ArchiveFormat.manifestMember)"
-            case .firstMember(let name): return "the first member is \(name), not \(ArchiveFormat.manifestMember)"
-            case .outOfOrder(let name, let expected): return "member \(name) is out of order (expected \(expected))"
+            case .manifestNotFirst: return "the archive does not start with \(ArchiveFormat.manifestMember)" + Self.expectedOrder
+            case .firstMember(let name): return "the first member is \(name), not \(ArchiveFormat.manifestMember)" + Self.expectedOrder
+            case .outOfOrder(let name, let expected):
+                return "member \(name) is out of order (expected \(expected))" + Self.expectedOrder
             case .manifestTwice: return "the manifest appears twice"
             case .unexpectedMember(let name): return "unexpected member \(name)"
             case .endedUnexpectedly: return "the archive ended unexpectedly"

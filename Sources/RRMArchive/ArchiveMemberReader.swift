@@ -92,10 +92,18 @@ final class ArchiveMemberReader {
             guard sink.send(message) else { return }
         }
         if first { throw ArchiveError.malformed(path: path, .empty) }
-        var probe = [UInt8](repeating: 0, count: 1)
-        if try probe.withUnsafeMutableBytes({ try gzip.read(into: $0) }) > 0 {
-            throw ArchiveError.malformed(path: path, .dataAfterTar)
+        // Nothing may follow the end marker. Zero bytes there are tar's record padding (GNU tar
+        // pads to 10,240 bytes): an archive repacked by tar, named as such. The gzip layer's limits
+        // bound this read as every other.
+        var probe = [UInt8](repeating: 0, count: 1 << 16)
+        var zeros = 0
+        while true {
+            let count = try probe.withUnsafeMutableBytes { try gzip.read(into: $0) }
+            if count == 0 { break }
+            guard probe[..<count].allSatisfy({ $0 == 0 }) else { throw ArchiveError.malformed(path: path, .dataAfterTar) }
+            zeros += count
         }
+        if zeros > 0 { throw ArchiveError.malformed(path: path, .paddingAfterTar(bytes: zeros)) }
         sink.send(.end)
     }
 }

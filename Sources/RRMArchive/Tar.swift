@@ -106,6 +106,8 @@ struct TarReader {
         case UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "6"):
             throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .deviceOrFIFO))
         case UInt8(ascii: "5"): throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .directory))
+        case UInt8(ascii: "L"), UInt8(ascii: "K"): throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .gnuLongName))
+        case UInt8(ascii: "x"), UInt8(ascii: "g"): throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .paxHeader))
         default:
             throw ArchiveError.malformed(path: path, .refusedMember(name: fullName, .tarType(Character(Unicode.Scalar(block[156])))))
         }

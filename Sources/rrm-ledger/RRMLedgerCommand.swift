@@ -27,8 +27,13 @@ struct RRMLedgerCommand: ParsableCommand {
     /// As ArgumentParser's own `main`, but its messages, which repeat what was typed (an unknown
     /// option, a refused value), go through `TerminalText` first.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let unknown = UnknownCommand(arguments) {
+            Output.failure(ErrorReport(code: "usage", exitStatus: ExitCode.validationFailure.rawValue, message: unknown.message))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(NegativeNumbers.rewritten(arguments))
             try command.run()
         } catch {
             let code = exitCode(for: error)

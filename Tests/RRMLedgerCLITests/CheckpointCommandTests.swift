@@ -246,6 +246,8 @@ import Testing
         #expect(fork.status == 1)
         #expect(fork.stdout.isEmpty)
         #expect(fork.stderr.hasPrefix("rrm-ledger: error: FORK: two signed roots for size 8: "))
+        // Both roots in full, hex and base64, to keep and compare (docs/CLI.md, "Roots").
+        #expect(fork.stderr.contains(#/: trusted root hex [0-9a-f]{64} = base64 [A-Za-z0-9+\/]{43}=, now root hex [0-9a-f]{64} = base64 /#))
         #expect(fork.stderr.split(separator: "\n").count == 1)
         #expect(cli.bytes("auditor/checkpoint") == trustedAt8)
 

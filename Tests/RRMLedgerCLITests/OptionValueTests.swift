@@ -18,6 +18,12 @@ import Testing
         func arguments(_ value: String) -> [String] {
             option.hasPrefix("--") ? command + ["\(option)=\(value)"] : command + [value]
         }
+
+        /// The value as a separate argument, `--option VALUE`, as people type it: a negative
+        /// number there must reach the range check too, not be read as an option.
+        func spacedArguments(_ value: String) -> [String]? {
+            option.hasPrefix("--") ? command + [option, value] : nil
+        }
     }
 
     static let cases: [Case] = [
@@ -27,9 +33,12 @@ import Testing
         Case(
             command: ["checkpoint", "--ledger", "l.sqlite", "--key", "k.key"], option: "--wait", range: "0 to 86,400 seconds",
             inside: ["86400"], outside: ["1e10", "-0.5"]),
-        Case(command: ["rebuild", "--ledger", "l.sqlite"], option: "--wait", range: "0 to 86,400 seconds", inside: [], outside: ["1e10"]),
         Case(
-            command: ["verify", "--ledger", "l.sqlite"], option: "--workers", range: "1 to 64", inside: ["1", "64"], outside: ["0", "65"]),
+            command: ["rebuild", "--ledger", "l.sqlite"], option: "--wait", range: "0 to 86,400 seconds", inside: [],
+            outside: ["1e10", "-1"]),
+        Case(
+            command: ["verify", "--ledger", "l.sqlite"], option: "--workers", range: "1 to 64", inside: ["1", "64"],
+            outside: ["0", "65", "-1"]),
         Case(
             command: ["show", "--ledger", "l.sqlite", "out-1"], option: "--limit", range: "0 to 2,147,483,647",
             inside: ["0", "2147483647"], outside: ["-1", "2147483648"]),
@@ -47,13 +56,13 @@ import Testing
             outside: ["-1", "1000001"]),
         Case(
             command: ["lineage", "--ledger", "l.sqlite", "out-1"], option: "--depth", range: "1 to 2,147,483,647",
-            inside: ["2147483647"], outside: ["0", "2147483648"]),
+            inside: ["2147483647"], outside: ["0", "2147483648", "-2"]),
         Case(
             command: ["lineage", "--ledger", "l.sqlite", "out-1"], option: "--limit", range: "0 to 2,147,483,647",
             inside: ["2147483647"], outside: ["-1", "2147483648"]),
         Case(
             command: ["lineage", "--ledger", "l.sqlite", "out-1"], option: "--level", range: "0 to 1,000,000", inside: ["1000000"],
-            outside: ["1000001"]),
+            outside: ["1000001", "-1"]),
         Case(
             command: ["report", "--ledger", "l.sqlite"], option: "--top", range: "0 to 2,147,483,647", inside: ["2147483647"],
             outside: ["-1", "2147483648"]),
@@ -62,39 +71,61 @@ import Testing
             inside: ["1000000"], outside: ["-1", "1000001"]),
         Case(
             command: ["export", "--ledger", "l.sqlite", "--out", "OUT", "--lineage", "out-1"], option: "--depth",
-            range: "1 to 2,147,483,647", inside: ["2147483647"], outside: ["0"]),
+            range: "1 to 2,147,483,647", inside: ["2147483647"], outside: ["0", "-1"]),
         Case(
             command: ["export", "--ledger", "l.sqlite", "--out", "OUT"], option: "--since", range: "1 to 9,223,372,036,854,775,807",
-            inside: ["9223372036854775807"], outside: ["0", "9223372036854775808"]),
+            inside: ["9223372036854775807"], outside: ["0", "9223372036854775808", "-1"]),
         Case(
             command: ["prove", "inclusion", "--ledger", "l.sqlite", "out-1"], option: "--checkpoint",
-            range: "1 to 9,223,372,036,854,775,807", inside: ["9223372036854775807"], outside: ["0", "18446744073709551615"]),
+            range: "1 to 9,223,372,036,854,775,807", inside: ["9223372036854775807"], outside: ["0", "18446744073709551615", "-1"]),
         Case(
             command: ["prove", "consistency", "--ledger", "l.sqlite"], option: "OLD_SIZE", range: "1 to 9,223,372,036,854,775,807",
-            inside: ["1"], outside: ["0", "9223372036854775808"]),
+            inside: ["1"], outside: ["0", "9223372036854775808", "-1"]),
         Case(
             command: ["prove", "consistency", "--ledger", "l.sqlite", "1"], option: "NEW_SIZE",
-            range: "1 to 9,223,372,036,854,775,807", inside: ["9223372036854775807"], outside: ["18446744073709551615"]),
+            range: "1 to 9,223,372,036,854,775,807", inside: ["9223372036854775807"], outside: ["18446744073709551615", "-3"]),
         Case(
-            command: ["demo", "--ledger", "d.sqlite"], option: "--outputs", range: "1 to 1,000,000", inside: [], outside: ["0", "1000001"]),
+            command: ["demo", "--ledger", "d.sqlite"], option: "--outputs", range: "1 to 1,000,000", inside: [],
+            outside: ["0", "1000001", "-1"]),
+        Case(
+            command: ["demo", "--ledger", "d.sqlite"], option: "--seed", range: "0 to 18,446,744,073,709,551,615", inside: [],
+            outside: ["-1", "18446744073709551616"]),
+        Case(
+            command: ["simulate", "--events-out", "OUT", "--outputs", "2"], option: "--seed", range: "0 to 18,446,744,073,709,551,615",
+            inside: ["18446744073709551615"], outside: ["-1"]),
+        Case(
+            command: ["audit-plan", "--ledger", "l.sqlite", "--budget", "5"], option: "--seed",
+            range: "0 to 18,446,744,073,709,551,615", inside: ["0"], outside: ["-1", "18446744073709551616"]),
+        Case(
+            command: ["audit-plan", "--ledger", "l.sqlite"], option: "--budget", range: "1 to 10,000,000", inside: ["1"],
+            outside: ["0", "-5"]),
+        Case(
+            command: ["audit-plan", "--ledger", "l.sqlite", "--budget", "5"], option: "--rate-width", range: "0.001 to 1",
+            inside: ["1"], outside: ["-0.1", "2"]),
+        Case(
+            command: ["append", "--ledger", "l.sqlite", "--dry-run", "more.jsonl"], option: "--commit-every", range: "1 to 2,147,483,647",
+            inside: [], outside: ["0", "-1"]),
+        Case(
+            command: ["append", "--ledger", "l.sqlite", "--dry-run", "more.jsonl"], option: "--expect",
+            range: "0 to 9,223,372,036,854,775,807", inside: [], outside: ["-1"]),
         Case(
             command: ["simulate", "--events-out", "OUT", "--outputs", "2"], option: "--levels", range: "1 to 50", inside: ["1"],
-            outside: ["0", "51"]),
+            outside: ["0", "51", "-1"]),
         Case(
             command: ["simulate", "--events-out", "OUT"], option: "--outputs", range: "1 to 10,000,000", inside: [],
-            outside: ["0", "10000001"]),
+            outside: ["0", "10000001", "-1"]),
         Case(
             command: ["simulate", "--events-out", "OUT"], option: "--entries", range: "10 to 1,000,000,000", inside: ["10"],
-            outside: ["9", "1000000001"]),
+            outside: ["9", "1000000001", "-10"]),
         Case(
             command: ["simulate", "--events-out", "OUT", "--outputs", "2"], option: "--categories", range: "1 to 1,000",
-            inside: ["1000"], outside: ["0", "1001"]),
+            inside: ["1000"], outside: ["0", "1001", "-1"]),
         Case(
             command: ["simulate", "--events-out", "OUT", "--outputs", "2"], option: "--sycophancy", range: "0 to 1", inside: ["1"],
             outside: ["-0.1", "1.5", "nan"]),
         Case(
             command: ["simulate", "--events-out", "OUT", "--outputs", "2"], option: "--reward-hacking", range: "0 to 10",
-            inside: ["10"], outside: ["10.5", "inf"]),
+            inside: ["10"], outside: ["10.5", "inf", "-0.5", "-inf"]),
     ]
 
     /// Values no numeric option accepts: beyond every range, or beyond the type.
@@ -132,10 +163,15 @@ import Testing
                 }
             }
             for value in test.outside {
-                try run(test.arguments(value)) { status, stderr in
-                    guard status == 64 else { return "exit \(status), not 64: \(stderr.prefix(300))" }
-                    let named = stderr.contains(test.option) && stderr.contains("must be from \(test.range)")
-                    return named ? nil : "the message does not name \(test.option) and \(test.range): \(stderr.prefix(300))"
+                let spaced = value.hasPrefix("-") ? test.spacedArguments(value) : nil
+                for arguments in [test.arguments(value)] + (spaced.map { [$0] } ?? []) {
+                    try run(arguments) { status, stderr in
+                        guard status == 64 else { return "exit \(status), not 64: \(stderr.prefix(300))" }
+                        // A negative value is echoed as given (others may be echoed grouped: 2,147,484).
+                        let echoed = !value.hasPrefix("-") || stderr.contains("not \(value)")
+                        let named = stderr.contains(test.option) && stderr.contains("must be from \(test.range)") && echoed
+                        return named ? nil : "the message does not name \(test.option), \(test.range) and \(value): \(stderr.prefix(300))"
+                    }
                 }
             }
             for value in Self.extremes {

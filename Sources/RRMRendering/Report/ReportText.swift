@@ -1,5 +1,6 @@
 import Foundation
 import RRMAnalysis
+import RRMFormat
 
 /// The compounding-errors report for a terminal: plain text within 100 columns.
 package enum ReportText {
@@ -19,7 +20,7 @@ package enum ReportText {
                 : "WARNING: THE CHAIN WAS NOT VERIFIED: these figures may rest on altered data")
         out += wrapped(
             basis.checkpoint.map {
-                "newest signed checkpoint: size \(grouped($0.size)), root \(String($0.rootHash.prefix(16)))…, \($0.origin), signed \($0.signedAt)\($0.size < basis.head.seq ? "; entries after it are not covered by a signature" : "")"
+                "newest signed checkpoint: size \(grouped($0.size)), root hex \($0.rootHash)\(Hex.decode($0.rootHash).map { " = base64 " + NoteKey.base64($0) } ?? ""), \($0.origin), signed \($0.signedAt)\($0.size < basis.head.seq ? "; entries after it are not covered by a signature" : "")"
             } ?? "no signed checkpoint: nothing here is covered by a signature (rrm-ledger checkpoint)")
         if let assumed = basis.assumed {
             out.append("what if \"\(assumed)\" was wrong: it is the only seed; known findings are ignored for exposure")

@@ -75,7 +75,7 @@ extension Ledger {
                         throw LedgerError.inconsistentLedger(
                             LedgerInconsistency(
                                 .fork,
-                                "two signed roots for size \(t): \(Self.short(trusted.rootHash)) trusted, \(Self.short(newest.rootHash)) now; "
+                                "two signed roots for size \(t): trusted \(trusted.rootHash.labelledRoot), now \(newest.rootHash.labelledRoot); "
                                     + "the ledger's past was rewritten and signed again"))
                     }
                     outcome = .unchanged
@@ -145,10 +145,5 @@ extension Ledger {
         } catch {
             return false
         }
-    }
-
-    /// The first 12 base64 characters of a root, enough to tell two apart in a message.
-    static func short(_ root: SHA256Hash) -> String {
-        String(NoteKey.base64(root.bytes).prefix(12)) + "…"
     }
 }

@@ -15,7 +15,7 @@ public struct LedgerStatistics: Sendable, Equatable {
     public func count(level: Int) -> Int { counts[level]?.values.reduce(0, +) ?? 0 }
 }
 
-/// A filter over the log of entries.
+/// A filter over the log of entries. Every condition given must hold.
 public struct EntryFilter: Sendable {
     public var kind: EventKind?
     public var level: Int?
@@ -23,12 +23,38 @@ public struct EntryFilter: Sendable {
     public var fromSeq: Int64
     /// Most entries to return; `nil` for all.
     public var limit: Int?
+    /// Only findings with this verdict (`erroneous`, `correct`).
+    public var verdict: String?
+    /// Only labels given by this rater (the label's `rater`: a person's name or a model's id).
+    public var rater: String?
+    /// Only findings about this entry (its sequence number), found through the `about` edges.
+    public var aboutSeq: Int64?
+    /// Only entries whose event time is at or after this one (`Timestamp.normalize`d).
+    public var since: String?
+    /// Only entries whose event time is before this one (`Timestamp.normalize`d).
+    public var until: String?
 
-    public init(kind: EventKind? = nil, level: Int? = nil, fromSeq: Int64 = 1, limit: Int? = nil) {
+    public init(
+        kind: EventKind? = nil, level: Int? = nil, fromSeq: Int64 = 1, limit: Int? = nil, verdict: String? = nil,
+        rater: String? = nil, aboutSeq: Int64? = nil, since: String? = nil, until: String? = nil
+    ) {
         self.kind = kind
         self.level = level
         self.fromSeq = fromSeq
         self.limit = limit
+        self.verdict = verdict
+        self.rater = rater
+        self.aboutSeq = aboutSeq
+        self.since = since
+        self.until = until
+    }
+
+    /// A normalized time as a key that orders as the instants do: the text without its `.` and
+    /// `Z`. Normalized times are fixed-width up to the seconds, and a fraction has no trailing
+    /// zeros, so `…:00` < `…:0005` < `…:005` as 0 < 0.05 < 0.5, which the raw text does not give
+    /// (`.` sorts before `Z`). The SQL in `forEachEntry` computes the same key of each entry.
+    public static func orderKey(_ time: String) -> String {
+        String(time.filter { $0 != "." && $0 != "Z" })
     }
 }
 
@@ -120,6 +146,28 @@ extension Ledger {
             if let level = filter.level {
                 conditions.append("l.level = ?")
                 _ = arguments.append(contentsOf: [level])
+            }
+            if let verdict = filter.verdict {
+                conditions.append("e.kind = 'finding' AND json_extract(e.body, '$.verdict') = ?")
+                _ = arguments.append(contentsOf: [verdict])
+            }
+            if let rater = filter.rater {
+                conditions.append("e.kind = 'label' AND json_extract(e.body, '$.rater') = ?")
+                _ = arguments.append(contentsOf: [rater])
+            }
+            if let about = filter.aboutSeq {
+                // edge_by_parent (parent, role, child) gives the findings about the entry directly.
+                conditions.append("e.seq IN (SELECT child FROM edge WHERE parent = ? AND role = 'about')")
+                _ = arguments.append(contentsOf: [about])
+            }
+            let timeKey = "replace(replace(e.time, '.', ''), 'Z', '')"
+            if let since = filter.since {
+                conditions.append("\(timeKey) >= ?")
+                _ = arguments.append(contentsOf: [EntryFilter.orderKey(since)])
+            }
+            if let until = filter.until {
+                conditions.append("\(timeKey) < ?")
+                _ = arguments.append(contentsOf: [EntryFilter.orderKey(until)])
             }
             var sql =
                 "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.seq"

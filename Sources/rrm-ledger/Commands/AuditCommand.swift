@@ -41,7 +41,7 @@ struct AuditCommand: LedgerCommand {
             try stateFile.save(result.checkpoint.note)
         }
         let checkpoint = result.checkpoint
-        let described = "\(checkpoint.checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.checkpoint.rootHash.base64)"
+        let described = "\(checkpoint.checkpoint.origin) at size \(checkpoint.size), \(checkpoint.checkpoint.rootHash.labelledRoot)"
         switch output.format {
         case .text:
             switch result.outcome {

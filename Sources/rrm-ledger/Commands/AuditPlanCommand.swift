@@ -27,7 +27,7 @@ struct AuditPlanCommand: LedgerCommand {
     var budget: Int
 
     @Option(help: "Seed of the random draws within each level: the same seed gives the same worklist.")
-    var seed: UInt64 = 1
+    var seed: Int128 = 1
 
     @Option(help: ArgumentHelp("Target width of a rate's 95% interval, from 0.001 to 1 (0.10: ±5 points).", valueName: "w"))
     var rateWidth = 0.10
@@ -46,6 +46,7 @@ struct AuditPlanCommand: LedgerCommand {
 
     func validate() throws {
         try checkOption("--budget", budget, in: OptionRange.auditBudget)
+        try checkOption("--seed", seed, in: OptionRange.seed)
         try checkOption("--rate-width", rateWidth, in: OptionRange.rateWidth)
         try checkOption("--ratio-spread", ratioSpread, in: OptionRange.ratioSpread)
     }
@@ -54,7 +55,7 @@ struct AuditPlanCommand: LedgerCommand {
         if let out { try refuseExistingOutput(out, force: force) }
         let target = try openLedger(ledger, readOnly: true)
         let plan = try AuditPlan.make(
-            target, AuditPlan.Options(budget: budget, seed: seed, rateWidth: rateWidth, ratioSpread: ratioSpread))
+            target, AuditPlan.Options(budget: budget, seed: UInt64(clamping: seed), rateWidth: rateWidth, ratioSpread: ratioSpread))
         let text: String
         switch format {
         case .text: text = TerminalText.escaped(AuditPlanRendering.text(plan, ledger: target.path), keepingLineBreaks: true)

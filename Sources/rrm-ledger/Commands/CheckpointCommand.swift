@@ -35,9 +35,12 @@ struct CheckpointCommand: LedgerCommand {
         switch output.format {
         case .text:
             Output.verbatim(checkpoint.note)
+            // Beside the note, not in it: standard output stays the note exactly as auditors receive it.
+            Output.note("size \(grouped(checkpoint.size)), \(checkpoint.rootHash.labelledRoot)")
         case .json:
             Output.json([
                 "size": .number(Double(checkpoint.size)), "root": .string(checkpoint.rootHash.base64),
+                "root_hex": .string(checkpoint.rootHash.hex),
                 "signed_at": .string(checkpoint.signedAt), "signed_by": .string(signer.description), "new": .bool(recording.isNew),
                 "note": .string(checkpoint.note),
             ])

@@ -21,10 +21,11 @@ struct DemoCommand: LedgerCommand {
     var outputs = 5_000
 
     @Option(help: "Seed of the simulation.")
-    var seed: UInt64 = 7
+    var seed: Int128 = 7
 
     func validate() throws {
         try checkOption("--outputs", outputs, in: OptionRange.demoOutputs)
+        try checkOption("--seed", seed, in: OptionRange.seed)
     }
 
     func execute() throws {
@@ -34,7 +35,7 @@ struct DemoCommand: LedgerCommand {
         }
         var parameters = SimulationParameters()
         parameters.outputsPerLevel = outputs
-        parameters.seed = seed
+        parameters.seed = UInt64(clamping: seed)
         parameters.injections = [ErrorInjection(level: 1, kind: .critique, rate: 0.3)]
 
         Output.line("rrm-ledger demo: a recursive reward modelling pipeline, agents A (level 0) to D (level 3).")

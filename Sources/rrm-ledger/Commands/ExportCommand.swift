@@ -44,7 +44,7 @@ struct ExportCommand: LedgerCommand {
     var level: Int?
 
     @Option(help: ArgumentHelp("Export only what came after the checkpoint of this size, which the receiver holds.", valueName: "size"))
-    var since: UInt64?
+    var since: Int128?
 
     @Flag(
         help: ArgumentHelp(
@@ -64,7 +64,7 @@ struct ExportCommand: LedgerCommand {
 
     private var selection: ArchiveSelection {
         get throws {
-            if let since { return .since(size: Int64(since)) }
+            if let since { return .since(size: Int64(clamping: since)) }
             if lineage != nil || level != nil {
                 return .slice(
                     lineageOf: lineage, query: LineageQuery(direction: direction, via: try linkClasses(via), maxDepth: depth), level: level)
@@ -94,7 +94,9 @@ struct ExportCommand: LedgerCommand {
                 )
             }
             if let checkpoint = summary.manifest.checkpoint {
-                Output.line("checkpoint of \(grouped(checkpoint.size)) entries included: the archive verifies against it")
+                Output.line(
+                    "checkpoint of \(grouped(checkpoint.size)) entries included: the archive verifies against it; \(checkpoint.rootHash.labelledRoot)"
+                )
             } else {
                 Output.line("no checkpoint included (rrm-ledger checkpoint signs one); head \(summary.manifest.head)")
             }

@@ -28,14 +28,15 @@ struct ProveCommand: ParsableCommand {
         var id: String
 
         @Option(name: .long, help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "size"))
-        var checkpoint: UInt64?
+        var checkpoint: Int128?
 
         func validate() throws {
             try checkOption("--checkpoint", checkpoint, in: OptionRange.treeSize)
         }
 
         func execute() throws {
-            let bundle = try openLedger(ledger, readOnly: true).inclusionProofBundle(id: id, checkpointSize: checkpoint.map { Int64($0) })
+            let bundle = try openLedger(ledger, readOnly: true).inclusionProofBundle(
+                id: id, checkpointSize: checkpoint.map { Int64(clamping: $0) })
             switch output.format {
             case .text:
                 Output.verbatim(bundle.text)
@@ -63,10 +64,10 @@ struct ProveCommand: ParsableCommand {
         @OptionGroup var output: FormatOptions
 
         @Argument(help: ArgumentHelp("The older tree size, 1 or more.", valueName: "old-size"))
-        var oldSize: UInt64
+        var oldSize: Int128
 
         @Argument(help: ArgumentHelp("The size of a recorded checkpoint. Default: the newest.", valueName: "new-size"))
-        var newSize: UInt64?
+        var newSize: Int128?
 
         func validate() throws {
             try checkOption("OLD_SIZE", oldSize, in: OptionRange.treeSize)
@@ -78,7 +79,7 @@ struct ProveCommand: ParsableCommand {
 
         func execute() throws {
             let bundle = try openLedger(ledger, readOnly: true).consistencyProofBundle(
-                oldSize: Int64(oldSize), newSize: newSize.map { Int64($0) })
+                oldSize: Int64(clamping: oldSize), newSize: newSize.map { Int64(clamping: $0) })
             switch output.format {
             case .text:
                 Output.verbatim(bundle.text)

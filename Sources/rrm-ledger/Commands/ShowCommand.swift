@@ -4,7 +4,8 @@ import RRMLedger
 struct ShowCommand: LedgerCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one entry: its chain fields, body, links and latest finding.")
+        abstract: "Show one entry: its chain fields, body, links and latest finding.",
+        discussion: "--body prints the entry's canonical body alone, the JSON that was hashed, on one line.")
 
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: FormatOptions
@@ -15,6 +16,9 @@ struct ShowCommand: LedgerCommand {
     @Option(name: .long, help: ArgumentHelp("Most entries to list among those it influenced.", valueName: "n"))
     var limit = 20
 
+    @Flag(name: .long, help: "Print only the entry's canonical body, as one line of JSON.")
+    var body = false
+
     func validate() throws {
         try checkOption("--limit", limit, in: OptionRange.listed)
     }
@@ -22,6 +26,11 @@ struct ShowCommand: LedgerCommand {
     func execute() throws {
         let target = try openLedger(ledger, readOnly: true)
         let entry = try target.entry(id: id)
+        if body {
+            // Re-encoded from the parsed body, so a body edited into something that is not JSON is refused (65).
+            Output.jsonLine(try entry.bodyValue())
+            return
+        }
         let parents = try target.parents(of: entry.seq)
         let children = try target.children(of: entry.seq, limit: limit)
         let childCounts = try target.childCounts(of: entry.seq)

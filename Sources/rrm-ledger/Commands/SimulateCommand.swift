@@ -13,7 +13,7 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Size the pipeline to about this many entries instead of giving --outputs.", valueName: "n"))
     var entries: Int?
     @Option(help: "Seed of the random numbers: the same seed gives the same ledger.")
-    var seed: UInt64 = defaults.seed
+    var seed = Int128(defaults.seed)
     @Option(help: "Task categories; label errors, and so reward hacking, differ between them.")
     var categories = defaults.categories
     @Option(help: "Chance an output of the level-0 policy is flawed.")
@@ -65,7 +65,8 @@ struct SimulationOptions: ParsableArguments {
     func parameters() throws -> SimulationParameters {
         var p = SimulationParameters()
         p.levels = levels
-        p.seed = seed
+        try checkOption("--seed", seed, in: OptionRange.seed)
+        p.seed = UInt64(clamping: seed)
         p.categories = categories
         p.baseFlawRate = baseFlawRate
         p.rewardHacking = rewardHacking

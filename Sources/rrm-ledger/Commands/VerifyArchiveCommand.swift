@@ -51,7 +51,7 @@ struct VerifyArchiveCommand: LedgerCommand {
                 if let checkpoint = manifest.checkpoint {
                     let signature = report.verifiedCheckpoint.map { "signed by \($0.signer.name)" } ?? "signature NOT checked (give --key)"
                     Output.line(
-                        "checkpoint: \(grouped(checkpoint.size)) entries, root \(checkpoint.rootHash.hex.prefix(16))…, \(signature)"
+                        "checkpoint: \(grouped(checkpoint.size)) entries, \(checkpoint.rootHash.labelledRoot), \(signature)"
                     )
                 }
             } else {
@@ -62,6 +62,9 @@ struct VerifyArchiveCommand: LedgerCommand {
                 "intact": .bool(report.isIntact), "entries": .number(Double(report.entries)), "head": report.head.json,
                 "fault_count": .number(Double(report.faultCount)), "faults": .array(report.faults.map { .string($0) }),
                 "pseudonymised": .number(Double(report.manifest.pseudonymised?.entries ?? 0)),
+                "checkpoint": report.manifest.checkpoint.map {
+                    ["size": .number(Double($0.size)), "root_hex": .string($0.rootHash.hex), "root_base64": .string($0.rootHash.base64)]
+                } ?? .null,
             ])
         }
         if !report.isIntact { throw ExitCode(1) }

@@ -58,7 +58,7 @@ struct VerifyProofCommand: LedgerCommand {
             let described = [kind, id.map { "\"\($0)\"" }].compactMap { $0 }.joined(separator: " ")
             Output.line(
                 "ok: entry \(bundle.seq)\(described.isEmpty ? "" : " (\(described))") is in \(checkpoint.checkpoint.origin) "
-                    + "at size \(checkpoint.size), root \(checkpoint.checkpoint.rootHash.base64), signed by \(checkpoint.signer)\(originNote)"
+                    + "at size \(checkpoint.size), \(checkpoint.checkpoint.rootHash.labelledRoot), signed by \(checkpoint.signer)\(originNote)"
             )
         case .json:
             Output.json([
@@ -73,10 +73,10 @@ struct VerifyProofCommand: LedgerCommand {
         switch output.format {
         case .text:
             let old =
-                verified.oldCheckpoint.map { "its checkpoint of size \($0.size), root \($0.checkpoint.rootHash.base64), signed too" }
-                ?? "its tree of size \(bundle.oldSize), root \(bundle.oldRoot.base64) (not signed: compare it with a root you trust)"
+                verified.oldCheckpoint.map { "its checkpoint of size \($0.size), \($0.checkpoint.rootHash.labelledRoot), signed too" }
+                ?? "its tree of size \(bundle.oldSize), \(bundle.oldRoot.labelledRoot) (not signed: compare it with a root you trust)"
             Output.line(
-                "ok: \(new.checkpoint.origin) at size \(new.size), root \(new.checkpoint.rootHash.base64), signed by \(new.signer), "
+                "ok: \(new.checkpoint.origin) at size \(new.size), \(new.checkpoint.rootHash.labelledRoot), signed by \(new.signer), "
                     + "extends \(old)\(originNote)")
         case .json:
             Output.json([

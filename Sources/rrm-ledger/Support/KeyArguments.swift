@@ -88,11 +88,13 @@ extension KeyFileError {
 }
 
 extension VerifiedCheckpoint {
-    /// The checkpoint as JSON: origin, size, root (base64, as in the note) and signer.
+    /// The checkpoint as JSON: origin, size, root (base64, as in the note; and hex, as in archive
+    /// manifests) and signer.
     var json: JSONValue {
         [
             "origin": .string(checkpoint.origin), "size": .number(Double(size)),
-            "root": .string(checkpoint.rootHash.base64), "signed_by": .string(signer.description),
+            "root": .string(checkpoint.rootHash.base64), "root_hex": .string(checkpoint.rootHash.hex),
+            "signed_by": .string(signer.description),
         ]
     }
 }

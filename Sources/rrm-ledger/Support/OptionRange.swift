@@ -17,8 +17,10 @@ enum OptionRange {
     /// A sequence number: SQLite's integers are signed 64-bit.
     static let seq: ClosedRange<Int64> = 1...Int64.max
     /// A tree size (a checkpoint's, a proof's), as sequence numbers are bounded.
-    /// (Parsed as UInt64, so that a value beyond Int64 is refused with this range, not a parse error.)
-    static let treeSize: ClosedRange<UInt64> = 1...UInt64(Int64.max)
+    /// (Parsed as Int128, so that a value beyond Int64, or below 0, is refused with this range, not a parse error.)
+    static let treeSize: ClosedRange<Int128> = 1...Int128(Int64.max)
+    /// The seed of a random draw (`demo`, `simulate`, `audit-plan`): any UInt64, parsed as Int128 as tree sizes are.
+    static let seed: ClosedRange<Int128> = 0...Int128(UInt64.max)
     /// Events per commit of a streaming append (`--commit-every`).
     static let batchEvents: ClosedRange<Int> = 1...Int(Int32.max)
     /// Seconds between a streaming batch's first event and its commit (`--commit-interval`).
@@ -37,6 +39,15 @@ enum OptionRange {
     static let ratioSpread: ClosedRange<Double> = 1.001...1_000
     /// The size `simulate --entries` aims at (`--outputs` is bounded by the simulator itself).
     static let simulatedEntries: ClosedRange<Int> = 10...1_000_000_000
+}
+
+/// Whole numbers whose range reaches to or past Int64's end (tree sizes, seeds) are read as
+/// Int128, so that `-1` and `2^64` both reach `checkOption` and are refused with the range named,
+/// not as a value ArgumentParser cannot parse.
+extension Int128: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(argument)
+    }
 }
 
 /// Refuses `value` outside `range`: "--wait must be from 0 to 86,400 seconds, not 1e+10".
