@@ -110,6 +110,22 @@ import Testing
         #expect(lines[0].hasSuffix(#"erroneous (x\u{A}999\u{9}finding\u{9}forged) about out-1"#))
     }
 
+    @Test func aBodyEditedIntoSomethingNotJSONIsRefusedByNameNotSkippedOrAnInternalError() throws {
+        let cli = try ledger()
+        try DatabaseQueue(path: cli.path("l.sqlite")).writeWithoutTransaction { db in
+            try db.execute(sql: "DROP TRIGGER entry_is_append_only_update")
+            try db.execute(sql: "UPDATE entry SET body = '{\"verdict\": ' WHERE id IN ('finding-1', 'label-1')")
+        }
+        // json_extract alone would fail the query with an SQLite error (70); each is refused as the
+        // malformed row it is (65), naming table, row and column.
+        for (filter, row) in [(["--verdict", "erroneous"], 5), (["--rater", "human:alice"], 4), (["--bodies"], 4)] {
+            let result = try cli.run(["log", "--ledger", "l.sqlite"] + filter)
+            #expect(result.status == 65, "\(filter): \(result.stderr)")
+            #expect(result.stderr.contains("entry row \(row), column body: not JSON"), "\(filter): \(result.stderr)")
+        }
+        #expect(try cli.run(["show", "--ledger", "l.sqlite", "finding-1", "--body"]).status == 65)
+    }
+
     /// The bodies as stored: the canonical JSON that was hashed.
     func storedBodies(_ cli: CLIProcess, kind: String? = nil) throws -> [String] {
         let queue = try DatabaseQueue(path: cli.path("l.sqlite"))

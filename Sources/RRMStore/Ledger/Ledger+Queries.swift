@@ -147,12 +147,15 @@ extension Ledger {
                 conditions.append("l.level = ?")
                 _ = arguments.append(contentsOf: [level])
             }
+            // json_extract fails the whole query on a body that is not JSON (a file edited outside
+            // rrm-ledger); CASE keeps such a row, and the check below refuses it by name.
             if let verdict = filter.verdict {
-                conditions.append("e.kind = 'finding' AND json_extract(e.body, '$.verdict') = ?")
+                conditions.append(
+                    "e.kind = 'finding' AND CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.verdict') = ? ELSE 1 END")
                 _ = arguments.append(contentsOf: [verdict])
             }
             if let rater = filter.rater {
-                conditions.append("e.kind = 'label' AND json_extract(e.body, '$.rater') = ?")
+                conditions.append("e.kind = 'label' AND CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.rater') = ? ELSE 1 END")
                 _ = arguments.append(contentsOf: [rater])
             }
             if let about = filter.aboutSeq {
@@ -173,7 +176,12 @@ extension Ledger {
                 "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.seq"
             if let limit = filter.limit { sql += " LIMIT \(limit)" }
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try cursor.next() { try visit(StoredEntry(row: row)) }
+            let readsBodies = filter.verdict != nil || filter.rater != nil
+            while let row = try cursor.next() {
+                let entry = try StoredEntry(row: row)
+                if readsBodies { _ = try entry.bodyValue() }  // a body not JSON: malformedRow, not a silent match
+                try visit(entry)
+            }
         }
     }
 
