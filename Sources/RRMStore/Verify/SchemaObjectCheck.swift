@@ -55,7 +55,7 @@ struct SchemaObjectCheck {
             case (nil, let object?):
                 fault("the \(object.type) \(name) is missing")
             case (let object?, nil):
-                fault("the \(object.type) \(name) is not in the schema of version \(LedgerSchema.version)")
+                fault("the \(object.type) \(shownStoredText(name)) is not in the schema of version \(LedgerSchema.version)")
             case (let object?, let wanted?) where object != wanted:
                 if object.type != wanted.type {
                     fault("\(name) is a \(object.type), not a \(wanted.type)")
@@ -84,8 +84,10 @@ struct SchemaObjectCheck {
             fault("the rows of \(table) cannot be read: \(error)")
             return
         }
-        for row in Set(wanted).subtracting(held).sorted() { fault("\(table) lacks the row \(row)") }
-        for row in Set(held).subtracting(wanted).sorted() { fault("\(table) holds the row \(row), which the schema does not") }
+        for row in Set(wanted).subtracting(held).sorted() { fault("\(table) lacks the row \(shownStoredText(row))") }
+        for row in Set(held).subtracting(wanted).sorted() {
+            fault("\(table) holds the row \(shownStoredText(row)), which the schema does not")
+        }
     }
 
     /// Each row as text, strings quoted (so that types stay apart: '1' is not 1).
