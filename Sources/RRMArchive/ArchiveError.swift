@@ -34,7 +34,6 @@ extension ArchiveError {
         case dataAfterGzip
         /// A decompression bomb: more bytes, or a higher ratio, than `GzipReader.Limits` allow.
         case expandsBeyond(bytes: Int)
-        case expandsMoreThan(ratio: Int)
         // The tar layer (Tar.swift).
         case tarEndsInside(String)
         case tarChecksum
@@ -54,7 +53,7 @@ extension ArchiveError {
         case manifestTwice
         case unexpectedMember(name: String)
         case endedUnexpectedly
-        case partialLine
+        case partialLine(name: String, bytes: Int)
         case checkpointMissing
         case checkpointUndescribed
         case checkpointNotSigned(String)
@@ -102,7 +101,6 @@ extension ArchiveError {
             case .inflateFailed(let code): return "zlib inflate failed (code \(code))"
             case .dataAfterGzip: return "there is data after the end of the gzip stream"
             case .expandsBeyond(let bytes): return "it expands beyond \(bytes) bytes: refused as a decompression bomb"
-            case .expandsMoreThan(let ratio): return "it expands more than \(ratio) times: refused as a decompression bomb"
             case .tarEndsInside(let what): return "the tar stream ends inside \(what)"
             case .tarChecksum: return "a tar header's checksum is wrong (the archive is corrupt)"
             case .notUstar: return "a member is not a POSIX ustar member (its header has no \"ustar\" magic)" + Self.expectedTar
@@ -123,6 +121,9 @@ extension ArchiveError {
             case .unreadableSize(let name): return "member \(name) has an unreadable size"
             case .tooLarge(let name, let bytes, let limit): return "member \(name) is \(bytes) bytes, more than the \(limit) allowed"
             case .dataAfterTar: return "there is data after the end of the tar archive"
+            case .paddingAfterTar(let bytes) where bytes >= ArchiveFormat.maximumTrailingZeros:
+                return
+                    "more than \(ArchiveFormat.maximumTrailingZeros) zero bytes follow the tar archive's end marker (rrm-ledger archives end at the marker)"
             case .paddingAfterTar(let bytes):
                 return "\(bytes) zero bytes follow the tar archive's end marker, the record padding tar adds when it repacks an archive "
                     + "(rrm-ledger archives end at the marker)" + Self.expectedTar
@@ -134,7 +135,8 @@ extension ArchiveError {
             case .manifestTwice: return "the manifest appears twice"
             case .unexpectedMember(let name): return "unexpected member \(name)"
             case .endedUnexpectedly: return "the archive ended unexpectedly"
-            case .partialLine: return "an entries member does not end with a whole line"
+            case .partialLine(let name, let bytes):
+                return "member \(name) does not end with a whole line (\(bytes) bytes after its last newline)"
             case .checkpointMissing: return "the manifest promises a checkpoint, but the archive has none"
             case .checkpointUndescribed: return "the archive has a checkpoint the manifest does not describe"
             case .checkpointNotSigned(let error): return "the checkpoint member is not a signed checkpoint (\(error))"

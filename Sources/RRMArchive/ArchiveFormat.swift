@@ -5,7 +5,7 @@ import RRMFormat
 ///
 ///     rrm-archive/manifest.json          what was exported, counts, head, checkpoint facts
 ///     rrm-archive/entries-000001.jsonl   entries, one JSON object per line, in sequence order,
-///     rrm-archive/entries-000002.jsonl   at most `chunkBytes` per member, whole lines only
+///     rrm-archive/entries-000002.jsonl   cut at `chunkBytes`, whole lines only
 ///     …
 ///     rrm-archive/checkpoint.note        the signed checkpoint, when the ledger has one
 enum ArchiveFormat {
@@ -13,8 +13,15 @@ enum ArchiveFormat {
     static let folder = "rrm-archive"
     static let manifestMember = "rrm-archive/manifest.json"
     static let checkpointMember = "rrm-archive/checkpoint.note"
-    /// Largest entries member; the exporter cuts at whole lines below it.
+    /// Where the exporter cuts entries members, at whole lines below it.
     static let chunkBytes = 16 << 20
+    /// Largest entries member accepted: up to `chunkBytes` of whole lines, or one entry alone
+    /// whose line is longer. A body at the event limit, escaped once more as a JSON string (at
+    /// most twice as long), with its chain fields and proof, fits.
+    static let maximumEntriesMemberBytes = 2 * EventDecoder.maximumBodyBytes + (64 << 10)
+    /// Most zero bytes read after the tar's end marker before the archive is refused: tar's
+    /// record padding is far less.
+    static let maximumTrailingZeros = 1 << 20
     /// Largest manifest or checkpoint member accepted.
     static let smallMemberBytes = 1 << 20
 

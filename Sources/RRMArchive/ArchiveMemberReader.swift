@@ -10,8 +10,8 @@ final class ArchiveMemberReader {
         case manifest([UInt8])
         /// A piece of an entries member (members are handed over in pieces of up to 1 MiB).
         case entries([UInt8])
-        /// The end of an entries member: the pieces so far must end with a whole line.
-        case entriesEnd
+        /// The end of the entries member named: the pieces so far must end with a whole line.
+        case entriesEnd(name: String)
         case checkpoint([UInt8])
         case end
     }
@@ -77,12 +77,12 @@ final class ArchiveMemberReader {
                 }
                 nextChunk += 1
                 var open = true
-                try tar.forEachPiece(of: member, limit: ArchiveFormat.chunkBytes) { piece in
+                try tar.forEachPiece(of: member, limit: ArchiveFormat.maximumEntriesMemberBytes) { piece in
                     open = sink.send(.entries(piece))
                     return open
                 }
                 guard open else { return }
-                message = .entriesEnd
+                message = .entriesEnd(name: member.name)
             } else if member.name == ArchiveFormat.checkpointMember && !sawCheckpoint {
                 sawCheckpoint = true
                 message = .checkpoint(try tar.contents(of: member, limit: ArchiveFormat.smallMemberBytes))
@@ -93,11 +93,11 @@ final class ArchiveMemberReader {
         }
         if first { throw ArchiveError.malformed(path: path, .empty) }
         // Nothing may follow the end marker. Zero bytes there are tar's record padding (GNU tar
-        // pads to 10,240 bytes): an archive repacked by tar, named as such. The gzip layer's limits
-        // bound this read as every other.
+        // pads to 10,240 bytes): an archive repacked by tar, named as such. Reading stops after
+        // `maximumTrailingZeros` of them, so a stream of zeros cannot keep the reader busy.
         var probe = [UInt8](repeating: 0, count: 1 << 16)
         var zeros = 0
-        while true {
+        while zeros < ArchiveFormat.maximumTrailingZeros {
             let count = try probe.withUnsafeMutableBytes { try gzip.read(into: $0) }
             if count == 0 { break }
             guard probe[..<count].allSatisfy({ $0 == 0 }) else { throw ArchiveError.malformed(path: path, .dataAfterTar) }

@@ -64,6 +64,11 @@ final class ArchiveStream {
         // Where the chain starts is the selection's, not the manifest's figure: a full archive
         // from entry 1, an increment after its base (`checkManifest` compares `first_seq`).
         lastSeq = 0
+        // A key asks for an archive signed with it; one without a checkpoint is signed by no key,
+        // and accepting it would let anyone strip the checkpoint to pass the check.
+        if let verifier, manifest.checkpoint == nil {
+            try fault("the archive has no checkpoint, so nothing in it is signed with the key \(verifier.name)")
+        }
         if manifest.selection == .full, manifest.base != nil {
             try fault("the manifest of a full archive has a base: only an incremental archive continues one")
         }
@@ -136,9 +141,9 @@ final class ArchiveStream {
             }
             lines.append(contentsOf: piece)
             return true
-        case .entriesEnd:
+        case .entriesEnd(let name):
             if lineStart < lines.count {
-                throw ArchiveError.malformed(path: path, .partialLine)
+                throw ArchiveError.malformed(path: path, .partialLine(name: name, bytes: lines.count - lineStart))
             }
             return try loadMore()
         case .checkpoint(let bytes):

@@ -164,6 +164,24 @@ import Testing
         #expect(again.stderr == "rrm-ledger: error: l.sqlite already exists; refusing to overwrite it\n")
     }
 
+    /// A full import creates its ledger as init does: through a dangling symbolic link, refused,
+    /// with nothing made beside the link (the ledger is built under a hidden name first).
+    @Test func importRefusesADanglingSymbolicLinkAndLeavesNothingBehind() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["init", "--ledger", "source.sqlite"]).status == 0)
+        #expect(try cli.run(["append", "--ledger", "source.sqlite", "-"], stdin: CommandLineTests.events).status == 0)
+        #expect(try cli.run(["export", "--ledger", "source.sqlite", "--out", "full.tar.gz"]).status == 0)
+        try FileManager.default.createSymbolicLink(atPath: cli.path("l.sqlite"), withDestinationPath: "elsewhere.sqlite")
+        let result = try cli.run(["import", "full.tar.gz", "--ledger", "l.sqlite"])
+        #expect(result.status == 73)
+        #expect(
+            result.stderr
+                == "rrm-ledger: error: l.sqlite is a symbolic link to elsewhere.sqlite, which does not exist; refusing to create a ledger through it (remove the link, or give the path it points to)\n"
+        )
+        #expect(Self.strays(cli, keeping: ["full.tar.gz", "l.sqlite"]).filter { !$0.hasPrefix("source.sqlite") }.isEmpty)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: cli.path("l.sqlite")) == "elsewhere.sqlite")
+    }
+
     // MARK: - Outputs that must not be overwritten
 
     @Test func exportsAndReportsRacingForOneOutFileLeaveOneWinnerAndTheOthersExit73() throws {

@@ -44,6 +44,33 @@ import Testing
         #expect(try copy.statistics().counts == (try temp.ledger.statistics()).counts)
     }
 
+    /// A key asks for an archive signed with it: one without a checkpoint (never signed, or with
+    /// its checkpoint stripped) fails the check rather than passing it unsigned.
+    @Test func aKeyRefusesAnArchiveWithoutACheckpoint() throws {
+        let (temp, signer) = try Self.signedLedger(outputs: 5)
+        let signed = path(temp, "signed.tar.gz")
+        _ = try temp.ledger.exportArchive(to: signed)
+        var members = try Crafted.members(of: signed)
+        #expect(members.last?.name == ArchiveFormat.checkpointMember)
+        members.removeLast()
+        guard case .object(var manifest) = try JSONParser.parse(String(decoding: members[0].bytes, as: UTF8.self)) else {
+            Issue.record("the manifest is not an object")
+            return
+        }
+        manifest["checkpoint"] = nil
+        members[0] = Crafted.Member(name: ArchiveFormat.manifestMember, bytes: Array(JSONValue.object(manifest).prettyPrinted().utf8))
+        let stripped = path(temp, "stripped.tar.gz")
+        try Crafted.archive(at: stripped, members: members)
+
+        #expect(try ArchiveVerifier.verify(path: stripped).isIntact)
+        let report = try ArchiveVerifier.verify(path: stripped, verifier: signer.verifier)
+        #expect(!report.isIntact)
+        #expect(report.faults == ["the archive has no checkpoint, so nothing in it is signed with the key \(signer.verifier.name)"])
+        let target = path(temp, "copy.sqlite")
+        #expect(throws: ArchiveError.self) { try Ledger.importArchive(from: stripped, into: target, verifier: signer.verifier) }
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
     @Test func theArchiveIsAPlainTarGzThatStandardToolsRead() throws {
         let (temp, _) = try Self.signedLedger(outputs: 10)
         let archive = path(temp, "full.tar.gz")
@@ -184,17 +211,61 @@ import Testing
         expectRefused(extended, in: temp, mentioning: "data after the end of the gzip stream")
     }
 
-    @Test func aDecompressionBombIsRefused() throws {
+    /// Nothing is decompressed unchecked, so a bomb is refused within one member's limit of
+    /// work: 12 MiB of spaces as an entries member (a few kB compressed) is not an entry, 256 MiB
+    /// of zeros after the tar's end marker is refused after its first MiB, and a member whose
+    /// header claims more than the limit is refused before its contents are read.
+    @Test func decompressionBombsAreRefusedWithinAMembersLimit() throws {
         let temp = try TemporaryLedger()
-        let bomb = path(temp, "bomb.tar.gz")
+        let spaces = path(temp, "spaces.tar.gz")
         try Crafted.archive(
-            at: bomb,
+            at: spaces,
             members: [
                 Crafted.manifestMember(entries: 1),
                 .init(name: "rrm-archive/entries-000001.jsonl", bytes: [UInt8](repeating: 0x20, count: 12 << 20)),
             ])
-        #expect(try Data(contentsOf: URL(fileURLWithPath: bomb)).count < 100_000)
-        expectRefused(bomb, in: temp, mentioning: "decompression bomb")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: spaces)).count < 100_000)
+        expectRefused(
+            spaces, in: temp,
+            mentioning: "member rrm-archive/entries-000001.jsonl does not end with a whole line (12582912 bytes after its last newline)")
+
+        let zeros = path(temp, "zeros.tar.gz")
+        try Crafted.archive(at: zeros, members: [Crafted.manifestMember(entries: 0)], trailingZeros: 256 << 20)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: zeros)).count < 1_000_000)
+        expectRefused(zeros, in: temp, mentioning: "more than 1048576 zero bytes follow the tar archive's end marker")
+
+        let claimed = path(temp, "claimed.tar.gz")
+        let descriptor = open(claimed, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let gzip = try GzipWriter(descriptor: descriptor, path: claimed)
+        let manifest = Crafted.manifestMember(entries: 1)
+        try gzip.write(TarWriter.header(name: manifest.name, size: manifest.bytes.count, modified: 0))
+        try gzip.write(manifest.bytes)
+        try gzip.write(TarWriter.padding(after: manifest.bytes.count))
+        try gzip.write(TarWriter.header(name: "rrm-archive/entries-000001.jsonl", size: 1 << 30, modified: 0))
+        try gzip.write([UInt8](repeating: 0x20, count: 1 << 20))
+        try gzip.finish()
+        close(descriptor)
+        expectRefused(claimed, in: temp, mentioning: "is 1073741824 bytes, more than the 33619968 allowed")
+    }
+
+    /// Whatever a ledger accepts, its archive verifies and imports: an event at the line limit
+    /// whose body is eight million backslashes takes a 33 MB archive line (the body escaped once
+    /// more), and compresses more than 300 times.
+    @Test func anEventAtTheLineLimitMakesAnArchiveThatVerifiesAndImports() throws {
+        let temp = try TemporaryLedger()
+        let backslashes = String(repeating: #"\\"#, count: 8_300_000)
+        let line =
+            #"{"kind":"model","id":"m","level":0,"role":"policy","time":"2026-01-01T00:00:00Z","attributes":{"x":""# + backslashes
+            + "\"}}\n"
+        #expect(line.utf8.count < JSONLReader.maximumLineBytes)
+        try temp.append(line)
+        let archive = path(temp, "long.tar.gz")
+        _ = try temp.ledger.exportArchive(to: archive)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: archive)).count < 100_000)
+        let report = try ArchiveVerifier.verify(path: archive)
+        #expect(report.isIntact, "\(report.faults)")
+        let imported = try Ledger.importArchive(from: archive, into: path(temp, "copy.sqlite"))
+        #expect(imported.head == (try temp.ledger.head()))
     }
 
     @Test(arguments: [
@@ -324,8 +395,9 @@ enum Crafted {
         return Member(name: ArchiveFormat.manifestMember, bytes: Array(manifest.json.prettyPrinted().utf8))
     }
 
-    /// Writes members, with their tar types, through gzip.
-    static func archive(at path: String, members: [Member]) throws {
+    /// Writes members, with their tar types, through gzip, and `trailingZeros` after the end
+    /// marker.
+    static func archive(at path: String, members: [Member], trailingZeros: Int = 0) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         defer { close(descriptor) }
         let gzip = try GzipWriter(descriptor: descriptor, path: path)
@@ -343,6 +415,10 @@ enum Crafted {
             try gzip.write(TarWriter.padding(after: member.bytes.count))
         }
         try gzip.write(TarWriter.end)
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        for offset in stride(from: 0, to: trailingZeros, by: zeros.count) {
+            try gzip.write(Array(zeros.prefix(min(zeros.count, trailingZeros - offset))))
+        }
         try gzip.finish()
     }
 

@@ -204,6 +204,23 @@ import Testing
         #expect(problem.contains("longer than"))
     }
 
+    /// A line within the limit whose canonical form is not: `1e20` (4 bytes) is 21 digits in
+    /// canonical form, so 850,000 of them in a 4.3 MB line make an 18.7 MB body.
+    @Test func refusesALineWhoseCanonicalBodyIsOverTheLimit() throws {
+        let temp = try TemporaryLedger()
+        let numbers = Array(repeating: "1e20", count: 850_000).joined(separator: ",")
+        let line = #"{"kind":"model","id":"m","level":0,"role":"policy","attributes":{"x":["# + numbers + "]}}\n"
+        #expect(line.utf8.count < JSONLReader.maximumLineBytes)
+        let error = #expect(throws: LedgerError.self) { try temp.append(line) }
+        guard case .badEvent(1, _, _, _)? = error, let problem = error?.description else {
+            Issue.record("expected line 1 to be refused, got \(String(describing: error))")
+            return
+        }
+        #expect(problem.contains("canonical form is 18700"), "\(problem)")
+        #expect(problem.contains("over the limit of 16777216"))
+        #expect(try temp.ledger.head().seq == 0)
+    }
+
     @Test func refusesFilesThatAreNotLedgers() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrm-ledger-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

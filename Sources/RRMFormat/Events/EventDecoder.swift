@@ -24,6 +24,12 @@ public enum EventDecoder {
     /// Highest model level accepted; a guard against typos, far above any real recursion.
     public static let maximumLevel = 1_000_000
 
+    /// Largest canonical body accepted: the line limit. Canonical form can be longer than the
+    /// line it came from (`1e20` becomes 21 digits), and an archive escapes the body once more,
+    /// so without this bound a line the reader accepts could make an archive member no reader
+    /// accepts (docs/ARCHIVES.md, section 2).
+    public static let maximumBodyBytes = JSONLReader.maximumLineBytes
+
     /// Validates and normalizes one event.
     /// - Parameters:
     ///   - value: the parsed JSON line.
@@ -113,10 +119,14 @@ public enum EventDecoder {
             _ = try reader.optionalNonEmptyString("error_type")
             _ = try reader.optionalString("evidence")
         }
+        let body = CanonicalJSON.encode(.object(fields))
+        guard body.count <= maximumBodyBytes else {
+            throw EventError(
+                field: "", "its canonical form is \(body.count) bytes, over the limit of \(maximumBodyBytes) (16 MiB)")
+        }
         return Event(
             kind: kind, id: id, time: time, timeWasAssigned: timeWasAssigned, references: reader.references,
-            declaredLevel: declaredLevel, modelRole: modelRole, searchText: searchText,
-            body: CanonicalJSON.encode(.object(fields)))
+            declaredLevel: declaredLevel, modelRole: modelRole, searchText: searchText, body: body)
     }
 }
 
