@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RRMLedger
 import Testing
 
 /// `lineage`, `report` and `trace` as real processes.
@@ -102,21 +103,60 @@ import Testing
         }
     }
 
-    @Test func lineageExportsDOTThatGraphvizRenders() throws {
-        let cli = try simulated()
-        let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L2-critique-7", "--limit", "30", "--format", "dot"])
-        #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("digraph lineage {"))
-        try cli.write(result.stdout, to: "lineage.dot")
+    /// Renders DOT with the real Graphviz into SVG.
+    func renderedSVG(_ cli: CLIProcess, _ dotText: String, name: String) throws -> String {
+        try cli.write(dotText, to: "\(name).dot")
         let dot = Process()
         dot.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        dot.arguments = ["dot", "-Tsvg", cli.path("lineage.dot"), "-o", cli.path("lineage.svg")]
+        dot.arguments = ["dot", "-Tsvg", cli.path("\(name).dot"), "-o", cli.path("\(name).svg")]
         try dot.run()
         dot.waitUntilExit()
         #expect(dot.terminationStatus == 0, "Graphviz's dot must render the output (tools/test installs graphviz)")
-        let svg = try String(contentsOfFile: cli.path("lineage.svg"), encoding: .utf8)
-        #expect(svg.contains("L2&#45;critique&#45;7") || svg.contains("L2-critique-7"))
-        #expect(svg.contains("<svg"))
+        return try String(contentsOfFile: cli.path("\(name).svg"), encoding: .utf8)
+    }
+
+    /// The picture of an audited entry shows its verdict: filled as erroneous, with the error
+    /// type and the finding, in its level's cluster, with a legend.
+    @Test func lineagePicturesShowVerdictsLevelsAndALegend() throws {
+        let cli = try simulated()
+        let finding = try cli.run([
+            "log", "--ledger", "s.sqlite", "--kind", "finding", "--verdict", "erroneous", "--level", "2", "--format", "json",
+        ])
+        let first = try JSONParser.parse(String(finding.stdout.split(separator: "\n")[0]))
+        let about = try #require(first["body"]?["about"]?.stringValue)
+        let errorType = try #require(first["body"]?["error_type"]?.stringValue)
+        let findingID = try #require(first["id"]?.stringValue)
+        let result = try cli.run(["lineage", "--ledger", "s.sqlite", about, "--via", "evaluation,audit", "--format", "dot"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let node = try #require(result.stdout.split(separator: "\n").first { $0.contains("\\n\(about)\\n") })
+        #expect(node.contains("fillcolor=\"#f4a6a0\""), "\(node)")
+        #expect(node.contains("erroneous: \(errorType) (\(findingID))"), "\(node)")
+        #expect(result.stdout.contains("subgraph cluster_level_2 {"))
+        #expect(!result.stdout.contains("TRUNCATED"))
+        let svg = try renderedSVG(cli, result.stdout, name: "audited")
+        for text in ["legend", "latest finding: erroneous", "not audited", "level 2", errorType] {
+            #expect(svg.contains(text), "\(text) missing from the picture")
+        }
+    }
+
+    /// A closure through training reaches a dataset's members: they are drawn as one node with
+    /// counts, the picture says it was cut at --limit, and it stays readable (the fan of members
+    /// used to draw 31,023 px wide).
+    @Test func lineagePicturesFoldDatasetFansAndMarkTruncation() throws {
+        let cli = try simulated()
+        let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L2-label-7", "--direction", "up", "--format", "dot"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("label=\"member ×"))
+        #expect(result.stdout.contains("members of L0-dataset-0"))
+        #expect(result.stdout.contains("TRUNCATED\\n200 of "))
+        let svg = try renderedSVG(cli, result.stdout, name: "fan")
+        #expect(svg.contains("TRUNCATED"))
+        let width = try #require(svg.firstMatch(of: /<svg width="(\d+)pt"/).flatMap { Int($0.1) })
+        #expect(width < 2_000, "the picture is \(width) pt wide")
+        // With --all nothing is cut or marked so.
+        let all = try cli.run(["lineage", "--ledger", "s.sqlite", "L2-label-7", "--direction", "up", "--all", "--format", "dot"])
+        #expect(!all.stdout.contains("TRUNCATED"))
+        #expect(all.stdout.contains("(truncated)") == false)
     }
 
     @Test func reportPrintsEverySectionInTextJSONAndHTML() throws {

@@ -124,13 +124,23 @@ extension Ledger {
 
     /// The latest finding about an entry (later findings supersede earlier ones), if any.
     public func latestFinding(about seq: Int64) throws(LedgerError) -> StoredEntry? {
+        try latestFindings(about: [seq])[seq]
+    }
+
+    /// The latest finding about each of `seqs` that has one, keyed by the entry it judges: what
+    /// lineage pictures colour entries by. "Latest" is by sequence number, the order the ledger
+    /// received them, never by the time an event claims.
+    public func latestFindings(about seqs: some Sequence<Int64>) throws(LedgerError) -> [Int64: StoredEntry] {
         try read { db in
-            try Row.fetchOne(
-                db,
+            let statement = try db.cachedStatement(
                 sql:
-                    "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE e.seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')",
-                arguments: [seq]
-            ).map(StoredEntry.init(row:))
+                    "SELECT \(StoredEntry.columns) FROM \(StoredEntry.tables) WHERE e.seq = (SELECT max(child) FROM edge WHERE parent = ? AND role = 'about')"
+            )
+            var found: [Int64: StoredEntry] = [:]
+            for seq in seqs {
+                if let row = try Row.fetchOne(statement, arguments: [seq]) { found[seq] = try StoredEntry(row: row) }
+            }
+            return found
         }
     }
 

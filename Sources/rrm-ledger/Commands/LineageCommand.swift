@@ -71,11 +71,24 @@ struct LineageCommand: LedgerCommand {
         case .text: Output.line(LineageText.render(answer, query, listing: listing))
         case .json: Output.json(answer.json(query))
         case .dot:
-            print(LineageDOT.render(Array(answer.entries.values), links: answer.links, highlight: answer.start.seq), terminator: "")
+            let findings = try target.latestFindings(about: answer.entries.keys)
+            let context = LineageDOT.Context(findings: findings, reached: reached(answer, listing))
+            print(LineageDOT.render(answer, context), terminator: "")
         case .provJSON:
             Output.json(try LineagePROV.render(Array(answer.entries.values), links: answer.links))
         }
     }
+}
+
+/// How many entries the listing matched, drawn or not (its kind and level filters applied).
+private func reached(_ answer: LineageAnswer, _ listing: LineageListing) -> Int {
+    var total = 0
+    for counts in [answer.upstreamCounts, answer.downstreamCounts] {
+        for (level, kinds) in counts where listing.level.map({ $0 == level }) ?? true {
+            for (kind, count) in kinds where listing.kind.map({ $0 == kind }) ?? true { total += count }
+        }
+    }
+    return total
 }
 
 /// The link classes a `--via` value names.
