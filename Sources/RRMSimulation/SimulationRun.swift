@@ -52,7 +52,7 @@ public enum SimulationRun {
         path: String, parameters: SimulationParameters, truthPath: String? = nil, replacing: Bool = false
     ) throws -> Result {
         let truth = try truthPath.map { try TruthFile(path: $0, replacing: replacing) }
-        let file = try BufferedFileWriter(path: path, replacing: replacing)
+        let file = try BufferedFileWriter(path: path, replacing: replacing, errors: .simulation)
         let simulator = PipelineSimulator(parameters: parameters, output: FileOutput(file), truth: truth.map { t in { try t.write($0) } })
         let summary = try simulator.run()
         try file.close()
@@ -61,72 +61,12 @@ public enum SimulationRun {
     }
 }
 
-/// Writes a file through a buffer under a temporary name beside `path`, and puts it in place
-/// whole on `close()` (`FilePublishing`): never half-written under its name, and an existing file
-/// is replaced only when asked, even one another command made meanwhile. Unpublished, the
-/// temporary file is removed.
-final class BufferedFileWriter {
-    let path: String
-    private let temporary: String
-    private let replacing: Bool
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var published = false
-
-    init(path: String, replacing: Bool) throws {
-        self.path = path
-        self.replacing = replacing
-        var status = stat()
-        if !replacing && lstat(path, &status) == 0 { throw SimulationError.exists(path: path) }
-        temporary = FilePublishing.temporaryPath(beside: path)
-        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-            throw SimulationError.cannotWrite(path: path, detail: "cannot create a file in its folder")
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    deinit {
-        if !published { unlink(temporary) }
-    }
-
-    func write(_ bytes: [UInt8]) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    func flush() throws {
-        guard !buffer.isEmpty else { return }
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            throw SimulationError.cannotWrite(path: path, detail: "\(error.localizedDescription)")
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    func close() throws {
-        try flush()
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw SimulationError.cannotWrite(path: path, detail: "\(error.localizedDescription)")
-        }
-        if let code = FilePublishing.publish(temporary, as: path, replacing: replacing) {
-            if code == EEXIST { throw SimulationError.exists(path: path) }
-            throw SimulationError.cannotWrite(path: path, detail: String(cString: strerror(code)))
-        }
-        published = true
-    }
-}
-
 /// The `--truth` file: one JSON object per output, critique and label, then one summary per level.
 final class TruthFile: @unchecked Sendable {
     private let writer: BufferedFileWriter
 
     init(path: String, replacing: Bool) throws {
-        writer = try BufferedFileWriter(path: path, replacing: replacing)
+        writer = try BufferedFileWriter(path: path, replacing: replacing, errors: .simulation)
     }
 
     func write(_ record: TruthRecord) throws {
@@ -245,4 +185,10 @@ private final class BatchInput: ByteSource {
         readOffset += count
         return count
     }
+}
+
+extension BufferedFileWriter.Errors {
+    /// The simulator's own errors for its output files.
+    static let simulation = BufferedFileWriter.Errors(
+        exists: { SimulationError.exists(path: $0) }, cannotWrite: { SimulationError.cannotWrite(path: $0, detail: $1) })
 }

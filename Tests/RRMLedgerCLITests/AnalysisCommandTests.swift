@@ -66,43 +66,6 @@ import Testing
         #expect(unknown.stderr.contains("no entry has the id \"nobody\""))
     }
 
-    @Test func lineageExportsPROVJSONThatThePythonProvPackageReads() throws {
-        let cli = try simulated()
-        let result = try cli.run(["lineage", "--ledger", "s.sqlite", "L1-label-3", "--limit", "80", "--format", "prov-json"])
-        #expect(result.status == 0)
-        try cli.write(result.stdout, to: "lineage.json")
-        let check = """
-            import sys
-            try:
-                from prov.model import ProvDocument
-            except ImportError:
-                print("the Python package prov is missing: pip install prov (tools/test installs it)", file=sys.stderr)
-                sys.exit(3)
-            document = ProvDocument.deserialize(source=sys.argv[1], format="json")
-            kinds = {}
-            for record in document.get_records():
-                kinds[type(record).__name__] = kinds.get(type(record).__name__, 0) + 1
-            print(" ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
-            """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", check, cli.path("lineage.json")]
-        let output = Pipe()
-        let errors = Pipe()
-        python.standardOutput = output
-        python.standardError = errors
-        try python.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(complaint)")
-        for record in [
-            "ProvEntity", "ProvActivity", "ProvAgent", "ProvGeneration", "ProvUsage", "ProvDerivation", "ProvAttribution", "ProvMembership",
-        ] {
-            #expect(printed.contains(record + "="), "\(record) missing from \(printed)")
-        }
-    }
-
     /// Renders DOT with the real Graphviz into SVG.
     func renderedSVG(_ cli: CLIProcess, _ dotText: String, name: String) throws -> String {
         try cli.write(dotText, to: "\(name).dot")

@@ -52,7 +52,17 @@ struct ExportCommand: LedgerCommand {
         ))
     var pseudonymise = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Write W3C PROV-JSON instead of an archive: the whole ledger, or the slice --lineage and --level choose, with the facts of every entry (docs/CLI.md)."
+        ))
+    var prov = false
+
     func validate() throws {
+        if prov && since != nil {
+            throw ValidationError("--prov describes the whole ledger or a slice; it cannot be combined with --since")
+        }
+        if prov && note != nil { throw ValidationError("--note is kept in an archive's manifest; a PROV document has none (--prov)") }
         if since != nil && (lineage != nil || level != nil) {
             throw ValidationError("--since makes an incremental archive; it cannot be combined with --lineage or --level")
         }
@@ -76,6 +86,7 @@ struct ExportCommand: LedgerCommand {
     func execute() throws {
         try refuseExistingOutput(out, force: force)
         let source = try openLedger(ledger, readOnly: true)
+        if prov { return try exportProvenance(source) }
         let started = Date()
         let summary = try source.exportArchive(
             to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise, replacing: force))
@@ -108,4 +119,48 @@ struct ExportCommand: LedgerCommand {
             ])
         }
     }
+
+    /// `--prov`: the selection as PROV-JSON, written whole under `--out` or not at all.
+    private func exportProvenance(_ source: Ledger) throws {
+        let started = Date()
+        let selection: ProvenanceSelection
+        let described: String
+        if let lineage {
+            let query = LineageQuery(direction: direction, via: try linkClasses(via), maxDepth: depth)
+            let answer = try source.lineage(of: lineage, query, listing: LineageListing(level: level, limit: nil))
+            var seqs = Set(answer.entries.keys)
+            if let level, answer.start.level != level { seqs.remove(answer.start.seq) }
+            selection = .entries(seqs, via: query.via)
+            described = "lineage of \(lineage) (\(direction.rawValue))\(level.map { ", level \($0)" } ?? "")"
+        } else if let level {
+            selection = .level(level)
+            described = "level \(level)"
+        } else {
+            selection = .all
+            described = "the whole ledger"
+        }
+        let file = try BufferedFileWriter(path: out, replacing: force, errors: .commandLine)
+        let summary = try ProvenanceJSON.write(
+            from: source, selection, ProvenanceJSON.Extract(selection: described, pseudonymise: pseudonymise), to: file.write)
+        try file.close()
+        let seconds = Date().timeIntervalSince(started)
+        switch output.format {
+        case .text:
+            Output.line(
+                "wrote W3C PROV-JSON of \(grouped(summary.entities)) entries (\(described); \(grouped(summary.relations)) relations) of \(source.path) to \(out) (\(String(format: "%.1f", seconds)) s)"
+            )
+            if pseudonymise { Output.line("person ids pseudonymised; the key was used once and kept nowhere") }
+        case .json:
+            Output.json([
+                "prov": .string(out), "entries": .number(Double(summary.entities)), "relations": .number(Double(summary.relations)),
+                "head": summary.head.json, "seconds": .number((seconds * 1000).rounded() / 1000),
+            ])
+        }
+    }
+}
+
+extension BufferedFileWriter.Errors {
+    /// The command line's errors for an `--out` file: 73 when something is there, 74 when writing fails.
+    static let commandLine = BufferedFileWriter.Errors(
+        exists: { LedgerError.alreadyExists(path: $0) }, cannotWrite: { LedgerError.storage(path: $0, detail: $1) })
 }

@@ -51,7 +51,11 @@ struct LineageCommand: LedgerCommand {
     @Option(help: "Output format: text, json, dot (Graphviz) or prov-json (W3C PROV).")
     var format: LineageFormat = .text
 
+    @Flag(help: "With prov-json: replace person ids (human:… raters and auditors) with pseudonyms, as export --pseudonymise does.")
+    var pseudonymise = false
+
     func validate() throws {
+        if pseudonymise && format != .provJSON { throw ValidationError("--pseudonymise applies to --format prov-json only") }
         _ = try classes()
         try checkOption("--depth", depth, in: OptionRange.depth)
         try checkOption("--level", level, in: OptionRange.level)
@@ -75,7 +79,11 @@ struct LineageCommand: LedgerCommand {
             let context = LineageDOT.Context(findings: findings, reached: reached(answer, listing))
             print(LineageDOT.render(answer, context), terminator: "")
         case .provJSON:
-            Output.json(try LineagePROV.render(Array(answer.entries.values), links: answer.links))
+            let classes = LinkClass.allCases.filter { query.via.contains($0) }.map(\.rawValue).joined(separator: ", ")
+            let extract = ProvenanceJSON.Extract(
+                selection: "lineage of \(id) (\(direction.rawValue); via \(classes))", reached: reached(answer, listing),
+                truncated: answer.truncated, pseudonymise: pseudonymise)
+            _ = try ProvenanceJSON.write(from: target, .entries(Set(answer.entries.keys), via: query.via), extract, to: Output.bytes)
         }
     }
 }

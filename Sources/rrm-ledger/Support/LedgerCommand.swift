@@ -98,6 +98,13 @@ enum Output {
         print(value.prettyPrinted())
     }
 
+    /// Bytes to standard output exactly as given, after what was printed before them (a stream
+    /// written in pieces may cut a character in two, which a String would not keep).
+    static func bytes(_ bytes: [UInt8]) throws {
+        fflush(nil)
+        try FileHandle.standardOutput.write(contentsOf: bytes)
+    }
+
     /// One line of JSON (JSON Lines), exactly as encoded.
     static func jsonLine(_ text: String) {
         print(text)
