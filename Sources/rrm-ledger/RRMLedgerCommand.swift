@@ -18,6 +18,7 @@ struct RRMLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, VerifyCommand.self, HeadCommand.self,
             ShowCommand.self, LogCommand.self, StatsCommand.self, LineageCommand.self, ReportCommand.self, TraceCommand.self,
+            DatasetteMetadataCommand.self,
             AuditPlanCommand.self,
             ExportCommand.self, VerifyArchiveCommand.self, ImportCommand.self,
             RebuildCommand.self, SimulateCommand.self, DemoCommand.self,

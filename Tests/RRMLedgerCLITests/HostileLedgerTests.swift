@@ -129,7 +129,7 @@ import Testing
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.writeWithoutTransaction { db in
             let tables = try Row.fetchAll(
-                db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'critique_search%'"
+                db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'entry_search%'"
             )
             try db.execute(sql: "PRAGMA writable_schema = ON")
             for table in tables {

@@ -66,7 +66,7 @@ import Testing
             Array(lines[1...4]) == [
                 "  edges   6 rows in edge",
                 "  levels  5 rows in entry_level",
-                "  search  1 row  in critique_search",
+                "  search  3 rows in entry_search",
                 "  merkle  3 rows in merkle_node",
             ])
         #expect(lines[5] == "checked before commit: chain, columns, lineage, levels, Merkle tree, checkpoints")
@@ -85,9 +85,9 @@ import Testing
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["entries"] as? Int == 5)
-        #expect(json["rows"] as? [String: Int] == ["edges": 6, "levels": 5, "search": 1, "merkle": 3])
+        #expect(json["rows"] as? [String: Int] == ["edges": 6, "levels": 5, "search": 3, "merkle": 3])
         #expect(json["full"] as? Bool == true)
-        #expect(json["derived_schema"] as? Int == 1)
+        #expect(json["derived_schema"] as? Int == 2)
         #expect(json["upgraded_from"] is NSNull)
         #expect((json["head"] as? [String: Any])?["seq"] as? Int == 5)
         for key in ["seconds", "derive_seconds", "check_seconds"] { #expect(json[key] is Double || json[key] is Int, "\(key)") }
@@ -153,7 +153,7 @@ import Testing
         #expect(refused.status == 65)
         #expect(
             refused.stderr
-                == "rrm-ledger: error: l.sqlite has derived tables of layout 9 (written by a newer rrm-ledger), not the layout 1 this "
+                == "rrm-ledger: error: l.sqlite has derived tables of layout 9 (written by a newer rrm-ledger), not the layout 2 this "
                 + "rrm-ledger reads; run `rrm-ledger rebuild --ledger l.sqlite` to derive them anew from the entries, which it does not change\n"
         )
         #expect(try cli.run(["rebuild", "--ledger", "l.sqlite", "--only", "edges"]).status == 65)

@@ -21,7 +21,7 @@ import Testing
     func critiquesMatching(_ word: String, in temp: TemporaryLedger) throws -> [String] {
         try temp.ledger.read { db in
             try String.fetchAll(
-                db, sql: "SELECT c.id FROM critique_search s JOIN critiques c ON c.seq = s.rowid WHERE critique_search MATCH ?",
+                db, sql: "SELECT c.id FROM entry_search s JOIN critiques c ON c.seq = s.rowid WHERE entry_search MATCH ?",
                 arguments: [word])
         }
     }
@@ -36,7 +36,7 @@ import Testing
             UPDATE merkle_node SET hash = zeroblob(32) WHERE level = 2 AND idx = 1;
             UPDATE entry_level SET level = 3 WHERE seq = 4;
             DELETE FROM entry_level WHERE seq = 12;
-            INSERT INTO critique_search (critique_search) VALUES ('delete-all');
+            INSERT INTO entry_search (entry_search) VALUES ('delete-all');
             """)
         let damaged = try temp.ledger.verify(VerificationOptions(deep: true))
         #expect(!damaged.isIntact)
@@ -47,7 +47,7 @@ import Testing
         #expect(summary.tables == DerivedTable.allCases)
         #expect(summary.entries == Int64(Fixture.entryCount))
         // 17 references, 13 levels, 1 critique, 13 − popcount(13) = 10 nodes.
-        #expect(summary.rows == [.edges: 17, .levels: 13, .search: 1, .merkle: 10])
+        #expect(summary.rows == [.edges: 17, .levels: 13, .search: 6, .merkle: 10])
         #expect(summary.head == head)
         #expect(try temp.contentDigest() == original)
         #expect(try critiquesMatching("empty", in: temp) == ["crit-1a"])
@@ -75,7 +75,7 @@ import Testing
     @Test(arguments: [
         (DerivedTable.edges, "DELETE FROM edge WHERE role = 'assisted_by'"),
         (.levels, "UPDATE entry_level SET level = level + 1 WHERE seq > 6"),
-        (.search, "INSERT INTO critique_search (critique_search) VALUES ('delete-all')"),
+        (.search, "INSERT INTO entry_search (entry_search) VALUES ('delete-all')"),
         (.merkle, "DELETE FROM merkle_node WHERE level = 1"),
     ])
     func rebuildingOneTableRepairsIt(table: DerivedTable, damage: String) throws {

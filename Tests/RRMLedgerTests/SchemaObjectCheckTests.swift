@@ -81,7 +81,7 @@ import Testing
     static func alterations(_ db: Database) throws -> [Alteration] {
         var result: [Alteration] = []
         let rows = try Row.fetchAll(
-            db, sql: "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'critique_search%' ORDER BY name")
+            db, sql: "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'entry_search%' ORDER BY name")
         for row in rows {
             let type: String = row[0]
             let name: String = row[1]

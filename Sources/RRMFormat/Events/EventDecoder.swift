@@ -69,7 +69,7 @@ public enum EventDecoder {
 
         var declaredLevel: Int?
         var modelRole: String?
-        var searchText: CritiqueSearchText?
+        var searchText: SearchText?
         switch kind {
         case .model:
             declaredLevel = try reader.level("level")
@@ -81,6 +81,7 @@ public enum EventDecoder {
             try reader.reference("model", role: .model)
             _ = try reader.nonEmptyString("task")
             let content = try reader.optionalString("content")
+            searchText = SearchText(text: SearchText.indexed(content ?? ""), claims: "")
             if let digest = try reader.optionalDigest("content_sha256"), let content,
                 SHA256Hash.of(content.utf8).hex != digest
             {
@@ -91,7 +92,7 @@ public enum EventDecoder {
             try reader.referenceList("targets", role: .critiqueTarget, count: 1...Int.max)
             let text = try reader.optionalString("text") ?? ""
             let claims = try reader.critiqueFindings("findings")
-            searchText = CritiqueSearchText(text: text, claims: claims.joined(separator: "\n"))
+            searchText = SearchText(text: SearchText.indexed(text), claims: claims.map(SearchText.indexed).joined(separator: "\n"))
         case .label:
             let rater = try reader.nonEmptyString("rater")
             if rater.hasBytePrefix(personPrefix) {
@@ -117,7 +118,7 @@ public enum EventDecoder {
             }
             _ = try reader.nonEmptyString("auditor")
             _ = try reader.optionalNonEmptyString("error_type")
-            _ = try reader.optionalString("evidence")
+            searchText = SearchText(text: SearchText.indexed(try reader.optionalString("evidence") ?? ""), claims: "")
         }
         let body = CanonicalJSON.encode(.object(fields))
         guard body.count <= maximumBodyBytes else {

@@ -2,7 +2,7 @@ import GRDB
 import RRMFormat
 
 /// Writes what one entry implies into the derived tables: its lineage edges, its level, its
-/// critique search text, and the Merkle tree nodes its leaf completes.
+/// search text, and the Merkle tree nodes its leaf completes.
 ///
 /// Append writes them for each entry it appends, in the entry's own transaction; `rebuild` for
 /// every stored entry, in sequence order. One derivation serves both, so a rebuilt table holds
@@ -35,7 +35,7 @@ struct DerivedDataWriter {
         self.tree = tree
         insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
         insertLevel = try RawStatement(db, "INSERT INTO entry_level (seq, level) VALUES (?, ?)")
-        insertSearch = try RawStatement(db, "INSERT INTO critique_search (rowid, text, claims) VALUES (?, ?, ?)")
+        insertSearch = try RawStatement(db, "INSERT INTO entry_search (rowid, text, claims) VALUES (?, ?, ?)")
         insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
     }
 

@@ -5,7 +5,7 @@ public enum DerivedTable: String, Sendable, CaseIterable, Comparable {
     case edges
     /// `entry_level`: each entry's recursion level.
     case levels
-    /// `critique_search`: the full-text index of critiques.
+    /// `entry_search`: the full-text index of critiques, outputs and findings.
     case search
     /// `merkle_node`: the Merkle tree's nodes, levels 1 and up.
     case merkle
@@ -15,7 +15,7 @@ public enum DerivedTable: String, Sendable, CaseIterable, Comparable {
         switch self {
         case .edges: return "edge"
         case .levels: return "entry_level"
-        case .search: return "critique_search"
+        case .search: return "entry_search"
         case .merkle: return "merkle_node"
         }
     }

@@ -13,12 +13,15 @@ public enum LedgerSchema {
     public static let oldestVersion = 1
     /// The layout of the derived tables this build writes and reads (`ledger_info.derived_schema`,
     /// set by the derived part of the schema script).
-    public static let derivedVersion = 1
+    public static let derivedVersion = 2
     /// `PRAGMA application_id` of every ledger: "RRML".
     public static let applicationID: Int32 = 0x5252_4D4C
     /// The format name recorded in `ledger_info`: the version of what is hashed and signed
     /// (docs/FORMAT.md), which neither schema version changes.
     public static let formatName = "rrm-ledger/1"
+
+    /// Schema/ledger.sql, for what documents it (its comments describe every table and column).
+    package static var script: String { sql }
 
     /// The lines of Schema/ledger.sql that open and close its derived part.
     static let derivedBegins = "-- DERIVED DATA BEGINS"
@@ -37,15 +40,23 @@ public enum LedgerSchema {
         return lines[begin...end].joined(separator: "\n")
     }()
 
-    /// Every object the derived part creates (and every one it created in earlier layouts), views
-    /// first: what a full `rebuild` drops. Dropping a table drops its indexes and triggers, and a
-    /// full-text table its shadow tables. A test checks this list against a new ledger's schema.
-    static let derivedObjects: [(type: String, name: String)] =
+    /// What a full `rebuild` drops: every object the derived part creates and every one it created
+    /// in earlier layouts. Dropping a table drops its indexes and triggers, and a full-text table
+    /// its shadow tables.
+    static var derivedObjects: [(type: String, name: String)] { currentDerivedObjects + earlierDerivedObjects }
+
+    /// Every object the derived part of this layout creates, views first (they name the tables).
+    /// A test checks this list against a new ledger's schema.
+    static let currentDerivedObjects: [(type: String, name: String)] =
         [
-            "entry_count", "entry_chain", "models", "outputs", "critiques", "labels", "datasets", "findings", "lineage",
-            "label_critique", "latest_finding",
+            "entry_count", "entry_chain", "checkpoints", "models", "outputs", "critiques", "labels", "datasets", "findings", "lineage",
+            "label_critique", "latest_finding", "search_content",
         ].map { ("VIEW", $0) }
-        + ["edge", "entry_level", "link_role", "critique_search", "merkle_node"].map { ("TABLE", $0) }
+        + ["edge", "entry_level", "link_role", "entry_search", "merkle_node"].map { ("TABLE", $0) }
+
+    /// Objects of earlier derived layouts that this one no longer has: layout 1's contentless
+    /// index of critiques.
+    static let earlierDerivedObjects: [(type: String, name: String)] = [("TABLE", "critique_search")]
 
     /// The authoritative tables, which nothing derived may replace.
     static let authoritativeTables = ["ledger_info", "entry", "checkpoint"]

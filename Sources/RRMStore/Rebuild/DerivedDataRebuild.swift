@@ -57,8 +57,8 @@ struct DerivedDataRebuild {
     private func empty(_ table: DerivedTable) throws {
         switch table {
         case .search:
-            // A contentless full-text table cannot be DELETEd from; 'delete-all' empties it.
-            try db.execute(sql: "INSERT INTO critique_search (critique_search) VALUES ('delete-all')")
+            // An external-content full-text table is emptied with 'delete-all' (its content is a view).
+            try db.execute(sql: "INSERT INTO entry_search (entry_search) VALUES ('delete-all')")
         case .edges, .levels, .merkle:
             try db.execute(sql: "DELETE FROM \(table.tableName)")
         }
@@ -154,7 +154,10 @@ struct DerivedDataRebuild {
         var count = scan.faultCount + tree.faultCount
         if rebuiltSearch {
             do {
-                try db.execute(sql: "INSERT INTO critique_search (critique_search) VALUES ('integrity-check')")
+                // The index's own structure. (With rank 1 FTS5 would also compare it with its
+                // content view, but SQLite 3.40 fails that on a view with a json_each subquery;
+                // SearchIndexTests checks that the view gives what the derivation indexed.)
+                try db.execute(sql: "INSERT INTO entry_search (entry_search) VALUES ('integrity-check')")
             } catch let error as DatabaseError {
                 faults.append(
                     ChainFault(

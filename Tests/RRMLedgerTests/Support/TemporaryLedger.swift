@@ -52,7 +52,8 @@ final class TemporaryLedger {
             for table in ["ledger_info", "entry", "entry_level", "edge", "link_role", "merkle_node", "checkpoint"] {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2") { text += "\(table) \(row)\n" }
             }
-            text += "fts \(try Int.fetchOne(db, sql: "SELECT count(*) FROM critique_search") ?? -1)\n"
+            // The full-text index's own rows (its docsize table, one row per indexed entry).
+            text += "fts \(try Int.fetchOne(db, sql: "SELECT count(*) FROM entry_search_docsize") ?? -1)\n"
             return SHA256Hash.of(Array(text.utf8)).hex
         }
     }
