@@ -50,21 +50,29 @@ extension Ledger {
                 FROM \(StoredEntry.tables)
                 LEFT JOIN entry f ON f.seq = (SELECT max(child) FROM edge WHERE parent = e.seq AND role = 'about')
                 """
+            // A slice is read entry by entry, by key, so its cost follows its size, not the ledger's.
+            let wanted: [Int64]?
+            if case .entries(let seqs, _) = selection { wanted = seqs.sorted() } else { wanted = nil }
             var arguments: StatementArguments = []
             if case .level(let level) = selection {
                 sql += " WHERE l.level = ?"
                 arguments = [level]
             }
-            let wanted: Set<Int64>?
-            if case .entries(let seqs, _) = selection { wanted = seqs } else { wanted = nil }
-            let entries = try Row.fetchCursor(db, sql: sql + " ORDER BY e.seq", arguments: arguments)
-            while let row = try entries.next() {
+            func visit(_ row: Row) throws {
                 let entry = try StoredEntry(row: row)
-                if let wanted, !wanted.contains(entry.seq) { continue }
                 let finding = Self.text(row, 8).map {
                     LatestVerdict(findingID: $0, verdict: Self.text(row, 9), errorType: Self.text(row, 10))
                 }
                 try visitEntry(entry, finding)
+            }
+            if let wanted {
+                let statement = try db.cachedStatement(sql: sql + " WHERE e.seq = ?")
+                for seq in wanted {
+                    if let row = try Row.fetchOne(statement, arguments: [seq]) { try visit(row) }
+                }
+            } else {
+                let entries = try Row.fetchCursor(db, sql: sql + " ORDER BY e.seq", arguments: arguments)
+                while let row = try entries.next() { try visit(row) }
             }
 
             var linkSQL = """
@@ -77,13 +85,12 @@ extension Ledger {
                     WHERE cl.level = ?1 AND pl.level = ?1
                     """
             }
-            let links = try Row.fetchCursor(db, sql: linkSQL + " ORDER BY g.child, g.parent, g.role", arguments: arguments)
-            while let row = try links.next() {
+            func visitLinkRow(_ row: Row) throws {
                 let child: Int64 = try row.stored(0, "child", table: "edge", row: 0)
                 let parent: Int64 = try row.stored(2, "parent", table: "edge", row: child)
                 let role = try LinkRole(stored: row.stored(1, "role", table: "edge", row: child), row: child)
                 if case .entries(let seqs, let via) = selection {
-                    guard seqs.contains(child), seqs.contains(parent), via.contains(role.linkClass) else { continue }
+                    guard seqs.contains(parent), via.contains(role.linkClass) else { return }
                 }
                 try visitLink(
                     ProvenanceLink(
@@ -91,6 +98,16 @@ extension Ledger {
                         childKind: try EventKind(stored: row.stored(4, "kind", row: child), row: child), role: role, parent: parent,
                         parentID: try row.stored(5, "id", row: parent),
                         parentKind: try EventKind(stored: row.stored(6, "kind", row: parent), row: parent)))
+            }
+            if let wanted {
+                let statement = try db.cachedStatement(sql: linkSQL + " WHERE g.child = ? ORDER BY g.parent, g.role")
+                for seq in wanted {
+                    let rows = try Row.fetchCursor(statement, arguments: [seq])
+                    while let row = try rows.next() { try visitLinkRow(row) }
+                }
+            } else {
+                let links = try Row.fetchCursor(db, sql: linkSQL + " ORDER BY g.child, g.parent, g.role", arguments: arguments)
+                while let row = try links.next() { try visitLinkRow(row) }
             }
             return head
         }
