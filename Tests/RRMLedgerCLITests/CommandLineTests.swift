@@ -35,7 +35,7 @@ import Testing
         let cli = try CLIProcess()
         let created = try cli.run(["init", "--ledger", "l.sqlite"])
         #expect(created.status == 0)
-        #expect(created.stdout == "created ledger l.sqlite (schema version 2)\n")
+        #expect(created.stdout == "created ledger l.sqlite (schema version 3)\n")
         let before = cli.bytes("l.sqlite")
         let again = try cli.run(["init", "--ledger", "l.sqlite"])
         #expect(again.status == 73)
@@ -117,7 +117,7 @@ import Testing
         try DatabaseQueue(path: cli.path("l.sqlite")).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 99") }
         let result = try cli.run(["log", "--ledger", "l.sqlite"])
         #expect(result.status == 65)
-        #expect(result.stderr.contains("schema version 99, newer than the 2"))
+        #expect(result.stderr.contains("schema version 99, newer than the 3"))
     }
 
     @Test func verifyExits0WhenIntactAnd1WithOneLinePerFault() throws {
@@ -240,10 +240,10 @@ import Testing
 
     @Test func theDefaultLedgerComesFromTheEnvironmentOrTheCurrentFolder() throws {
         let cli = try CLIProcess()
-        #expect(try cli.run(["init"]).stdout == "created ledger rrm-ledger.sqlite (schema version 2)\n")
+        #expect(try cli.run(["init"]).stdout == "created ledger rrm-ledger.sqlite (schema version 3)\n")
         #expect(FileManager.default.fileExists(atPath: cli.path("rrm-ledger.sqlite")))
         let fromEnvironment = try cli.run(["init"], environment: ["RRM_LEDGER": "env.sqlite"])
-        #expect(fromEnvironment.stdout == "created ledger env.sqlite (schema version 2)\n")
+        #expect(fromEnvironment.stdout == "created ledger env.sqlite (schema version 3)\n")
     }
 
     // Several writers at once, with readers meanwhile: ConcurrencyTests.

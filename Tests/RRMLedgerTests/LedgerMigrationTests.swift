@@ -111,7 +111,7 @@ import Testing
         }
         let before = try VersionOneLedger.keptRows(pair.path)
         let error = try #require(throws: LedgerError.self) { _ = try Ledger.open(at: pair.path) }
-        guard case .upgradeRefused(let path, 1, 2, _, let first) = error else {
+        guard case .upgradeRefused(let path, 1, 3, _, let first) = error else {
             Issue.record("not an upgrade refused: \(error)")
             return
         }

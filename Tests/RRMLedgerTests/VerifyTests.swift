@@ -153,11 +153,15 @@ import Testing
         try temp.tamper("DELETE FROM entry WHERE seq > 10")
         // The deleted entries' derived rows name entries that no longer exist: plain verify
         // accounts for every row, so a careless truncation is found without a saved head.
+        // So does the receipt of the batch, which covers entries the ledger no longer holds.
         let careless = try temp.ledger.verify()
-        #expect(!careless.isIntact && careless.faults.allSatisfy { $0.kind == .derivedMismatch && $0.seq == nil })
+        #expect(
+            !careless.isIntact && careless.faults.allSatisfy { ($0.kind == .derivedMismatch || $0.kind == .receipt) && $0.seq == nil })
         #expect(careless.faults.contains { $0.message.hasPrefix("entry_level holds a level for entry 11, which does not exist") })
+        #expect(careless.faults.contains { $0.kind == .receipt && $0.message.contains("but it ends at entry 10: entries are gone from its end") })
         try temp.tamper(
-            "DELETE FROM edge WHERE child > 10; DELETE FROM entry_level WHERE seq > 10; DELETE FROM merkle_node WHERE (idx + 1) << level > 10"
+            "DELETE FROM edge WHERE child > 10; DELETE FROM entry_level WHERE seq > 10; DELETE FROM merkle_node WHERE (idx + 1) << level > 10; "
+                + "DELETE FROM receipt WHERE first_seq > 10; UPDATE receipt SET last_seq = 10 WHERE last_seq > 10"
         )
         // Without the saved head a clean truncation is indistinguishable from a shorter ledger.
         #expect(try temp.ledger.verify().isIntact)

@@ -94,6 +94,30 @@ public enum Timestamp {
         return out + "Z"
     }
 
+    /// Seconds since 1970-01-01T00:00:00Z of a normalized time (`normalize`'s output); `nil` for
+    /// text that is not one.
+    public static func secondsSinceEpoch(_ normalized: String) -> Double? {
+        let b = Array(normalized.utf8)
+        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"), b.last == UInt8(ascii: "Z") else { return nil }
+        func number(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for i in start..<(start + count) {
+                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                value = value * 10 + Int(b[i] - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2)
+        else { return nil }
+        var fraction = 0.0
+        if b[19] == UInt8(ascii: "."), let digits = Double("0" + String(decoding: b[19..<(b.count - 1)], as: UTF8.self)) {
+            fraction = digits
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction
+    }
+
     /// The current time in the normalized form, to microseconds.
     public static func now() -> String {
         var spec = timespec()

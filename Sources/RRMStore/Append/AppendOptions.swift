@@ -23,12 +23,20 @@ public struct AppendOptions: Sendable, Equatable {
     /// The number of events the input must hold (already recorded ones included): a stream that
     /// ends early, such as a producer that died between two lines, is refused whole.
     public var expectedEvents: Int64?
+    /// Refuse an event whose `time` lies more than this many seconds from the ledger's clock
+    /// when it is written: a guard against a pipeline's wrong clock or a forged date (an event
+    /// without `time` gets the clock's, and always passes).
+    public var maximumTimeSkew: Double?
 
-    public init(outcome: Outcome = .commit, commitEvery: Int? = nil, commitInterval: Double? = nil, expectedEvents: Int64? = nil) {
+    public init(
+        outcome: Outcome = .commit, commitEvery: Int? = nil, commitInterval: Double? = nil, expectedEvents: Int64? = nil,
+        maximumTimeSkew: Double? = nil
+    ) {
         self.outcome = outcome
         self.commitEvery = commitEvery
         self.commitInterval = commitInterval
         self.expectedEvents = expectedEvents
+        self.maximumTimeSkew = maximumTimeSkew
     }
 
     /// Whether the append commits more than once.

@@ -232,6 +232,10 @@ private struct BatchWriter {
                 throw LedgerError.unexpectedEventCount(source: sourceName, expected: expected, received: feed.linesTaken)
             }
             let event = decoded.event
+            if let limit = options.maximumTimeSkew, let problem = TimeSkew.problem(event.time, limit: limit) {
+                try refuse(.badEvent(line: decoded.line, id: event.id, field: "time", problem: problem))
+                continue
+            }
             let resolved: [ResolvedEntry]
             do {
                 resolved = try resolver.resolveReferences(of: event)
@@ -288,6 +292,10 @@ private struct BatchWriter {
         if seq > start.seq {
             try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
             if maintainsTree { try reverifyTree(derived.tree) }
+            // The ledger's own word on when it received the batch (Schema/ledger.sql, receipt).
+            try db.execute(
+                sql: "INSERT INTO receipt (first_seq, last_seq, received_at) VALUES (?, ?, ?)",
+                arguments: [start.seq + 1, seq, Timestamp.now()])
         }
         do { try checks.beforeCommit(ChainHead(seq: seq, hash: previous)) } catch { throw ProducerFailure(error: error) }
         var countsByKind: [EventKind: Int] = [:]

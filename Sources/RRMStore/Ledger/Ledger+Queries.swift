@@ -122,6 +122,20 @@ extension Ledger {
         }
     }
 
+    /// When the ledger received entry `seq`, by its own clock (`receipt`); `nil` for an entry
+    /// appended before schema version 3, which recorded none.
+    public func receivedAt(seq: Int64) throws(LedgerError) -> String? {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT first_seq, received_at FROM receipt WHERE first_seq <= ? AND last_seq >= ? ORDER BY first_seq DESC LIMIT 1",
+                arguments: [seq, seq])
+            guard let row else { return nil }
+            let first: Int64 = try row.stored(0, "first_seq", table: "receipt", row: 0)
+            return try row.stored(1, "received_at", table: "receipt", row: first) as String
+        }
+    }
+
     /// The latest finding about an entry (later findings supersede earlier ones), if any.
     public func latestFinding(about seq: Int64) throws(LedgerError) -> StoredEntry? {
         try latestFindings(about: [seq])[seq]

@@ -260,7 +260,7 @@ public final class Ledger: Sendable {
             let tables: [String] = try queue.read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             }
-            let missing = LedgerSchema.authoritativeTables.filter { name in !tables.contains(name) }
+            let missing = LedgerSchema.authoritativeTables(ofVersion: version).filter { name in !tables.contains(name) }
             guard missing.isEmpty else {
                 throw LedgerError.notALedger(
                     path: path,

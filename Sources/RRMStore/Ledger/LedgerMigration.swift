@@ -5,6 +5,9 @@ import RRMFormat
 /// place and in one transaction, when it is opened for writing; lets one opened read-only be read
 /// as it is, unchanged.
 ///
+/// Version 2 → 3: the table `receipt` (the ledger's time of receipt of each batch) is created,
+/// empty: earlier entries have no receipt. Nothing else changes.
+///
 /// Version 1 → 2: `entry.level`, derived but stored in the authoritative table, moves out of it.
 /// The upgrade drops the derived objects (the views name the column), drops the column (SQLite
 /// rewrites each row without it, every other byte unchanged), sets `user_version`, then runs a
@@ -23,17 +26,21 @@ enum LedgerMigration {
             try db.inTransaction(.immediate) {
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                 guard version < LedgerSchema.version else { return .commit }
-                guard version == 1 else {
+                guard version == 1 || version == 2 else {
                     throw LedgerError.notALedger(path: path, detail: "schema version \(version) is not one this tool can upgrade")
                 }
-                let rebuild = DerivedDataRebuild(db: db, path: path)
-                try rebuild.dropDerivedObjects()
-                try db.execute(sql: "ALTER TABLE entry DROP COLUMN level")
+                try db.execute(sql: LedgerSchema.receiptSQL)
                 try db.execute(sql: "PRAGMA user_version = \(LedgerSchema.version)")
-                do {
-                    _ = try rebuild.run(Set(DerivedTable.allCases))
-                } catch LedgerError.rebuildRefused(_, let count, let first) {
-                    throw LedgerError.upgradeRefused(path: path, from: version, to: LedgerSchema.version, faultCount: count, first: first)
+                if version == 1 {
+                    let rebuild = DerivedDataRebuild(db: db, path: path)
+                    try rebuild.dropDerivedObjects()
+                    try db.execute(sql: "ALTER TABLE entry DROP COLUMN level")
+                    do {
+                        _ = try rebuild.run(Set(DerivedTable.allCases))
+                    } catch LedgerError.rebuildRefused(_, let count, let first) {
+                        throw LedgerError.upgradeRefused(
+                            path: path, from: version, to: LedgerSchema.version, faultCount: count, first: first)
+                    }
                 }
                 upgradedFrom = version
                 return .commit
@@ -48,9 +55,15 @@ enum LedgerMigration {
     /// connection's own temp schema, and an unqualified name finds them first). The version-1
     /// views read the column directly and answer as before.
     static func readAsItIs(_ db: Database, version: Int) throws {
+        // Before version 3 there were no receipts: an empty temporary table answers for them.
+        if version < 3 {
+            try db.execute(sql: "CREATE TEMP TABLE receipt (first_seq INTEGER PRIMARY KEY, last_seq INTEGER, received_at TEXT)")
+        }
         switch version {
         case 1:
             try db.execute(sql: "CREATE TEMP VIEW entry_level AS SELECT seq, level FROM main.entry")
+        case 2:
+            break
         default:
             preconditionFailure("no way to read schema version \(version)")
         }

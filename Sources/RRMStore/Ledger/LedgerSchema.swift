@@ -1,14 +1,14 @@
 /// Facts about the on-disk schema that the code relies on. The schema itself is Schema/ledger.sql.
 ///
 /// The schema has two parts with a version each, as Fossil keeps them: the authoritative tables
-/// (`entry`, `checkpoint`, `ledger_info`), whose version is `PRAGMA user_version`, and the derived
+/// (`entry`, `checkpoint`, `ledger_info`, `receipt`), whose version is `PRAGMA user_version`, and the derived
 /// tables and views, whose version is `ledger_info.derived_schema` and which `rebuild` can drop and
 /// re-derive from the entries at any time.
 public enum LedgerSchema {
     /// The authoritative schema version this build writes (`PRAGMA user_version`). It changes only
     /// when `entry`, `checkpoint` or `ledger_info` change; an older ledger is upgraded in place
     /// when opened for writing (`LedgerMigration`) and read as it is otherwise.
-    public static let version = 2
+    public static let version = 3
     /// The oldest authoritative version this build reads and upgrades.
     public static let oldestVersion = 1
     /// The layout of the derived tables this build writes and reads (`ledger_info.derived_schema`,
@@ -59,5 +59,22 @@ public enum LedgerSchema {
     static let earlierDerivedObjects: [(type: String, name: String)] = [("TABLE", "critique_search")]
 
     /// The authoritative tables, which nothing derived may replace.
-    static let authoritativeTables = ["ledger_info", "entry", "checkpoint"]
+    static let authoritativeTables = ["ledger_info", "entry", "checkpoint", "receipt"]
+
+    /// The authoritative tables a ledger of `version` has (`receipt` came with version 3).
+    static func authoritativeTables(ofVersion version: Int) -> [String] {
+        version >= 3 ? authoritativeTables : authoritativeTables.filter { $0 != "receipt" }
+    }
+
+    /// The statements of Schema/ledger.sql that create `receipt` and its triggers, for the
+    /// version 2 → 3 upgrade: taken from the script, so the upgraded table is the new one's.
+    static let receiptSQL: String = {
+        let lines = sql.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let begin = lines.firstIndex(where: { $0.hasPrefix("CREATE TABLE receipt") }),
+            let end = lines[begin...].firstIndex(where: { $0.hasPrefix("-- ----") })
+        else {
+            preconditionFailure("Schema/ledger.sql has no receipt table before its derived part")
+        }
+        return lines[begin..<end].joined(separator: "\n")
+    }()
 }

@@ -25,6 +25,9 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         /// A schema object (table, index, trigger, view) or reference row differs from the
         /// schema of the ledger's version (`verify --deep`, `SchemaObjectCheck`).
         case schemaMismatch = "schema-mismatch"
+        /// A receipt row (when the ledger received a batch) is malformed, overlaps another,
+        /// or covers entries the ledger does not hold (`ReceiptCheck`).
+        case receipt = "receipt"
     }
 
     /// The entry concerned, when the fault is about one.

@@ -65,20 +65,22 @@ extension Ledger {
         throws(LedgerError) -> VerificationReport
     {
         let start = Date()
-        let (lastSeq, head, strays) = try read { db in
+        let (lastSeq, head, strayRows) = try read { db in
             let lastSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry") ?? 0
             // Rows the chain scan of 1…lastSeq does not reach; deep's tree check reports those beyond the tree.
             let strays = try StrayRowCheck(head: lastSeq, beyondTree: !options.deep).run(db)
-            return (lastSeq, try Self.head(db), strays)
+            let receipts = try ReceiptCheck(head: lastSeq).run(db)
+            return (lastSeq, try Self.head(db), (strays, receipts))
         }
+        let (strays, receipts) = strayRows
         let workers = Int(min(Int64(options.workers), max(1, lastSeq / options.minimumEntriesPerWorker)))
         let ranges = lastSeq < 1 ? [] : Self.split(1...lastSeq, into: workers)
         let tasks: [VerificationTask] =
             (options.storageCheck ? [.storage(full: options.deep)] : []) + (options.deep ? [.tree, .schema] : [])
             + ranges.map { .chain($0) }
         let results = try runInParallel(tasks, deep: options.deep, progress: progress)
-        var faults = results.flatMap(\.faults) + strays.map(\.fault)
-        var faultCount = results.map(\.faultCount).reduce(0, +) + strays.count
+        var faults = results.flatMap(\.faults) + strays.map(\.fault) + receipts
+        var faultCount = results.map(\.faultCount).reduce(0, +) + strays.count + receipts.count
         let entries = results.map(\.entriesChecked).reduce(0, +)
         if let expected = options.expectedHead {
             for fault in try check(expected: expected, lastSeq: lastSeq) {

@@ -43,11 +43,19 @@ struct AppendCommand: LedgerCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds to wait while another process holds the write lock.", valueName: "seconds"))
     var wait: Double = Ledger.defaultWaitSeconds
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Refuse an event whose time is more than this many seconds before or after the ledger's clock (with --check: list every such event).",
+            valueName: "seconds"))
+    var maxTimeSkew: Double?
+
     func validate() throws {
         try checkOption("--wait", wait, in: OptionRange.waitSeconds, unit: "seconds")
         try checkOption("--commit-every", commitEvery, in: OptionRange.batchEvents)
         try checkOption("--commit-interval", commitInterval, in: OptionRange.commitInterval, unit: "seconds")
         try checkOption("--expect", expect, in: OptionRange.expectedEvents)
+        try checkOption("--max-time-skew", maxTimeSkew, in: OptionRange.timeSkew, unit: "seconds")
         let streaming = commitEvery != nil || commitInterval != nil
         if dryRun && check { throw ValidationError("--dry-run and --check both roll back; give one") }
         if streaming && (dryRun || check) {
@@ -64,7 +72,7 @@ struct AppendCommand: LedgerCommand {
     private var options: AppendOptions {
         AppendOptions(
             outcome: check ? .checkEveryLine : dryRun ? .dryRun : .commit, commitEvery: commitEvery, commitInterval: commitInterval,
-            expectedEvents: expect)
+            expectedEvents: expect, maximumTimeSkew: maxTimeSkew)
     }
 
     func execute() throws {

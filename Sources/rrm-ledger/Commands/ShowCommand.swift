@@ -35,10 +35,12 @@ struct ShowCommand: LedgerCommand {
         let children = try target.children(of: entry.seq, limit: limit)
         let childCounts = try target.childCounts(of: entry.seq)
         let finding = try target.latestFinding(about: entry.seq)
+        let received = try target.receivedAt(seq: entry.seq)
         switch output.format {
         case .text:
             Output.line("entry \(entry.seq): \(entry.kind.rawValue) \"\(entry.id)\" at level \(entry.level)")
             Output.line("time       \(entry.time)")
+            Output.line("received   \(received ?? "unknown (appended before the ledger recorded receipt times)")")
             Output.line("hash       \(entry.hash.hex)")
             Output.line("prev_hash  \(entry.prevHash.hex)")
             if let finding {
@@ -65,7 +67,7 @@ struct ShowCommand: LedgerCommand {
         case .json:
             Output.json([
                 "seq": .number(Double(entry.seq)), "id": .string(entry.id), "kind": .string(entry.kind.rawValue),
-                "level": .number(Double(entry.level)), "time": .string(entry.time),
+                "level": .number(Double(entry.level)), "time": .string(entry.time), "received": received.map { .string($0) } ?? .null,
                 "hash": .string(entry.hash.hex), "prev_hash": .string(entry.prevHash.hex),
                 "body": try entry.bodyValue(),
                 "latest_finding": finding.map { .string($0.id) } ?? .null,

@@ -145,9 +145,11 @@ func openLedger(_ options: LedgerOptions, readOnly: Bool, wait: Double = Ledger.
 /// The note a command prints after its open upgraded the ledger's schema in place.
 func noteUpgrade(of ledger: Ledger) {
     guard let from = ledger.upgradedFromVersion else { return }
-    Output.note(
-        "upgraded \(ledger.path) from schema version \(from) to \(LedgerSchema.version): the derived data was rebuilt and checked; "
-            + "entries, hashes and checkpoints are unchanged")
+    let what =
+        from == 1
+        ? "the derived data was rebuilt and checked; entries, hashes and checkpoints are unchanged"
+        : "it now records when it receives each batch (earlier entries have no receipt time); entries, hashes and checkpoints are unchanged"
+    Output.note("upgraded \(ledger.path) from schema version \(from) to \(LedgerSchema.version): \(what)")
 }
 
 extension ChainHead {

@@ -25,6 +25,9 @@ enum OptionRange {
     static let batchEvents: ClosedRange<Int> = 1...Int(Int32.max)
     /// Seconds between a streaming batch's first event and its commit (`--commit-interval`).
     static let commitInterval: ClosedRange<Double> = 0.001...86_400
+    /// Seconds an event's time may lie from the ledger's clock (`append --max-time-skew`): up to
+    /// 10,000 years either way, beyond any time an event can hold.
+    static let timeSkew: ClosedRange<Double> = 0...315_576_000_000
     /// Events an append's input must hold (`--expect`).
     static let expectedEvents: ClosedRange<Int64> = 0...Int64.max
     /// Threads for `verify`.
