@@ -31,7 +31,9 @@ import Testing
         configuration.readonly = true
         return try DatabaseQueue(path: cli.path(ledger), configuration: configuration).read { db in
             var text = "user_version \(try Int.fetchOne(db, sql: "PRAGMA user_version")!)\n"
-            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'receipt' ORDER BY name") {
+            for table in try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'receipt' ORDER BY name")
+            {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY 1") { text += "\(table) \(row)\n" }
             }
             return text

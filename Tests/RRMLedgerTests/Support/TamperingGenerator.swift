@@ -267,7 +267,8 @@ struct Tampering {
             try db.execute(sql: "DROP TRIGGER IF EXISTS entry_is_append_only_update; DROP TRIGGER IF EXISTS entry_is_append_only_delete")
             try db.execute(
                 sql: "DROP TRIGGER IF EXISTS checkpoint_is_append_only_update; DROP TRIGGER IF EXISTS checkpoint_is_append_only_delete")
-            try db.execute(sql: "DROP TRIGGER IF EXISTS receipt_is_append_only_update; DROP TRIGGER IF EXISTS receipt_is_append_only_delete")
+            try db.execute(
+                sql: "DROP TRIGGER IF EXISTS receipt_is_append_only_update; DROP TRIGGER IF EXISTS receipt_is_append_only_delete")
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.inTransaction {
                 try change(db)
