@@ -32,5 +32,5 @@ def test_the_readme_tour_runs_as_printed(tmp_path, binary):
     assert (tmp_path / "trusted-head.txt").read_text().startswith(shown)
     assert "trusted on first use" in result.stdout
     assert re.search(r'trace of critique "crit-2-22" at level 2: audited: erroneous', result.stdout)
-    for name in ("report.html", "next-audits.csv", "evidence.tar.gz", "shared.tar.gz", "truth.jsonl"):
+    for name in ("report.html", "next-audits.csv", "evidence.tar.gz", "shared.tar.gz", "truth.jsonl", "lineage.svg", "pipeline.prov.json"):
         assert (tmp_path / name).stat().st_size > 0, name
