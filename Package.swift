@@ -81,11 +81,13 @@ let package = Package(
             name: "rrm-ledger-tree-bench",
             dependencies: ["RRMFormat", "RRMStore", "RRMSimulation"],
             path: "tools/bench/tree-bench"),
+        // What both test targets share: running the independent Python cross-checks.
+        .target(name: "RRMTestSupport", path: "Tests/RRMTestSupport"),
         .testTarget(
             name: "RRMLedgerTests",
-            dependencies: ["RRMFormat", "RRMStore", "RRMArchive", "RRMAnalysis", "RRMSimulation", "RRMRendering"]),
+            dependencies: ["RRMFormat", "RRMStore", "RRMArchive", "RRMAnalysis", "RRMSimulation", "RRMRendering", "RRMTestSupport"]),
         .testTarget(
             name: "RRMLedgerCLITests",
-            dependencies: ["rrm-ledger", "RRMLedger", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["rrm-ledger", "RRMLedger", "RRMTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

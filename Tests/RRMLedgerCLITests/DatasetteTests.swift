@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RRMLedger
+import RRMTestSupport
 import Testing
 
 /// `datasette-metadata` with the real Datasette: served on loopback by the test, queried over
@@ -72,19 +73,9 @@ import Testing
             "/run/links_of.json?id=\(firstCritique)&_shape=array",
             "/-/metadata.json",
         ]
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", Self.driver, cli.path("run.sqlite"), cli.path("metadata.json")] + paths
-        let output = Pipe()
-        let errors = Pipe()
-        python.standardOutput = output
-        python.standardError = errors
-        try python.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "datasette did not answer (tools/test installs it: pip install datasette): \(complaint)")
-        let answers = try JSONParser.parse(String(decoding: printed, as: UTF8.self))
+        let result = try Python.run(arguments: ["-c", Self.driver, cli.path("run.sqlite"), cli.path("metadata.json")] + paths)
+        #expect(result.status == 0, "datasette did not answer (tools/test installs it: pip install datasette): \(result.stderr)")
+        let answers = try JSONParser.parse(result.stdout)
 
         // Search returns whole rows, as many as the index finds.
         let critiques = answers[paths[0]]?.arrayValue ?? []

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RRMLedger
+import RRMTestSupport
 import Testing
 
 /// W3C PROV-JSON from `lineage --format prov-json` and `export --prov`, read by the real Python
@@ -62,19 +63,9 @@ import Testing
         """#
 
     static func check(_ cli: CLIProcess, _ file: String) throws -> JSONValue {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", checker, cli.path(file)]
-        let output = Pipe()
-        let errors = Pipe()
-        python.standardOutput = output
-        python.standardError = errors
-        try python.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "the prov package refused it, or is missing (tools/test installs it): \(complaint)")
-        return try JSONParser.parse(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let result = try Python.run(arguments: ["-c", checker, cli.path(file)])
+        #expect(result.status == 0, "the prov package refused it, or is missing (tools/test installs it): \(result.stderr)")
+        return try JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func simulated() throws -> CLIProcess {

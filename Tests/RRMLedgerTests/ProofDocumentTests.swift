@@ -1,4 +1,5 @@
 import Foundation
+import RRMTestSupport
 import Testing
 
 @testable import RRMAnalysis
