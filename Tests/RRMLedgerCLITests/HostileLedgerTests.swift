@@ -9,7 +9,7 @@ import Testing
 /// what is wrong on one line with a documented exit code. The cases are generated: every
 /// column of every table a command reads, given every hostile value, and rows added outside
 /// the entries; each case runs the `verify` that must notice it and a seeded sample of the
-/// other commands (`RRM_HOSTILE_COMMANDS` of them, all with 17).
+/// other commands (`RRM_HOSTILE_COMMANDS` of them, all with 21).
 @Suite struct HostileLedgerTests {
     /// The values a forger writes, each somewhere the schema forbids it.
     static let values: [(name: String, value: DatabaseValue)] = [
@@ -48,6 +48,10 @@ import Testing
             Target(table: "merkle_node", column: "level", rows: "level = 1 AND idx = 0", detectedBy: deep),
             Target(table: "merkle_node", column: "idx", rows: "level = 1 AND idx = 0", detectedBy: deep),
             Target(table: "merkle_node", column: "hash", rows: "level = 1 AND idx = 0", detectedBy: deep),
+            // Receipts are not hashed, but plain verify checks every row's shape (ReceiptCheck).
+            Target(table: "receipt", column: "first_seq", rows: "first_seq = 1", detectedBy: plain),
+            Target(table: "receipt", column: "last_seq", rows: "first_seq = 1", detectedBy: plain),
+            Target(table: "receipt", column: "received_at", rows: "first_seq = 1", detectedBy: plain),
             // What `verify --deep` does not yet compare (the schema's own objects and reference
             // rows, issue 13): here only the absence of traps is required.
             Target(table: "ledger_info", column: "value", rows: "key = 'origin'", detectedBy: nil),
@@ -104,7 +108,8 @@ import Testing
         ["verify"], ["verify", "--deep"], ["head"], ["show", "crit-1"], ["log"], ["stats"], ["lineage", "crit-1"], ["report"],
         ["trace", "crit-1"], ["audit-plan", "--budget", "2"], ["export", "--out", "a.tgz"], ["checkpoint", "--key", "k.key"],
         ["prove", "inclusion", "crit-1"], ["prove", "consistency", "2"], ["audit", "--key", "k.pub", "--state", "state"],
-        ["rebuild"], ["append", "more.jsonl"],
+        ["rebuild"], ["append", "more.jsonl"], ["lineage", "crit-1", "--format", "dot"], ["lineage", "crit-1", "--format", "prov-json"],
+        ["export", "--prov", "--out", "p.json"], ["datasette-metadata"],
     ]
 
     /// The files of a small valid ledger with a checkpoint, a key, an auditor's state and a

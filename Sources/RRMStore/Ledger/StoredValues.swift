@@ -41,6 +41,12 @@ extension Row {
     package func stored<Value: DatabaseValueConvertible>(
         _ index: Int, _ column: String, table: String = "entry", row: Int64
     ) throws(LedgerError) -> Value {
+        // GRDB reads a real number into an integer type when it can (1.5 as 1), a plausible
+        // value: an integer column must hold an integer.
+        if Value.self is any BinaryInteger.Type, case let stored = (self[index] as DatabaseValue), !stored.isInteger {
+            throw .malformedRow(
+                table: table, row: row, column: column, problem: "\(storedValueDescription(stored)) where an integer belongs")
+        }
         do {
             return try decode(Value.self, atIndex: index)
         } catch {
@@ -126,5 +132,13 @@ private func storedTypeName<Value>(_: Value.Type) -> String {
     case is Data.Type, is Data?.Type: return "a blob"
     case is Bool.Type, is Bool?.Type: return "a truth value"
     default: return "a \(Value.self)"
+    }
+}
+
+extension DatabaseValue {
+    /// Whether SQLite stores this value as an integer.
+    fileprivate var isInteger: Bool {
+        if case .int64 = storage { return true }
+        return false
     }
 }
