@@ -19,7 +19,7 @@ import Testing
         let event = Event(
             kind: .finding, id: "forged", time: "2026-01-01T00:00:00Z", timeWasAssigned: false, references: [], declaredLevel: nil,
             modelRole: nil,
-            searchText: nil, body: bytes)
+            body: bytes)
         let decoded = DecodedEvent(line: 1, event: event, bodyDigest: bytes.withUnsafeBytes { ChainHash.bodyDigest($0) })
         let events = ProducerThread<[DecodedEvent]>(capacity: 1) { sink in sink.send([decoded]) }
         _ = try ledger.append(decodedBy: events, sourceName: "forger")

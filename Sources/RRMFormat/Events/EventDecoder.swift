@@ -69,7 +69,6 @@ public enum EventDecoder {
 
         var declaredLevel: Int?
         var modelRole: String?
-        var searchText: SearchText?
         switch kind {
         case .model:
             declaredLevel = try reader.level("level")
@@ -81,7 +80,6 @@ public enum EventDecoder {
             try reader.reference("model", role: .model)
             _ = try reader.nonEmptyString("task")
             let content = try reader.optionalString("content")
-            searchText = SearchText(text: SearchText.indexed(content ?? ""), claims: "")
             if let digest = try reader.optionalDigest("content_sha256"), let content,
                 SHA256Hash.of(content.utf8).hex != digest
             {
@@ -90,9 +88,8 @@ public enum EventDecoder {
         case .critique:
             try reader.reference("critic", role: .critic)
             try reader.referenceList("targets", role: .critiqueTarget, count: 1...Int.max)
-            let text = try reader.optionalString("text") ?? ""
-            let claims = try reader.critiqueFindings("findings")
-            searchText = SearchText(text: SearchText.indexed(text), claims: claims.map(SearchText.indexed).joined(separator: "\n"))
+            _ = try reader.optionalString("text")
+            try reader.critiqueFindings("findings")
         case .label:
             let rater = try reader.nonEmptyString("rater")
             if rater.hasBytePrefix(personPrefix) {
@@ -118,7 +115,7 @@ public enum EventDecoder {
             }
             _ = try reader.nonEmptyString("auditor")
             _ = try reader.optionalNonEmptyString("error_type")
-            searchText = SearchText(text: SearchText.indexed(try reader.optionalString("evidence") ?? ""), claims: "")
+            _ = try reader.optionalString("evidence")
         }
         let body = CanonicalJSON.encode(.object(fields))
         guard body.count <= maximumBodyBytes else {
@@ -127,7 +124,7 @@ public enum EventDecoder {
         }
         return Event(
             kind: kind, id: id, time: time, timeWasAssigned: timeWasAssigned, references: reader.references,
-            declaredLevel: declaredLevel, modelRole: modelRole, searchText: searchText, body: body)
+            declaredLevel: declaredLevel, modelRole: modelRole, body: body)
     }
 }
 
@@ -222,10 +219,8 @@ private struct FieldReader {
     }
 
     /// A critique's `findings`: objects with `claim`, optional `severity` and `location`.
-    /// Returns the claims.
-    func critiqueFindings(_ name: String) throws(EventError) -> [String] {
-        guard let value = fields[name] else { return [] }
-        var claims: [String] = []
+    func critiqueFindings(_ name: String) throws(EventError) {
+        guard let value = fields[name] else { return }
         guard let elements = value.arrayValue else { throw EventError(field: name, "must be an array, not \(value.typeDescription)") }
         for (index, element) in elements.enumerated() {
             let path = "\(name)[\(index)]"
@@ -237,7 +232,7 @@ private struct FieldReader {
             }
             let item = FieldReader(fields: object)
             do throws(EventError) {
-                claims.append(try item.nonEmptyString("claim"))
+                _ = try item.nonEmptyString("claim")
                 if let severity = try item.optionalString("severity"), !["low", "medium", "high"].contains(severity) {
                     throw EventError(field: "severity", "must be low, medium or high, not \"\(severity)\"")
                 }
@@ -246,6 +241,5 @@ private struct FieldReader {
                 throw EventError(field: "\(path).\(error.field)", error.reason)
             }
         }
-        return claims
     }
 }

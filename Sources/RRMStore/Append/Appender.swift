@@ -289,6 +289,7 @@ private struct BatchWriter {
         guard seq > start.seq || !alreadyRecorded.ranges.isEmpty || problems > 0 else {
             throw LedgerError.emptyInput(source: sourceName)
         }
+        try derived.finish()
         if seq > start.seq {
             try reverify(from: start, through: ChainHead(seq: seq, hash: previous))
             if maintainsTree { try reverifyTree(derived.tree) }

@@ -2,7 +2,7 @@ import GRDB
 import RRMFormat
 
 /// Writes what one entry implies into the derived tables: its lineage edges, its level, its
-/// search text, and the Merkle tree nodes its leaf completes.
+/// search index rows (in bulk, per batch: `finish`), and the Merkle tree nodes its leaf completes.
 ///
 /// Append writes them for each entry it appends, in the entry's own transaction; `rebuild` for
 /// every stored entry, in sequence order. One derivation serves both, so a rebuilt table holds
@@ -14,10 +14,12 @@ struct DerivedDataWriter {
     private let writesEdges: Bool
     private let writesLevels: Bool
     private let writesSearch: Bool
+    private let db: Database
     private let writesTree: Bool
     private let insertEdge: RawStatement
     private let insertLevel: RawStatement
-    private let insertSearch: RawStatement
+    /// The entries written since the search index last caught up (`finish`).
+    private var unindexed: ClosedRange<Int64>?
     private let insertNode: RawStatement
     private var edgeRows: Int64 = 0
     private var levelRows: Int64 = 0
@@ -35,7 +37,7 @@ struct DerivedDataWriter {
         self.tree = tree
         insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
         insertLevel = try RawStatement(db, "INSERT INTO entry_level (seq, level) VALUES (?, ?)")
-        insertSearch = try RawStatement(db, "INSERT INTO entry_search (rowid, text, claims) VALUES (?, ?, ?)")
+        self.db = db
         insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
     }
 
@@ -59,13 +61,7 @@ struct DerivedDataWriter {
             try insertLevel.run()
             levelRows += 1
         }
-        if writesSearch, let search = event.searchText {
-            insertSearch.bind(1, seq)
-            insertSearch.bind(2, search.text)
-            insertSearch.bind(3, search.claims)
-            try insertSearch.run()
-            searchRows += 1
-        }
+        if writesSearch { unindexed = (unindexed?.lowerBound ?? seq)...seq }
         return level
     }
 
@@ -87,6 +83,19 @@ struct DerivedDataWriter {
     }
 
     /// Rows written so far, per table written.
+    /// Indexes the entries written since the last call for full-text search, in one statement
+    /// from the view the index reads its text from (`search_content`): the view is the one
+    /// definition of what is searchable, and one bulk insert per batch costs a third of a row
+    /// at a time. Called before the batch is re-verified and committed.
+    mutating func finish() throws {
+        guard writesSearch, let range = unindexed else { return }
+        try db.execute(
+            sql: "INSERT INTO entry_search (rowid, text, claims) SELECT seq, text, claims FROM search_content WHERE seq BETWEEN ? AND ?",
+            arguments: [range.lowerBound, range.upperBound])
+        searchRows += Int64(db.changesCount)
+        unindexed = nil
+    }
+
     var rows: [DerivedTable: Int64] {
         var rows: [DerivedTable: Int64] = [:]
         if writesEdges { rows[.edges] = edgeRows }

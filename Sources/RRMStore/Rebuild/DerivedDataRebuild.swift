@@ -104,6 +104,7 @@ struct DerivedDataRebuild {
         } catch let stop as Stop {
             throw LedgerError.rebuildRefused(path: path, faultCount: 1, first: stop.fault)
         }
+        try writer.finish()
         return (expected - 1, writer.rows)
     }
 
