@@ -76,6 +76,29 @@ import Testing
         #expect(negative.stderr.contains("--max-time-skew must be from 0"))
     }
 
+    /// The latest finding is the one recorded last, whatever time the events claim: a finding
+    /// dated 2099, then a later-recorded one dated 2026, leave the 2026 one as the verdict in the
+    /// view, in `show` and in `log`'s findings.
+    @Test func theLatestFindingIsTheOneRecordedLastNotTheOneDatedLatest() throws {
+        let cli = try CLIProcess()
+        #expect(try cli.run(["init", "--ledger", "l.sqlite"]).status == 0)
+        let events =
+            Self.model("m")
+            + #"{"kind":"finding","id":"f-2099","about":"m","verdict":"erroneous","auditor":"human:dana","time":"2099-01-01T00:00:00Z"}"#
+            + "\n"
+            + #"{"kind":"finding","id":"f-2026","about":"m","verdict":"correct","auditor":"human:eve","time":"2026-01-01T00:00:00Z"}"#
+            + "\n"
+        #expect(try cli.run(["append", "--ledger", "l.sqlite", "-"], stdin: events).status == 0)
+        let queue = try DatabaseQueue(path: cli.path("l.sqlite"))
+        let latest = try queue.read { db in try Row.fetchOne(db, sql: "SELECT finding_id, verdict FROM latest_finding WHERE entry_id = 'm'")
+        }
+        #expect(latest?[0] == "f-2026")
+        #expect(latest?[1] == "correct")
+        let shown = try JSONParser.parse(try cli.run(["show", "--ledger", "l.sqlite", "m", "--format", "json"]).stdout)
+        #expect(shown["latest_finding"]?.stringValue == "f-2026")
+        #expect(try cli.run(["show", "--ledger", "l.sqlite", "m"]).stdout.contains("finding    correct by human:eve in \"f-2026\""))
+    }
+
     /// A ledger of schema version 2 is read as it is (no receipts), and its first write adds the
     /// receipt table, with nothing else changed.
     @Test func aVersionTwoLedgerIsReadAsItIsAndUpgradedByItsFirstWrite() throws {
