@@ -71,6 +71,11 @@ import Testing
 
         // Without the option, or within it, the times are accepted as the pipeline claims them.
         #expect(try cli.run(["append", "--ledger", "l.sqlite", "--max-time-skew", "1e10", "-"], stdin: batch).status == 0)
+        // Resent under a tighter limit, the batch is recognised as already recorded, not refused:
+        // a retry may come long after the clock has moved on.
+        let resent = try cli.run(["append", "--ledger", "l.sqlite", "--max-time-skew", "86400", "--format", "json", "-"], stdin: batch)
+        #expect(resent.status == 0, "\(resent.stderr)")
+        #expect(try JSONParser.parse(resent.stdout)["already_recorded"] == .array([.array([.number(1), .number(3)])]))
         let negative = try cli.run(["append", "--ledger", "l.sqlite", "--max-time-skew", "-1", "-"], stdin: batch)
         #expect(negative.status == 64)
         #expect(negative.stderr.contains("--max-time-skew must be from 0"))

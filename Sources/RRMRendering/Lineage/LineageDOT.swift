@@ -102,9 +102,15 @@ public enum LineageDOT {
         "TRUNCATED\n\(answer.listed.count) of \(context.reached) entries drawn (--limit);\n--all draws every one"
     }
 
+    /// A finding's verdict, and how the picture writes it with its error type ("erroneous:
+    /// sycophancy"); `nil` for a body with no verdict (an edited file).
+    static func judgement(of finding: StoredEntry) -> (verdict: Verdict, text: String)? {
+        guard let body = try? finding.bodyValue(), let said = body["verdict"]?.stringValue else { return nil }
+        return (Verdict(rawValue: said) ?? .unknown, said + (body["error_type"]?.stringValue.map { ": \($0)" } ?? ""))
+    }
+
     static func verdict(of finding: StoredEntry?) -> Verdict {
-        guard let finding, let body = try? finding.bodyValue(), let text = body["verdict"]?.stringValue else { return .unknown }
-        return Verdict(rawValue: text) ?? .unknown
+        finding.flatMap(judgement)?.verdict ?? .unknown
     }
 
     private static func node(_ entry: StoredEntry, finding: StoredEntry?, highlight: Bool) -> String {
@@ -117,15 +123,11 @@ public enum LineageDOT {
         case .dataset: shape = "folder"
         case .finding: shape = "octagon"
         }
-        let verdict = verdict(of: finding)
+        let judged = finding.flatMap(judgement)
+        let verdict = judged?.verdict ?? .unknown
         var text = "\(entry.kind.rawValue)\n\(entry.id)\nlevel \(entry.level)"
-        if let finding, verdict != .unknown {
-            let errorType = (try? finding.bodyValue())?["error_type"]?.stringValue
-            text += "\n\(verdict.rawValue)\(errorType.map { ": \($0)" } ?? "") (\(finding.id))"
-        }
-        if entry.kind == .finding, let body = try? entry.bodyValue(), let says = body["verdict"]?.stringValue {
-            text += "\nsays \(says)\(body["error_type"]?.stringValue.map { ": \($0)" } ?? "")"
-        }
+        if let finding, let judged, verdict != .unknown { text += "\n\(judged.text) (\(finding.id))" }
+        if entry.kind == .finding, let own = judgement(of: entry) { text += "\nsays \(own.text)" }
         let bold = highlight ? ", penwidth=3" : ""
         return "    n\(entry.seq) [shape=\(shape)\(bold), fillcolor=\"\(verdict.fill)\", label=\(dotString(text))];"
     }

@@ -232,7 +232,11 @@ private struct BatchWriter {
                 throw LedgerError.unexpectedEventCount(source: sourceName, expected: expected, received: feed.linesTaken)
             }
             let event = decoded.event
-            if let limit = options.maximumTimeSkew, let problem = TimeSkew.problem(event.time, limit: limit) {
+            // An event whose id is taken goes on to be told a retry from a conflict: a retry must be
+            // recognised however long after the clock has moved on.
+            if let limit = options.maximumTimeSkew, let problem = TimeSkew.problem(event.time, limit: limit),
+                try resolver.resolve(event.id) == nil
+            {
                 try refuse(.badEvent(line: decoded.line, id: event.id, field: "time", problem: problem))
                 continue
             }

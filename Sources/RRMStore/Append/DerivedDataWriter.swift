@@ -14,8 +14,8 @@ struct DerivedDataWriter {
     private let writesEdges: Bool
     private let writesLevels: Bool
     private let writesSearch: Bool
-    private let db: Database
     private let writesTree: Bool
+    private let db: Database
     private let insertEdge: RawStatement
     private let insertLevel: RawStatement
     /// The entries written since the search index last caught up (`finish`).
@@ -82,7 +82,6 @@ struct DerivedDataWriter {
         nodeRows += stored
     }
 
-    /// Rows written so far, per table written.
     /// Indexes the entries written since the last call for full-text search, in one statement
     /// from the view the index reads its text from (`search_content`): the view is the one
     /// definition of what is searchable, and one bulk insert per batch costs a third of a row
@@ -96,6 +95,7 @@ struct DerivedDataWriter {
         unindexed = nil
     }
 
+    /// Rows written so far, per table written.
     var rows: [DerivedTable: Int64] {
         var rows: [DerivedTable: Int64] = [:]
         if writesEdges { rows[.edges] = edgeRows }

@@ -43,9 +43,12 @@ extension Row {
     ) throws(LedgerError) -> Value {
         // GRDB reads a real number into an integer type when it can (1.5 as 1), a plausible
         // value: an integer column must hold an integer.
-        if Value.self is any BinaryInteger.Type, case let stored = (self[index] as DatabaseValue), !stored.isInteger {
-            throw .malformedRow(
-                table: table, row: row, column: column, problem: "\(storedValueDescription(stored)) where an integer belongs")
+        if Value.self is any BinaryInteger.Type {
+            let stored: DatabaseValue = self[index]
+            guard stored.isInteger else {
+                throw .malformedRow(
+                    table: table, row: row, column: column, problem: "\(storedValueDescription(stored)) where an integer belongs")
+            }
         }
         do {
             return try decode(Value.self, atIndex: index)
