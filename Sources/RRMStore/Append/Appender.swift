@@ -101,6 +101,13 @@ extension Ledger {
             do {
                 batch = try queue.writeWithoutTransaction { db -> AppendSummary in
                     var summary: AppendSummary?
+                    // The writer resolves every reference itself (the entry exists, is earlier and
+                    // of an accepted kind) before it derives an edge or a level from it; SQLite's
+                    // enforcement of the derived tables' foreign keys would look each parent up
+                    // again, a random read of the entry table per row (a fifth of append's time,
+                    // docs/BENCHMARKS.md). `verify --deep` still runs foreign_key_check.
+                    try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                    defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
                     try db.inTransaction(.immediate) {
                         let writer = BatchWriter(
                             db: db, path: path, sourceName: sourceName, options: options, maintainsTree: maintainingTree,
@@ -196,6 +203,7 @@ private struct BatchWriter {
         let tree = maintainsTree ? try MerkleFrontier(size: start.seq, nodes: LedgerMerkleNodes(db, path: path)) : MerkleFrontier()
         var derived = try DerivedDataWriter(
             db, tables: maintainsTree ? Set(DerivedTable.allCases) : Set(DerivedTable.allCases).subtracting([.merkle]), tree: tree)
+        resolver.beforeLookup = derived.beforeReadingLevels
         let deadline = options.commitInterval.map { firstLineArrived.addingTimeInterval($0) } ?? .distantFuture
         var linesInBatch = 0
 

@@ -2,10 +2,12 @@ import GRDB
 import RRMFormat
 
 /// Writes what one entry implies into the derived tables: its lineage edges, its level, its
-/// search index rows (in bulk, per batch: `finish`), and the Merkle tree nodes its leaf completes.
+/// search index rows, and the Merkle tree nodes its leaf completes.
 ///
-/// Append writes them for each entry it appends, in the entry's own transaction; `rebuild` for
-/// every stored entry, in sequence order. One derivation serves both, so a rebuilt table holds
+/// Append derives them for each entry it appends, in the entry's own transaction; `rebuild` for
+/// every stored entry, in sequence order. Edges and levels are held and written in bulk
+/// (`BulkInsert`), the search index once per batch from its view (`finish`); the tree's nodes
+/// as each leaf completes them, since the batch's re-verification reads them. One derivation serves both, so a rebuilt table holds
 /// exactly the rows append wrote.
 struct DerivedDataWriter {
     /// The tree's right edge after the entries written so far.
@@ -16,13 +18,13 @@ struct DerivedDataWriter {
     private let writesSearch: Bool
     private let writesTree: Bool
     private let db: Database
-    private let insertEdge: RawStatement
-    private let insertLevel: RawStatement
+    private let edges: BulkInsert
+    private let levels: BulkInsert
+    /// Each role's index in `LinkRole.allCases`, the texts `edges` binds its role column from.
+    private static let roleIndex = Dictionary(uniqueKeysWithValues: LinkRole.allCases.enumerated().map { ($1, Int64($0)) })
     /// The entries written since the search index last caught up (`finish`).
     private var unindexed: ClosedRange<Int64>?
     private let insertNode: RawStatement
-    private var edgeRows: Int64 = 0
-    private var levelRows: Int64 = 0
     private var searchRows: Int64 = 0
     private var nodeRows: Int64 = 0
 
@@ -35,8 +37,8 @@ struct DerivedDataWriter {
         writesSearch = tables.contains(.search)
         writesTree = tables.contains(.merkle)
         self.tree = tree
-        insertEdge = try RawStatement(db, "INSERT INTO edge (child, role, parent) VALUES (?, ?, ?)")
-        insertLevel = try RawStatement(db, "INSERT INTO entry_level (seq, level) VALUES (?, ?)")
+        edges = try BulkInsert(db, table: "edge", columns: ["child", "role", "parent"], texts: [1: LinkRole.allCases.map(\.rawValue)])
+        levels = try BulkInsert(db, table: "entry_level", columns: ["seq", "level"])
         self.db = db
         insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
     }
@@ -48,19 +50,10 @@ struct DerivedDataWriter {
         let level = LevelRule.level(of: event, referenced: referenced)
         if writesEdges {
             for (reference, parent) in zip(event.references, referenced) {
-                insertEdge.bind(1, seq)
-                insertEdge.bind(2, reference.role.rawValue)
-                insertEdge.bind(3, parent.seq)
-                try insertEdge.run()
-                edgeRows += 1
+                try edges.add(seq, Self.roleIndex[reference.role]!, parent.seq)
             }
         }
-        if writesLevels {
-            insertLevel.bind(1, seq)
-            insertLevel.bind(2, Int64(level))
-            try insertLevel.run()
-            levelRows += 1
-        }
+        if writesLevels { try levels.add(seq, Int64(level)) }
         if writesSearch { unindexed = (unindexed?.lowerBound ?? seq)...seq }
         return level
     }
@@ -82,11 +75,13 @@ struct DerivedDataWriter {
         nodeRows += stored
     }
 
-    /// Indexes the entries written since the last call for full-text search, in one statement
-    /// from the view the index reads its text from (`search_content`): the view is the one
-    /// definition of what is searchable, and one bulk insert per batch costs a third of a row
-    /// at a time. Called before the batch is re-verified and committed.
+    /// Writes the held edges and levels, then indexes the entries written since the last call for
+    /// full-text search in one statement from the view the index reads its text from
+    /// (`search_content`): the view is the one definition of what is searchable, and one bulk
+    /// insert per batch costs a third of a row at a time. Called before the batch is re-verified
+    /// and committed.
     mutating func finish() throws {
+        try flushHeldRows()
         guard writesSearch, let range = unindexed else { return }
         try db.execute(
             sql: "INSERT INTO entry_search (rowid, text, claims) SELECT seq, text, claims FROM search_content WHERE seq BETWEEN ? AND ?",
@@ -95,11 +90,22 @@ struct DerivedDataWriter {
         unindexed = nil
     }
 
+    /// What must run before a query reads `entry_level` inside the transaction (the resolver's
+    /// lookups): writing the level rows held so far.
+    var beforeReadingLevels: () throws -> Void {
+        { [levels] in try levels.flush() }
+    }
+
+    private func flushHeldRows() throws {
+        try edges.flush()
+        try levels.flush()
+    }
+
     /// Rows written so far, per table written.
     var rows: [DerivedTable: Int64] {
         var rows: [DerivedTable: Int64] = [:]
-        if writesEdges { rows[.edges] = edgeRows }
-        if writesLevels { rows[.levels] = levelRows }
+        if writesEdges { rows[.edges] = edges.rowsWritten }
+        if writesLevels { rows[.levels] = levels.rowsWritten }
         if writesSearch { rows[.search] = searchRows }
         if writesTree { rows[.merkle] = nodeRows }
         return rows

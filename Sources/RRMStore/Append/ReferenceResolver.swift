@@ -10,6 +10,8 @@ final class ReferenceResolver {
 
     private var cache: [ExactString: ResolvedEntry] = [:]
     private let lookup: RawStatement
+    /// Runs before each lookup in SQLite: the writer's held level rows must be written first.
+    var beforeLookup: () throws -> Void = {}
 
     init(_ db: Database) throws {
         lookup = try RawStatement(
@@ -24,6 +26,7 @@ final class ReferenceResolver {
     /// - Throws: `LedgerError.missingLevel` when the entry has no level row (damaged derived data).
     func resolve(_ id: String) throws -> ResolvedEntry? {
         if let hit = cache[ExactString(id)] { return hit }
+        try beforeLookup()
         lookup.bind(1, id)
         defer { lookup.reset() }
         guard try lookup.step() else { return nil }

@@ -76,6 +76,7 @@ struct DerivedDataRebuild {
         let needsReferences = tables.contains { $0.needsReferences }
         let resolver = try ReferenceResolver(db)
         var writer = try DerivedDataWriter(db, tables: tables, tree: MerkleFrontier())
+        resolver.beforeLookup = writer.beforeReadingLevels
         let rows = try RawStatement(db, "SELECT seq, body, hash FROM entry ORDER BY seq")
         defer { rows.reset() }
         var expected: Int64 = 1
