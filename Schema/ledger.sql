@@ -54,7 +54,10 @@ CREATE TABLE ledger_info (
 CREATE TABLE entry (
     seq       INTEGER PRIMARY KEY CHECK (seq >= 1),  -- 1, 2, 3, … without gaps
     id        TEXT NOT NULL UNIQUE,                  -- the event's id (equal to body's "id")
-    kind      TEXT NOT NULL CHECK (kind IN ('model', 'output', 'critique', 'label', 'dataset', 'finding')),
+    -- The kinds as a chain of `=`, not `kind IN (…)`: SQLite 3.40 builds a temporary table for an
+    -- IN list on every insert, a fifth of what append's writer spent per entry. Ledgers created
+    -- before 2026-12-03 hold the IN form, the same constraint; `verify --deep` accepts either.
+    kind      TEXT NOT NULL CHECK (kind = 'model' OR kind = 'output' OR kind = 'critique' OR kind = 'label' OR kind = 'dataset' OR kind = 'finding'),
     time      TEXT NOT NULL,                         -- the event's UTC time (equal to body's "time")
     body      TEXT NOT NULL,                         -- the event as RFC 8785 canonical JSON: what is hashed
     prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),  -- `hash` of entry seq-1; 32 zero bytes for seq 1

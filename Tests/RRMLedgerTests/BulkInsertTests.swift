@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Testing
 
@@ -23,7 +24,8 @@ import Testing
         let queue = try Self.table()
         let count = BulkInsert.rowsPerStatement * 2 + 7
         try queue.write { db in
-            let insert = try BulkInsert(db, table: "t", columns: ["n", "role", "m"], texts: [1: ["base", "member", "about"]])
+            let insert = try BulkInsert(
+                db, table: "t", columns: [.integer("n"), .text("role", texts: ["base", "member", "about"]), .integer("m")])
             for n in 0..<count { try insert.add(Int64(n), Int64(n % 3), Int64(-n)) }
             #expect(insert.rowsWritten == 0)  // held, not written, below the hold limit
             try insert.flush()
@@ -40,13 +42,32 @@ import Testing
         let queue = try DatabaseQueue()
         try queue.write { db in
             try db.execute(sql: "CREATE TABLE p (a INTEGER NOT NULL, b INTEGER NOT NULL) STRICT")
-            let insert = try BulkInsert(db, table: "p", columns: ["a", "b"])
+            let insert = try BulkInsert(db, table: "p", columns: [.integer("a"), .integer("b")])
             for a in 0..<(BulkInsert.holdLimit + 3) { try insert.add(Int64(a), Int64(a) * 2) }
             #expect(insert.rowsWritten == Int64(BulkInsert.holdLimit))
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM p") == BulkInsert.holdLimit)
             try insert.flush()
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM p") == BulkInsert.holdLimit + 3)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM p WHERE b != 2 * a") == 0)
+        }
+    }
+
+    @Test func writesHashesWithTheirRows() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE h (a INTEGER NOT NULL, b INTEGER NOT NULL, hash BLOB NOT NULL) STRICT")
+            let insert = try BulkInsert(db, table: "h", columns: [.integer("a"), .integer("b"), .hash("hash")])
+            let count = BulkInsert.rowsPerStatement + 3
+            for a in 0..<count {
+                try Array(repeating: UInt8(a % 256), count: 32).withUnsafeBytes { try insert.add(Int64(a), Int64(a + 1), hash: $0) }
+            }
+            try insert.flush()
+            let rows = try Row.fetchAll(db, sql: "SELECT a, b, hash FROM h ORDER BY rowid")
+            #expect(rows.count == count)
+            for (a, row) in rows.enumerated() {
+                #expect(row[0] as Int64 == Int64(a) && row[1] as Int64 == Int64(a + 1))
+                #expect((row[2] as Data) == Data(repeating: UInt8(a % 256), count: 32))
+            }
         }
     }
 

@@ -33,6 +33,33 @@ import Testing
         #expect(try schemaFaults(temp).isEmpty)
     }
 
+    /// Ledgers created before 2026-12-03 wrote `entry`'s kind constraint as `kind IN (…)`; the
+    /// schema now writes the same constraint as a chain of `=` (it costs SQLite 3.40 no temporary
+    /// table per insert). Both forms are the schema; any other change of the constraint is not.
+    @Test func theEarlierFormOfTheKindConstraintIsTheSchemaAndNoOtherIs() throws {
+        let chain =
+            "CHECK (kind = 'model' OR kind = 'output' OR kind = 'critique' OR kind = 'label' OR kind = 'dataset' OR kind = 'finding')"
+        let earlier = "CHECK (kind IN ('model', 'output', 'critique', 'label', 'dataset', 'finding'))"
+        let narrower = "CHECK (kind IN ('model', 'output', 'critique', 'label', 'dataset'))"
+        for (replacement, faults) in [
+            (earlier, [String]()), (narrower, ["schema: the table entry is defined otherwise than in the schema"]),
+        ] {
+            let temp = try pipeline()
+            let queue = try DatabaseQueue(path: temp.path)
+            try queue.writeWithoutTransaction { db in
+                #expect(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'entry'")?.contains(chain) == true)
+                try db.execute(sql: "PRAGMA writable_schema = ON")
+                try db.execute(
+                    sql: "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE name = 'entry'", arguments: [chain, replacement])
+                try db.execute(sql: "PRAGMA writable_schema = OFF")
+            }
+            try queue.close()
+            #expect(try schemaFaults(temp) == faults, "\(replacement)")
+            try temp.append(#"{"kind":"model","id":"m-extra","level":3,"role":"policy"}"#)
+            #expect(try temp.ledger.head().seq == Int64(Fixture.entryCount) + 1)
+        }
+    }
+
     @Test func droppedAppendOnlyTriggersAreFaults() throws {
         let temp = try pipeline()
         try edit(temp, "DROP TRIGGER entry_is_append_only_update; DROP TRIGGER entry_is_append_only_delete")

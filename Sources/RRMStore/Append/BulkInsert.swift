@@ -6,44 +6,59 @@ import GRDB
 ///
 /// Append writes its derived rows this way. One statement per row, interleaved with each entry's
 /// other rows, walks a B-tree from its root for every row with the other tables' pages in
-/// between; a table's rows written together share their pages (tools/bench and
-/// docs/BENCHMARKS.md, "Append in bulk"). Columns are integers, or texts chosen by an integer
-/// from a fixed list (`texts`), so a held row is a few machine words and memory stays flat:
-/// `holdLimit` rows at most.
+/// between; a table's rows written together share their pages (docs/BENCHMARKS.md, "Append
+/// in bulk"). Columns are integers, texts chosen by an integer from a fixed list, or hashes, so a
+/// held row is a few machine words and memory stays flat: `holdLimit` rows at most.
 final class BulkInsert {
+    /// A column to fill, and how `add`'s value for it is bound.
+    enum Column {
+        /// An integer, bound as it is.
+        case integer(String)
+        /// A text from a fixed list, given by its index in `texts`.
+        case text(String, texts: [String])
+        /// A blob of 32 bytes (a hash), given to `add` as bytes.
+        case hash(String)
+
+        var name: String {
+            switch self {
+            case .integer(let name), .text(let name, _), .hash(let name): return name
+            }
+        }
+    }
+
     /// Rows per statement: far inside SQLite's limit of 32,766 parameters.
     static let rowsPerStatement = 256
     /// Rows held before they are written: a few megabytes at most.
     static let holdLimit = 1 << 16
 
     private let db: Database
-    private let columns: Int
-    /// Per column: the texts its values index, or nil for an integer column.
-    private let texts: [[String]?]
+    private let columns: [Column]
     private let insert: String
     private let row: String
     private let full: RawStatement
+    /// The held rows' integer values, `columns.count` per row (a hash column's is unused).
     private var held: [Int64] = []
+    /// The held rows' hashes, 32 bytes per row, for a table with a hash column.
+    private var heldHashes: [UInt8] = []
     private(set) var rowsWritten: Int64 = 0
 
-    /// - Parameters:
-    ///   - columns: the table's columns to fill, in the order `add` gives their values.
-    ///   - texts: columns whose values are indexes into the given texts, bound as text.
-    init(_ db: Database, table: String, columns: [String], texts: [Int: [String]] = [:]) throws {
+    /// - Parameter columns: the table's columns to fill, in the order `add` gives their values.
+    init(_ db: Database, table: String, columns: [Column]) throws {
         self.db = db
-        self.columns = columns.count
-        self.texts = columns.indices.map { texts[$0] }
-        insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        self.columns = columns
+        insert = "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES "
         row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         full = try RawStatement(db, insert + Array(repeating: row, count: Self.rowsPerStatement).joined(separator: ", "))
         held.reserveCapacity(Self.holdLimit * columns.count)
     }
 
+    private var heldRows: Int { held.count / columns.count }
+
     /// Holds a row of two columns.
     func add(_ a: Int64, _ b: Int64) throws {
         held.append(a)
         held.append(b)
-        if held.count == Self.holdLimit * columns { try flush() }
+        if heldRows == Self.holdLimit { try flush() }
     }
 
     /// Holds a row of three columns.
@@ -51,37 +66,50 @@ final class BulkInsert {
         held.append(a)
         held.append(b)
         held.append(c)
-        if held.count == Self.holdLimit * columns { try flush() }
+        if heldRows == Self.holdLimit { try flush() }
+    }
+
+    /// Holds a row of two integer columns and a hash column, in that order.
+    func add(_ a: Int64, _ b: Int64, hash: UnsafeRawBufferPointer) throws {
+        precondition(hash.count == 32, "a hash column holds 32 bytes")
+        held.append(a)
+        held.append(b)
+        held.append(0)
+        heldHashes.append(contentsOf: hash)
+        if heldRows == Self.holdLimit { try flush() }
     }
 
     /// Writes every held row.
     func flush() throws {
-        let width = Self.rowsPerStatement * columns
-        var start = 0
-        while held.count - start >= width {
-            try write(held[start..<start + width], with: full)
-            start += width
+        var first = 0
+        while heldRows - first >= Self.rowsPerStatement {
+            try write(rows: first..<first + Self.rowsPerStatement, with: full)
+            first += Self.rowsPerStatement
         }
-        if start < held.count {
-            let rest = held[start...]
-            try write(rest, with: RawStatement(db, insert + Array(repeating: row, count: rest.count / columns).joined(separator: ", ")))
+        if first < heldRows {
+            let rest = first..<heldRows
+            try write(rows: rest, with: RawStatement(db, insert + Array(repeating: row, count: rest.count).joined(separator: ", ")))
         }
         held.removeAll(keepingCapacity: true)
+        heldHashes.removeAll(keepingCapacity: true)
     }
 
-    private func write(_ values: ArraySlice<Int64>, with statement: RawStatement) throws {
+    private func write(rows: Range<Int>, with statement: RawStatement) throws {
         var parameter: Int32 = 1
-        var column = 0
-        for value in values {
-            if let names = texts[column] {
-                statement.bind(parameter, names[Int(value)])
-            } else {
-                statement.bind(parameter, value)
+        try heldHashes.withUnsafeBytes { hashes in
+            for row in rows {
+                for (index, column) in columns.enumerated() {
+                    let value = held[row * columns.count + index]
+                    switch column {
+                    case .integer: statement.bind(parameter, value)
+                    case .text(_, let texts): statement.bind(parameter, texts[Int(value)])
+                    case .hash: statement.bindBlob(parameter, UnsafeRawBufferPointer(rebasing: hashes[row * 32..<row * 32 + 32]))
+                    }
+                    parameter += 1
+                }
             }
-            parameter += 1
-            column = column + 1 == columns ? 0 : column + 1
+            try statement.run()
         }
-        try statement.run()
-        rowsWritten += Int64(values.count / columns)
+        rowsWritten += Int64(rows.count)
     }
 }

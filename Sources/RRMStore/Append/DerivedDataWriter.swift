@@ -6,8 +6,8 @@ import RRMFormat
 ///
 /// Append derives them for each entry it appends, in the entry's own transaction; `rebuild` for
 /// every stored entry, in sequence order. Edges and levels are held and written in bulk
-/// (`BulkInsert`), the search index once per batch from its view (`finish`); the tree's nodes
-/// as each leaf completes them, since the batch's re-verification reads them. One derivation serves both, so a rebuilt table holds
+/// (`BulkInsert`), as are the tree's nodes, and the search index once per batch from its view
+/// (`finish`, which writes everything held before the batch is re-verified). One derivation serves both, so a rebuilt table holds
 /// exactly the rows append wrote.
 struct DerivedDataWriter {
     /// The tree's right edge after the entries written so far.
@@ -24,9 +24,8 @@ struct DerivedDataWriter {
     private static let roleIndex = Dictionary(uniqueKeysWithValues: LinkRole.allCases.enumerated().map { ($1, Int64($0)) })
     /// The entries written since the search index last caught up (`finish`).
     private var unindexed: ClosedRange<Int64>?
-    private let insertNode: RawStatement
+    private let nodes: BulkInsert
     private var searchRows: Int64 = 0
-    private var nodeRows: Int64 = 0
 
     /// - Parameters:
     ///   - tables: the tables to write; the others are left alone.
@@ -37,10 +36,11 @@ struct DerivedDataWriter {
         writesSearch = tables.contains(.search)
         writesTree = tables.contains(.merkle)
         self.tree = tree
-        edges = try BulkInsert(db, table: "edge", columns: ["child", "role", "parent"], texts: [1: LinkRole.allCases.map(\.rawValue)])
-        levels = try BulkInsert(db, table: "entry_level", columns: ["seq", "level"])
+        edges = try BulkInsert(
+            db, table: "edge", columns: [.integer("child"), .text("role", texts: LinkRole.allCases.map(\.rawValue)), .integer("parent")])
+        levels = try BulkInsert(db, table: "entry_level", columns: [.integer("seq"), .integer("level")])
+        nodes = try BulkInsert(db, table: "merkle_node", columns: [.integer("level"), .integer("idx"), .hash("hash")])
         self.db = db
-        insertNode = try RawStatement(db, "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)")
     }
 
     /// Writes the lineage edges, level and search text of entry `seq`, whose body decoded to
@@ -62,20 +62,14 @@ struct DerivedDataWriter {
     /// it completes above the leaves.
     mutating func appendLeaf(entryHash: UnsafeRawBufferPointer) throws {
         guard writesTree else { return }
-        let insertNode = self.insertNode
-        var stored: Int64 = 0
+        let nodes = self.nodes
         try tree.append(leafHash: MerkleHash.leafHash(entryHash)) { node in
             guard node.level > 0 else { return }
-            insertNode.bind(1, Int64(node.level))
-            insertNode.bind(2, node.index)
-            node.hash.withUnsafeBytes { insertNode.bindBlob(3, $0) }
-            try insertNode.run()
-            stored += 1
+            try node.hash.withUnsafeBytes { try nodes.add(Int64(node.level), node.index, hash: $0) }
         }
-        nodeRows += stored
     }
 
-    /// Writes the held edges and levels, then indexes the entries written since the last call for
+    /// Writes the held edges, levels and tree nodes, then indexes the entries written since the last call for
     /// full-text search in one statement from the view the index reads its text from
     /// (`search_content`): the view is the one definition of what is searchable, and one bulk
     /// insert per batch costs a third of a row at a time. Called before the batch is re-verified
@@ -99,6 +93,7 @@ struct DerivedDataWriter {
     private func flushHeldRows() throws {
         try edges.flush()
         try levels.flush()
+        try nodes.flush()
     }
 
     /// Rows written so far, per table written.
@@ -107,7 +102,7 @@ struct DerivedDataWriter {
         if writesEdges { rows[.edges] = edges.rowsWritten }
         if writesLevels { rows[.levels] = levels.rowsWritten }
         if writesSearch { rows[.search] = searchRows }
-        if writesTree { rows[.merkle] = nodeRows }
+        if writesTree { rows[.merkle] = nodes.rowsWritten }
         return rows
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RRMFormat
 
@@ -56,7 +57,7 @@ struct SchemaObjectCheck {
                 fault("the \(object.type) \(name) is missing")
             case (let object?, nil):
                 fault("the \(object.type) \(shownStoredText(name)) is not in the schema of version \(LedgerSchema.version)")
-            case (let object?, let wanted?) where object != wanted:
+            case (let object?, let wanted?) where object != wanted && !Self.isEarlierForm(object, of: wanted):
                 if object.type != wanted.type {
                     fault("\(name) is a \(object.type), not a \(wanted.type)")
                 } else {
@@ -66,6 +67,20 @@ struct SchemaObjectCheck {
                 break
             }
         }
+    }
+
+    /// `entry`'s kind constraint as ledgers created before 2026-12-03 hold it, and as the schema
+    /// writes it now: the same constraint (Schema/ledger.sql says why it changed).
+    private static let earlierKindCheck = "CHECK (kind IN ('model', 'output', 'critique', 'label', 'dataset', 'finding'))"
+    private static let kindCheck =
+        "CHECK (kind = 'model' OR kind = 'output' OR kind = 'critique' OR kind = 'label' OR kind = 'dataset' OR kind = 'finding')"
+
+    /// Whether `object` is `wanted` as an earlier build of the same schema version wrote it.
+    private static func isEarlierForm(_ object: SchemaObject, of wanted: SchemaObject) -> Bool {
+        guard wanted.type == "table", wanted.name == "entry", let definition = wanted.definition else { return false }
+        let earlier = definition.replacingOccurrences(of: normalised(kindCheck), with: normalised(earlierKindCheck))
+        return earlier != definition
+            && object == SchemaObject(type: wanted.type, name: wanted.name, table: wanted.table, definition: earlier)
     }
 
     /// Every row of `table` must be the schema's, no more, no fewer.
