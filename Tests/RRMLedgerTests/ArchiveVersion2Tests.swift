@@ -1,0 +1,313 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import RRMArchive
+@testable import RRMFormat
+@testable import RRMSimulation
+@testable import RRMStore
+
+/// Format version 2 (docs/ARCHIVES.md): the bodies alone, hashes recomputed; its round trip,
+/// version 1 still read, and every hostile change to the new line format refused, saying what and
+/// where.
+@Suite struct ArchiveVersion2Tests {
+    func path(_ temp: TemporaryLedger, _ name: String) -> String { temp.folder.appendingPathComponent(name).path }
+
+    /// Every entry's sequence number, hash and previous hash, in order.
+    static func chain(of ledgerPath: String) throws -> [String] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: ledgerPath, configuration: configuration)
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, hex(hash), hex(prev_hash) FROM entry ORDER BY seq").map {
+                "\($0[0] as Int64) \($0[1] as String) \($0[2] as String)"
+            }
+        }
+    }
+
+    /// A simulated ledger with no checkpoint: only the manifest's head states a hash.
+    static func unsignedLedger(outputs: Int = 5) throws -> TemporaryLedger {
+        let temp = try TemporaryLedger()
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = outputs
+        parameters.levels = 2
+        _ = try SimulationRun.intoLedger(temp.ledger, parameters: parameters)
+        return temp
+    }
+
+    /// The members of an archive, its entries member split into lines (without their newlines).
+    func lines(of archive: String) throws -> (members: [Crafted.Member], lines: [String]) {
+        let members = try Crafted.members(of: archive)
+        let entries = String(decoding: try #require(members.first { $0.name.hasSuffix(".jsonl") }).bytes, as: UTF8.self)
+        return (members, entries.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
+    }
+
+    /// The archive with its entries member's lines replaced (and, optionally, its manifest).
+    func rewritten(_ members: [Crafted.Member], lines: [String], manifest: String? = nil, at file: String) throws -> String {
+        var changed = members
+        if let manifest { changed[0] = .init(name: members[0].name, bytes: Array(manifest.utf8)) }
+        let index = try #require(changed.firstIndex { $0.name.hasSuffix(".jsonl") })
+        changed[index] = .init(name: changed[index].name, bytes: Array(lines.map { $0 + "\n" }.joined().utf8))
+        try Crafted.archive(at: file, members: changed)
+        return file
+    }
+
+    // MARK: - Round trips
+
+    @Test func aVersion2ArchiveRoundTripsToTheSameHeadAndHashes() throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 20)
+        let archive = path(temp, "v2.tar.gz")
+        let summary = try temp.ledger.exportArchive(to: archive)
+        #expect(summary.manifest.format == "rrm-ledger-archive/2")
+        let report = try ArchiveVerifier.verify(path: archive, verifier: signer.verifier)
+        #expect(report.isIntact, "\(report.faults)")
+        #expect(report.head == (try temp.ledger.head()))
+        let copy = path(temp, "copy.sqlite")
+        let imported = try Ledger.importArchive(from: archive, into: copy, verifier: signer.verifier)
+        #expect(imported.head == (try temp.ledger.head()))
+        #expect(try Self.chain(of: copy) == (try Self.chain(of: temp.path)))
+        #expect(try Ledger.open(at: copy).verify(VerificationOptions(deep: true)).isIntact)
+        #expect(try Ledger.open(at: copy).statistics().counts == (try temp.ledger.statistics()).counts)
+
+        // The lines are the bodies, exactly as stored and hashed, one per entry.
+        let (_, lines) = try lines(of: archive)
+        let bodies = try DatabaseQueue(path: temp.path).read { db in
+            try String.fetchAll(db, sql: "SELECT CAST(body AS TEXT) FROM entry ORDER BY seq")
+        }
+        #expect(lines == bodies)
+    }
+
+    @Test func aVersion2IncrementExtendsItsBase() throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
+        let base = try temp.ledger.head()
+        let receiver = path(temp, "receiver.sqlite")
+        _ = try temp.ledger.exportArchive(to: path(temp, "base.tar.gz"))
+        _ = try Ledger.importArchive(from: path(temp, "base.tar.gz"), into: receiver)
+        try temp.append(ArchiveImportTests.findings(12))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let increment = path(temp, "inc.tar.gz")
+        let summary = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: base.seq)))
+        #expect(summary.manifest.firstSeq == base.seq + 1)
+        #expect(try ArchiveVerifier.verify(path: increment, verifier: signer.verifier).isIntact)
+        #expect(try Ledger.importArchive(from: increment, into: receiver, verifier: signer.verifier).head == (try temp.ledger.head()))
+        #expect(try Self.chain(of: receiver) == (try Self.chain(of: temp.path)))
+    }
+
+    @Test func aVersion2SliceCarriesAnAnnotationBeforeEveryBody() throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
+        let archive = path(temp, "slice.tar.gz")
+        let summary = try temp.ledger.exportArchive(
+            to: archive, ExportOptions(selection: .slice(lineageOf: nil, query: LineageQuery(direction: .both), level: 1)))
+        #expect(try ArchiveVerifier.verify(path: archive, verifier: signer.verifier).isIntact)
+        let (members, lines) = try lines(of: archive)
+        #expect(lines.count == 2 * summary.manifest.entries)
+        for (index, line) in lines.enumerated() { #expect(line.hasPrefix(index % 2 == 0 ? "[{\"prev_hash\":" : "{")) }
+        // A body altered: its own inclusion proof fails, so the entry is named.
+        var edited = lines
+        edited[1] = edited[1].replacingOccurrences(of: "\"kind\":", with: " \"kind\":")
+        let bad = try rewritten(members, lines: edited, at: path(temp, "bad.tar.gz"))
+        ArchiveTests().expectRefused(bad, in: temp, mentioning: "entry \(summary.manifest.firstSeq): its inclusion proof fails")
+        // A body without its annotation.
+        let bare = try rewritten(members, lines: Array(lines.dropFirst()), at: path(temp, "bare.tar.gz"))
+        ArchiveTests().expectRefused(
+            bare, in: temp,
+            mentioning: "entries-000001.jsonl, line 1: a slice's body must follow an annotation with its seq, prev_hash and proof")
+    }
+
+    @Test func aVersion2PseudonymisedArchiveVerifiesAndCatchesForgeries() throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
+        let archive = path(temp, "masked.tar.gz")
+        let summary = try temp.ledger.exportArchive(to: archive, ExportOptions(pseudonymise: true))
+        let report = try ArchiveVerifier.verify(path: archive, verifier: signer.verifier)
+        #expect(report.isIntact, "\(report.faults)")
+        #expect(report.head == (try temp.ledger.head()))
+        let (members, lines) = try lines(of: archive)
+        let annotations = lines.indices.filter { lines[$0].hasPrefix("[") }
+        #expect(annotations.count == summary.manifest.pseudonymised?.entries)
+        #expect(annotations.count > 0)
+        #expect(!lines.joined().contains("\"human:rater"))
+        let index = try #require(annotations.first)
+        let seq = index - annotations.filter { $0 < index }.count + 1
+        // The original person put back under the original's digest: not a pseudonymised body.
+        var forged = lines
+        forged[index + 1] = forged[index + 1].replacing(#/human:p-[0-9a-f]{16}/#, with: "human:mallory")
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: forged, at: path(temp, "named.tar.gz")), in: temp,
+            mentioning: "entry \(seq): carries the digest of an original body")
+        // Another digest: the chain no longer leads to the checkpoint's root.
+        forged = lines
+        var annotation = forged[index]
+        let digit = try #require(annotation.range(of: "\"body_sha256\":\"")).upperBound
+        annotation.replaceSubrange(digit...digit, with: annotation[digit] == "0" ? "1" : "0")
+        forged[index] = annotation
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: forged, at: path(temp, "digest.tar.gz")), in: temp,
+            mentioning: "do not lead to the checkpoint's root")
+    }
+
+    /// Archives made by the version-1 writer still verify and import: a fixture committed when
+    /// version 2 came (its lines written by the version-1 encoder, unchanged since), and one made now.
+    @Test func version1ArchivesStillVerifyAndImport() throws {
+        let temp = try TemporaryLedger()
+        let fixture = RepositoryFiles.url("Tests/Fixtures/archive-v1.tar.gz").path
+        let key = try NoteVerifier(parsing: try RepositoryFiles.text("Tests/Fixtures/archive-v1.pub").trimmingCharacters(in: .newlines))
+        let report = try ArchiveVerifier.verify(path: fixture, verifier: key)
+        #expect(report.isIntact, "\(report.faults)")
+        #expect(report.manifest.version == .v1)
+        #expect(report.entries == 33)
+        #expect(report.head.description == "33:03d418ea70eaa02b16f9e0f6cba43e9b37cf83ae50af655cb682264b9c2dce43")
+        #expect(report.manifest.counts[1]?[.critique] == 3)
+        let copy = path(temp, "fixture.sqlite")
+        #expect(try Ledger.importArchive(from: fixture, into: copy, verifier: key).head == report.head)
+        #expect(try Ledger.open(at: copy).verify(VerificationOptions(deep: true)).isIntact)
+
+        let (signed, signer) = try ArchiveTests.signedLedger(outputs: 5)
+        let made = path(signed, "v1.tar.gz")
+        #expect(try signed.ledger.exportArchive(to: made, ExportOptions(version: .v1)).manifest.format == "rrm-ledger-archive/1")
+        #expect(try ArchiveVerifier.verify(path: made, verifier: signer.verifier).isIntact)
+        let imported = path(signed, "v1.sqlite")
+        #expect(try Ledger.importArchive(from: made, into: imported, verifier: signer.verifier).head == (try signed.ledger.head()))
+        #expect(try Self.chain(of: imported) == (try Self.chain(of: signed.path)))
+    }
+
+    // MARK: - Hostile version-2 archives
+
+    @Test func aFlippedByteInABodyIsCaughtByTheHeadOrTheCheckpointRoot() throws {
+        // Without a checkpoint, the manifest's head is the one stated hash.
+        let unsigned = try Self.unsignedLedger()
+        let plain = path(unsigned, "plain.tar.gz")
+        _ = try unsigned.ledger.exportArchive(to: plain)
+        var (members, lines) = try lines(of: plain)
+        lines[4] = lines[4].replacingOccurrences(of: "\"time\":\"2026", with: "\"time\":\"2027")
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: lines, at: path(unsigned, "flipped.tar.gz")), in: unsigned,
+            mentioning: "is not where the chain recomputed from the archive's bodies ends")
+
+        // With one, the root at its size is checked first.
+        let (signed, _) = try ArchiveTests.signedLedger(outputs: 5)
+        let good = path(signed, "good.tar.gz")
+        _ = try signed.ledger.exportArchive(to: good)
+        (members, lines) = try self.lines(of: good)
+        lines[4] = lines[4].replacingOccurrences(of: "\"time\":\"2026", with: "\"time\":\"2027")
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: lines, at: path(signed, "flipped.tar.gz")), in: signed,
+            mentioning: "do not lead to the checkpoint's root: the archive is not what was signed (a body was altered")
+    }
+
+    @Test func aMissingAnExtraOrASwappedLineIsCaught() throws {
+        let temp = try Self.unsignedLedger()
+        let good = path(temp, "good.tar.gz")
+        let summary = try temp.ledger.exportArchive(to: good)
+        let (members, lines) = try lines(of: good)
+        let count = summary.manifest.entries
+        var missing = lines
+        missing.remove(at: 3)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: missing, at: path(temp, "missing.tar.gz")), in: temp,
+            mentioning: "the manifest says \(count) entries, the archive holds \(count - 1)")
+        var extra = lines
+        extra.insert(lines[3], at: 4)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: extra, at: path(temp, "extra.tar.gz")), in: temp,
+            mentioning: "the manifest says \(count) entries, the archive holds \(count + 1)")
+        var swapped = lines
+        swapped.swapAt(3, 4)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: swapped, at: path(temp, "swapped.tar.gz")), in: temp,
+            mentioning: "the manifest's head (\(count):")
+    }
+
+    @Test func aWrongHeadHashInTheManifestIsCaught() throws {
+        let temp = try Self.unsignedLedger()
+        let good = path(temp, "good.tar.gz")
+        let summary = try temp.ledger.exportArchive(to: good)
+        let (members, lines) = try lines(of: good)
+        let manifest = String(decoding: members[0].bytes, as: UTF8.self)
+        let head = summary.manifest.head.hash.hex
+        let lie = manifest.replacingOccurrences(of: head, with: String(head.reversed()))
+        #expect(lie != manifest)
+        let file = try rewritten(members, lines: lines, manifest: lie, at: path(temp, "lie.tar.gz"))
+        let report = try ArchiveVerifier.verify(path: file)
+        #expect(report.faults.count == 1)
+        #expect(
+            report.faults.first?.hasPrefix("the manifest's head (\(summary.manifest.head.seq):\(String(head.reversed()).prefix(16))…)")
+                == true)
+        ArchiveTests().expectRefused(file, in: temp)
+    }
+
+    @Test func aTruncatedVersion2StreamIsRefused() throws {
+        let (temp, _) = try ArchiveTests.signedLedger(outputs: 10)
+        let archive = path(temp, "full.tar.gz")
+        _ = try temp.ledger.exportArchive(to: archive)
+        let original = try Data(contentsOf: URL(fileURLWithPath: archive))
+        for length in [10, original.count / 2, original.count - 8, original.count - 1] {
+            let file = path(temp, "cut-\(length).tar.gz")
+            try original.prefix(length).write(to: URL(fileURLWithPath: file))
+            #expect(throws: ArchiveError.malformed(path: file, .gzipTruncated)) { try ArchiveVerifier.verify(path: file) }
+            ArchiveTests().expectRefused(file, in: temp)
+        }
+    }
+
+    @Test(arguments: [
+        ("[{\"seq\":1}]", "an annotation in a full archive may carry only body_sha256"),
+        ("[{\"prev_hash\":\"00\"}]", "the annotation's \"prev_hash\" is not 64 hex digits"),
+        ("[{\"colour\":\"red\"}]", "an annotation must be a list of one object"),
+        ("[{}]", "an annotation must be a list of one object"),
+        ("[{\"body_sha256\":\"" + String(repeating: "0", count: 64) + "\"},{}]", "an annotation must be a list of one object"),
+        ("\"just a string\"", "neither a body (a JSON object, the entry's canonical body) nor an annotation"),
+        ("", "neither a body"),
+    ])
+    func aLineThatIsNeitherABodyNorAnAllowedAnnotationIsNamed(inserted: String, words: String) throws {
+        let temp = try Self.unsignedLedger(outputs: 2)
+        let good = path(temp, "good.tar.gz")
+        _ = try temp.ledger.exportArchive(to: good)
+        var (members, lines) = try lines(of: good)
+        lines.insert(contentsOf: inserted.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), at: 2)
+        let file = try rewritten(members, lines: lines, at: path(temp, "bad.tar.gz"))
+        ArchiveTests().expectRefused(file, in: temp, mentioning: "rrm-archive/entries-000001.jsonl, line 3: ")
+        ArchiveTests().expectRefused(file, in: temp, mentioning: words)
+    }
+
+    @Test func anAnnotationWithoutItsBodyOrBeforeAnotherIsRefused() throws {
+        let temp = try Self.unsignedLedger(outputs: 2)
+        let good = path(temp, "masked.tar.gz")
+        _ = try temp.ledger.exportArchive(to: good, ExportOptions(pseudonymise: true))
+        let (members, lines) = try lines(of: good)
+        let index = try #require(lines.firstIndex { $0.hasPrefix("[") })
+        var doubled = lines
+        doubled.insert(lines[index], at: index)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: doubled, at: path(temp, "doubled.tar.gz")), in: temp,
+            mentioning: "line \(index + 2): an annotation follows an annotation")
+        let ending = Array(lines) + [lines[index]]
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: ending, at: path(temp, "ending.tar.gz")), in: temp,
+            mentioning: "line \(lines.count + 1): the member ends after an annotation, without its body")
+        // An annotation in an archive that does not say it is pseudonymised.
+        let manifest = String(decoding: members[0].bytes, as: UTF8.self)
+        let hidden = try #require(manifest.firstRange(of: #/,\s*"pseudonymised": \{[^}]*\}/#))
+        var plain = manifest
+        plain.removeSubrange(hidden)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: lines, manifest: plain, at: path(temp, "unsaid.tar.gz")), in: temp,
+            mentioning: "pseudonymised, but the manifest does not say")
+    }
+
+    // MARK: - The container
+
+    @Test func zcatAndTarReadAVersion2Archive() throws {
+        let (temp, _) = try ArchiveTests.signedLedger(outputs: 30)
+        let archive = path(temp, "full.tar.gz")
+        _ = try temp.ledger.exportArchive(to: archive)
+        let members = try Crafted.members(of: archive)
+        let folder = path(temp, "unpacked")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(
+            try ArchiveTests().run("/bin/sh", ["-c", "gzip -t '\(archive)' && tar -xzf '\(archive)' -C '\(folder)' && echo ok"]) == "ok\n")
+        for member in members {
+            #expect(FileManager.default.contents(atPath: folder + "/" + member.name) == Data(member.bytes), "\(member.name)")
+        }
+        let listing = try ArchiveTests().run("/bin/sh", ["-c", "zcat '\(archive)' | tar -t"])
+        #expect(listing.split(separator: "\n").map(String.init) == members.map(\.name))
+    }
+}
