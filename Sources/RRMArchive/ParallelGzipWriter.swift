@@ -16,7 +16,8 @@ import Foundation
 /// the blocks are compressed on Dispatch's global queue.
 final class ParallelGzipWriter {
     /// Input bytes per block. Larger blocks cost a little more memory and lose less to the cuts
-    /// (each costs a sync marker and a fresh Huffman table); 1 MiB loses about 0.1 %.
+    /// (each costs a sync marker and a fresh Huffman table); at 1 MiB the output stays within 1 %
+    /// of one stream's size (ParallelGzipWriterTests).
     static let defaultBlockBytes = 1 << 20
     /// The dictionary a block is primed with: deflate's whole window.
     static let dictionaryBytes = 32 << 10
