@@ -420,6 +420,12 @@ final class ArchiveStream {
             try checkNote(String(decoding: note, as: UTF8.self), against: checkpoint)
             if manifest.selection != .slice && !checkpointRootChecked {
                 try fault("the archive ends before the checkpoint's \(checkpoint.size) entries")
+            } else if manifest.selection == .incremental && lastSeq > checkpoint.size {
+                // The exporter ends an increment at its checkpoint: entries after it are signed by
+                // no one, and would be imported unchecked against any key.
+                try fault(
+                    "an incremental archive ends at its checkpoint's \(checkpoint.size) entries, and this one holds entries up to \(lastSeq): entries \(checkpoint.size + 1)…\(lastSeq) are not covered by the signed checkpoint"
+                )
             }
         } else if checkpointNote != nil {
             throw ArchiveError.malformed(path: path, .checkpointUndescribed)
