@@ -115,8 +115,22 @@ struct ArchivedEntry: Sendable {
         return out
     }
 
-    /// Parses one version-1 line, or says what is wrong with it.
+    /// Parses one version-1 line, or says what is wrong with it. Every member but the body is
+    /// short (a proof at most `ArchivedHashes.maximumProofHashes` hashes): one longer is refused
+    /// before the line is parsed, so a hostile proof costs no more than its bytes.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> Result<ArchivedEntry, ArchiveProblem> {
+        var oversized: String?
+        _ = JSONMemberScanner.forEachMember(UnsafeRawBufferPointer(line)) { key, value in
+            if oversized == nil, !bytesEqual(key, "body"), value.count > ArchivedHashes.maximumRawValueBytes {
+                oversized = String(decoding: key, as: UTF8.self)
+            }
+        }
+        if let oversized {
+            return .failure(
+                ArchiveProblem(
+                    reason: "\"\(oversized)\" is longer than any member of an entry line but its body may be (a proof holds at most \(ArchivedHashes.maximumProofHashes) hashes)"
+                ))
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
@@ -136,35 +150,71 @@ struct ArchivedEntry: Sendable {
         guard let level = fields["level"]?.wholeNumberValue else {
             return .failure(ArchiveProblem(reason: "\"level\" is not an integer"))
         }
-        guard let hash = fields["hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
-            return .failure(ArchiveProblem(reason: "\"hash\" is not 64 hex digits"))
+        let hashes: ArchivedHashes
+        switch ArchivedHashes.parse(fields, naming: { "\"\($0)\"" }) {
+        case .success(let parsed): hashes = parsed
+        case .failure(let problem): return .failure(problem)
         }
-        guard let prev = fields["prev_hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
-            return .failure(ArchiveProblem(reason: "\"prev_hash\" is not 64 hex digits"))
-        }
-        var proof: [[UInt8]]?
-        if let list = fields["proof"] {
-            guard let items = list.arrayValue else { return .failure(ArchiveProblem(reason: "\"proof\" is not a list")) }
-            var hashes: [[UInt8]] = []
-            for item in items {
-                guard let bytes = item.stringValue.flatMap(Hex.decode) else {
-                    return .failure(ArchiveProblem(reason: "\"proof\" holds something not hex"))
-                }
-                hashes.append(bytes)
-            }
-            proof = hashes
-        }
-        var bodyDigest: SHA256Hash?
-        if let digest = fields["body_sha256"] {
-            guard let parsed = digest.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
-                return .failure(ArchiveProblem(reason: "\"body_sha256\" is not 64 hex digits"))
-            }
-            bodyDigest = parsed
-        }
+        guard let hash = hashes.hash else { return .failure(ArchiveProblem(reason: "\"hash\" is missing")) }
+        guard let prev = hashes.prevHash else { return .failure(ArchiveProblem(reason: "\"prev_hash\" is missing")) }
         return .success(
             ArchivedEntry(
-                seq: seq, level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: proof, bodyDigest: bodyDigest
-            ))
+                seq: seq, level: Int(level), body: Array(body.utf8), prevHash: prev, hash: hash, proof: hashes.proof,
+                bodyDigest: hashes.bodyDigest))
+    }
+}
+
+/// The hashes a line states (either version's): `hash`, `prev_hash` and `body_sha256`, each 64
+/// lowercase hex digits, and `proof`, a list of at most `maximumProofHashes` such digests. One
+/// parser for both versions, so that both refuse the same things with the same words.
+struct ArchivedHashes {
+    /// Most hashes in an inclusion proof: a tree of up to 2^63 entries needs at most 63.
+    static let maximumProofHashes = 64
+    /// Longest raw value (as written) of a member other than a body: a proof of
+    /// `maximumProofHashes` digests, quoted and separated (4,289 bytes), with room for whitespace.
+    static let maximumRawValueBytes = 8 << 10
+
+    var hash: SHA256Hash?
+    var prevHash: SHA256Hash?
+    var bodyDigest: SHA256Hash?
+    var proof: [[UInt8]]?
+
+    /// A digest as archives write it: 64 lowercase hex digits.
+    static func digest(_ value: JSONValue) -> SHA256Hash? {
+        guard let text = value.stringValue, Hex.isLowercaseDigest(text) else { return nil }
+        return SHA256Hash(hex: text)
+    }
+
+    /// The hash members of `fields` that are present; `naming` gives a member's name as the
+    /// messages say it.
+    static func parse(_ fields: JSONObject, naming: (String) -> String) -> Result<ArchivedHashes, ArchiveProblem> {
+        var parsed = ArchivedHashes()
+        for (key, path) in [("hash", \ArchivedHashes.hash), ("prev_hash", \.prevHash), ("body_sha256", \.bodyDigest)] {
+            guard let value = fields[key] else { continue }
+            guard let digest = digest(value) else {
+                return .failure(ArchiveProblem(reason: "\(naming(key)) is not 64 lowercase hex digits"))
+            }
+            parsed[keyPath: path] = digest
+        }
+        if let value = fields["proof"] {
+            guard let items = value.arrayValue else { return .failure(ArchiveProblem(reason: "\(naming("proof")) is not a list")) }
+            guard items.count <= maximumProofHashes else {
+                return .failure(
+                    ArchiveProblem(
+                        reason: "\(naming("proof")) holds \(items.count) hashes; an inclusion proof holds at most \(maximumProofHashes)"))
+            }
+            var hashes: [[UInt8]] = []
+            hashes.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                guard let hash = digest(item) else {
+                    return .failure(
+                        ArchiveProblem(reason: "\(naming("proof"))'s hash \(index + 1) is not 64 lowercase hex digits"))
+                }
+                hashes.append(hash.bytes)
+            }
+            parsed.proof = hashes
+        }
+        return .success(parsed)
     }
 }
 
@@ -218,8 +268,25 @@ struct EntryAnnotation: Sendable, Equatable {
         return out
     }
 
-    /// Parses an annotation line (without its newline), or says what is wrong with it.
+    /// Longest annotation line (without its newline): every member present, a proof of
+    /// `ArchivedHashes.maximumProofHashes` digests, the largest sequence number read (10^15 − 1).
+    /// A longer line is refused before it is parsed.
+    static let maximumLineBytes =
+        EntryAnnotation(
+            seq: 999_999_999_999_999, prevHash: ChainHash.genesis,
+            proof: Array(repeating: ChainHash.genesis.bytes, count: ArchivedHashes.maximumProofHashes), bodyDigest: ChainHash.genesis
+        ).line().count - 1
+
+    /// Parses an annotation line (without its newline), or says what is wrong with it. The line
+    /// must be canonical, byte for byte: the one `line()` writes for what it holds.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> Result<EntryAnnotation, ArchiveProblem> {
+        guard line.count <= maximumLineBytes else {
+            return .failure(
+                ArchiveProblem(
+                    reason:
+                        "an annotation of \(line.count) bytes, longer than any annotation can be (\(maximumLineBytes), with a proof of \(ArchivedHashes.maximumProofHashes) hashes)"
+                ))
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
@@ -240,28 +307,21 @@ struct EntryAnnotation: Sendable, Equatable {
             }
             annotation.seq = seq
         }
-        if let value = fields["prev_hash"] {
-            guard let hash = value.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
-                return .failure(ArchiveProblem(reason: "the annotation's \"prev_hash\" is not 64 hex digits"))
-            }
-            annotation.prevHash = hash
+        switch ArchivedHashes.parse(fields, naming: { "the annotation's \"\($0)\"" }) {
+        case .success(let hashes):
+            annotation.prevHash = hashes.prevHash
+            annotation.bodyDigest = hashes.bodyDigest
+            annotation.proof = hashes.proof
+        case .failure(let problem):
+            return .failure(problem)
         }
-        if let value = fields["body_sha256"] {
-            guard let hash = value.stringValue.flatMap({ SHA256Hash(hex: $0) }) else {
-                return .failure(ArchiveProblem(reason: "the annotation's \"body_sha256\" is not 64 hex digits"))
-            }
-            annotation.bodyDigest = hash
-        }
-        if let value = fields["proof"] {
-            guard let items = value.arrayValue else { return .failure(ArchiveProblem(reason: "the annotation's \"proof\" is not a list")) }
-            var hashes: [[UInt8]] = []
-            for item in items {
-                guard let bytes = item.stringValue.flatMap(Hex.decode) else {
-                    return .failure(ArchiveProblem(reason: "the annotation's \"proof\" holds something not hex"))
-                }
-                hashes.append(bytes)
-            }
-            annotation.proof = hashes
+        // Canonical bytes only: no whitespace, members in key order, `seq` a plain integer.
+        guard annotation.line().dropLast().elementsEqual(line) else {
+            return .failure(
+                ArchiveProblem(
+                    reason:
+                        "an annotation not in canonical form (no whitespace, members in key order, seq a plain integer, lowercase hex): it should read \(String(decoding: annotation.line().dropLast(), as: UTF8.self))"
+                ))
         }
         return .success(annotation)
     }

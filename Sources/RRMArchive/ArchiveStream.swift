@@ -146,7 +146,8 @@ final class ArchiveStream {
         case .success(let entry):
             return CheckedEntry(entry: entry, bodyDigest: try check(entry))
         case .failure(let problem):
-            throw ArchiveError.malformed(path: path, .entry(line: entries + 1, problem: problem.reason))
+            throw ArchiveError.malformed(
+                path: path, .line(member: ArchiveFormat.entriesMember(memberNumber), line: lineInMember, problem: problem.reason))
         }
     }
 

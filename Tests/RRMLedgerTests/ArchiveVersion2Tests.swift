@@ -7,6 +7,15 @@ import Testing
 @testable import RRMSimulation
 @testable import RRMStore
 
+private let digest = String(repeating: "ab", count: 32)
+private let upperDigest = String(repeating: "AB", count: 32)
+
+/// An annotation whose proof holds `count` digests of `digit` repeated.
+private func proofAnnotation(count: Int, digit: String = "ab") -> String {
+    let item = "\"" + String(repeating: digit, count: 32) + "\""
+    return "[{\"proof\":[" + Array(repeating: item, count: count).joined(separator: ",") + "]}]"
+}
+
 /// Format version 2 (docs/ARCHIVES.md): the bodies alone, hashes recomputed; its round trip,
 /// version 1 still read, and every hostile change to the new line format refused, saying what and
 /// where.
@@ -250,7 +259,17 @@ import Testing
 
     @Test(arguments: [
         ("[{\"seq\":1}]", "an annotation in a full archive may carry only body_sha256"),
-        ("[{\"prev_hash\":\"00\"}]", "the annotation's \"prev_hash\" is not 64 hex digits"),
+        ("[{\"prev_hash\":\"00\"}]", "the annotation's \"prev_hash\" is not 64 lowercase hex digits"),
+        (proofAnnotation(count: 65), "the annotation's \"proof\" holds 65 hashes; an inclusion proof holds at most 64"),
+        (proofAnnotation(count: 100_000), "longer than any annotation can be"),
+        (proofAnnotation(count: 1, digit: "AB"), "the annotation's \"proof\"'s hash 1 is not 64 lowercase hex digits"),
+        (#"[{"body_sha256":"\#(upperDigest)"}]"#, "the annotation's \"body_sha256\" is not 64 lowercase hex digits"),
+        (#"[{"body_sha256": "\#(digest)"}]"#, "an annotation not in canonical form"),
+        (#"[ {"body_sha256":"\#(digest)"}]"#, "an annotation not in canonical form"),
+        (#"[{"body_sha256":"\#(digest)"}] "#, "an annotation not in canonical form"),
+        (#"[{"seq":1.0}]"#, "an annotation not in canonical form"),
+        (#"[{"seq":1e0}]"#, "an annotation not in canonical form"),
+        (#"[{"seq":3,"prev_hash":"\#(digest)"}]"#, "an annotation not in canonical form"),
         ("[{\"colour\":\"red\"}]", "an annotation must be a list of one object"),
         ("[{}]", "an annotation must be a list of one object"),
         ("[{\"body_sha256\":\"" + String(repeating: "0", count: 64) + "\"},{}]", "an annotation must be a list of one object"),
