@@ -152,5 +152,13 @@ import Testing
         #expect(try cli.run(["verify-archive", "v1.tar.gz", "--key", "k.pub"]).stdout.contains("(full archive, format 1: hashes,"))
         #expect(try cli.run(["import", "--ledger", "v1.sqlite", "v1.tar.gz"]).status == 0)
         #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "v3.tar.gz", "--archive-version", "3"]).status == 64)
+        // A PROV document has no archive version: any explicit one is refused, 2 included.
+        for version in ["1", "2"] {
+            let prov = try cli.run(["export", "--ledger", "s.sqlite", "--out", "p\(version).json", "--prov", "--archive-version", version])
+            #expect(prov.status == 64, "--archive-version \(version) --prov: \(prov.status)")
+            #expect(prov.stderr.contains("a PROV document has none (--prov)"), "\(prov.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: cli.path("p\(version).json")))
+        }
+        #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "p.json", "--prov"]).status == 0)
     }
 }

@@ -56,7 +56,7 @@ struct ExportCommand: LedgerCommand {
         help: ArgumentHelp(
             "The archive format version: 2, or 1 for a receiver whose rrm-ledger reads version 1 only (docs/ARCHIVES.md).",
             valueName: "n"))
-    var archiveVersion = 2
+    var archiveVersion: Int?
 
     @Flag(
         help: ArgumentHelp(
@@ -68,10 +68,10 @@ struct ExportCommand: LedgerCommand {
         if prov && since != nil {
             throw ValidationError("--prov describes the whole ledger or a slice; it cannot be combined with --since")
         }
-        if ArchiveVersion(rawValue: archiveVersion) == nil {
+        if let archiveVersion, ArchiveVersion(rawValue: archiveVersion) == nil {
             throw ValidationError("--archive-version must be 1 or 2, not \(archiveVersion)")
         }
-        if prov && archiveVersion != 2 { throw ValidationError("--archive-version is an archive's; a PROV document has none (--prov)") }
+        if prov && archiveVersion != nil { throw ValidationError("--archive-version is an archive's; a PROV document has none (--prov)") }
         if prov && note != nil { throw ValidationError("--note is kept in an archive's manifest; a PROV document has none (--prov)") }
         if since != nil && (lineage != nil || level != nil) {
             throw ValidationError("--since makes an incremental archive; it cannot be combined with --lineage or --level")
@@ -102,7 +102,7 @@ struct ExportCommand: LedgerCommand {
             to: out,
             ExportOptions(
                 selection: try selection, note: note, pseudonymise: pseudonymise, replacing: force,
-                version: ArchiveVersion(rawValue: archiveVersion) ?? .v2))
+                version: archiveVersion.flatMap(ArchiveVersion.init(rawValue:)) ?? .v2))
         let seconds = Date().timeIntervalSince(started)
         switch output.format {
         case .text:
