@@ -11,9 +11,13 @@ import Foundation
 /// is the blocks' CRC-32s joined in order with zlib's `crc32_combine`. `zcat`, `tar -xzf` and
 /// any inflate read it as they read `gzip`'s output.
 ///
-/// Memory stays bounded: at most `maximumInFlight` blocks are being compressed or waiting to be
-/// written; `write` waits for the oldest when that many are. Used by one thread (the caller's);
-/// the blocks are compressed on Dispatch's global queue.
+/// Memory stays bounded: `workers` threads of the writer's own compress the blocks, at most
+/// `workers` at once; at most `2 × workers + 2` blocks are in flight (queued, being compressed or
+/// compressed and waiting to be written), each holding its input (`blockBytes`) and, once
+/// compressed, its output trimmed to size; `write` waits for the oldest when that many are. Add
+/// the block being filled and, per worker, zlib's state and the output buffer of the block it is
+/// compressing. Used by one thread (the caller's). A failed write or compression ends the
+/// writer: later calls throw, and the threads end once the writer is released.
 final class ParallelGzipWriter {
     /// Input bytes per block. Larger blocks cost a little more memory and lose less to the cuts
     /// (each costs a sync marker and a fresh Huffman table); at 1 MiB the output stays within 1 %
@@ -26,10 +30,52 @@ final class ParallelGzipWriter {
     /// writer only after waiting on `done`.
     private final class Block: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
+        let input: [UInt8]
+        let dictionary: [UInt8]
+        let last: Bool
         var output: [UInt8] = []
         var crc: UInt = 0
         var length = 0
         var failure: Int32?
+
+        init(input: [UInt8], dictionary: [UInt8], last: Bool) {
+            self.input = input
+            self.dictionary = dictionary
+            self.last = last
+        }
+    }
+
+    /// The blocks waiting for a worker, and the workers' stop signal.
+    private final class Queue: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var waiting: [Block] = []
+        private var closed = false
+
+        func put(_ block: Block) {
+            condition.withLock {
+                waiting.append(block)
+                condition.signal()
+            }
+        }
+
+        /// The next block to compress; `nil` once closed.
+        func take() -> Block? {
+            condition.withLock {
+                while waiting.isEmpty && !closed { condition.wait() }
+                return closed ? nil : waiting.removeFirst()
+            }
+        }
+
+        /// Ends the workers; blocks still waiting are dropped (and released to anyone waiting on them).
+        func close() {
+            let dropped = condition.withLock {
+                closed = true
+                condition.broadcast()
+                defer { waiting = [] }
+                return waiting
+            }
+            for block in dropped { block.done.signal() }
+        }
     }
 
     private let descriptor: Int32
@@ -37,6 +83,7 @@ final class ParallelGzipWriter {
     private let level: Int32
     private let blockBytes: Int
     private let maximumInFlight: Int
+    private let queue = Queue()
     private var pending: [UInt8] = []
     private var dictionary: [UInt8] = []
     private var inFlight: [Block] = []
@@ -44,14 +91,16 @@ final class ParallelGzipWriter {
     private var uncompressedBytes = 0
     private var headerWritten = false
     private var finished = false
+    /// Set when a write or a compression failed: the stream is unusable.
+    private var failed = false
     /// Compressed bytes written so far.
     private(set) var compressedBytes = 0
 
     /// - Parameters:
     ///   - level: zlib's level, 6 as `gzip -6`.
     ///   - blockBytes: input bytes per block.
-    ///   - workers: blocks compressed at once (by default one per core); twice as many, and two
-    ///     more, may be in flight.
+    ///   - workers: the threads that compress, so blocks compressed at once (by default one per
+    ///     core); `2 × workers + 2` blocks may be in flight.
     init(
         descriptor: Int32, path: String, level: Int32 = 6, blockBytes: Int = defaultBlockBytes,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -63,16 +112,53 @@ final class ParallelGzipWriter {
         self.blockBytes = blockBytes
         self.maximumInFlight = 2 * max(1, workers) + 2
         pending.reserveCapacity(blockBytes)
+        for _ in 0..<max(1, workers) {
+            let queue = self.queue
+            let thread = Thread {
+                while let block = queue.take() {
+                    Self.compress(block, level: level)
+                    block.done.signal()
+                }
+            }
+            thread.name = "rrm-gzip"
+            thread.start()
+        }
+    }
+
+    deinit {
+        queue.close()
+    }
+
+    /// Refuses a call on a finished or failed stream.
+    private func checkOpen() throws {
+        if finished { throw ArchiveError.io(path: path, detail: "the gzip stream was already finished") }
+        if failed { throw ArchiveError.io(path: path, detail: "the gzip stream failed earlier and cannot be written") }
+    }
+
+    /// Runs `body`; any error it throws ends the stream.
+    private func failing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            failed = true
+            queue.close()
+            throw error
+        }
     }
 
     /// Compresses and writes `bytes` (as whole blocks fill).
+    /// - Throws: `ArchiveError.io` when writing fails, compression fails, or the stream was
+    ///   finished or had failed.
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = min(blockBytes - pending.count, bytes.count - offset)
-            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]))
-            offset += count
-            if pending.count == blockBytes { try submit(last: false) }
+        try checkOpen()
+        try failing {
+            var offset = 0
+            while offset < bytes.count {
+                let count = min(blockBytes - pending.count, bytes.count - offset)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]))
+                offset += count
+                if pending.count == blockBytes { try submit(last: false) }
+            }
         }
     }
 
@@ -81,37 +167,37 @@ final class ParallelGzipWriter {
     }
 
     /// Compresses what remains as the last block, writes every block in order and the gzip
-    /// trailer (the combined CRC-32 and the length modulo 2^32).
+    /// trailer (the combined CRC-32 and the length modulo 2^32), and ends the workers.
+    /// - Throws: as `write`; a second `finish` is refused.
     func finish() throws {
-        guard !finished else { return }
-        try submit(last: true)
-        while !inFlight.isEmpty { try writeOldest() }
-        var trailer: [UInt8] = []
-        for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> shift)) }
-        for shift in stride(from: 0, to: 32, by: 8) {
-            trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: uncompressedBytes) >> shift))
+        try checkOpen()
+        try failing {
+            try submit(last: true)
+            while !inFlight.isEmpty { try writeOldest() }
+            var trailer: [UInt8] = []
+            for shift in stride(from: 0, to: 32, by: 8) {
+                trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> shift))
+            }
+            for shift in stride(from: 0, to: 32, by: 8) {
+                trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: uncompressedBytes) >> shift))
+            }
+            try writeAll(trailer)
         }
-        try writeAll(trailer)
         finished = true
+        queue.close()
     }
 
-    /// Hands the pending input to a worker, with the dictionary it needs, and makes room.
+    /// Hands the pending input to a worker, with the dictionary it needs, once there is room.
     private func submit(last: Bool) throws {
-        let input = pending
-        let primer = dictionary
+        while inFlight.count >= maximumInFlight { try writeOldest() }
+        let block = Block(input: pending, dictionary: dictionary, last: last)
         dictionary =
-            input.count >= Self.dictionaryBytes
-            ? Array(input.suffix(Self.dictionaryBytes)) : Array((primer + input).suffix(Self.dictionaryBytes))
+            block.input.count >= Self.dictionaryBytes
+            ? Array(block.input.suffix(Self.dictionaryBytes)) : Array((block.dictionary + block.input).suffix(Self.dictionaryBytes))
         pending = []
         pending.reserveCapacity(blockBytes)
-        let block = Block()
-        let level = self.level
         inFlight.append(block)
-        DispatchQueue.global(qos: .userInitiated).async {
-            Self.compress(input, dictionary: primer, last: last, level: level, into: block)
-            block.done.signal()
-        }
-        while inFlight.count > maximumInFlight { try writeOldest() }
+        queue.put(block)
     }
 
     /// Waits for the oldest block, then writes it and folds its CRC-32 into the member's.
@@ -129,9 +215,31 @@ final class ParallelGzipWriter {
         uncompressedBytes += block.length
     }
 
-    /// Compresses one block as raw deflate, primed with `dictionary`, ended by a sync flush (or,
-    /// for the last, by the final block); computes its CRC-32.
-    private static func compress(_ input: [UInt8], dictionary: [UInt8], last: Bool, level: Int32, into block: Block) {
+    /// What to do after a call of deflate returned `code` with `availableOut` bytes of output
+    /// space left.
+    enum DeflateStep: Equatable {
+        case done
+        case again
+        case grow
+        case fail
+    }
+
+    static func step(after code: Int32, availableOut: Int, last: Bool) -> DeflateStep {
+        switch code {
+        case Z_STREAM_END: return .done
+        case Z_OK where availableOut == 0, Z_BUF_ERROR where availableOut == 0: return .grow
+        // A sync flush is complete once deflate leaves output space unused.
+        case Z_OK: return last ? .again : .done
+        // No progress although there was room: deflate cannot go on, and more room would not help.
+        default: return .fail
+        }
+    }
+
+    /// Compresses one block as raw deflate, primed with its dictionary, ended by a sync flush (or,
+    /// for the last, by the final block); computes its CRC-32. Keeps only the bytes produced.
+    private static func compress(_ block: Block, level: Int32) {
+        let input = block.input
+        let last = block.last
         block.length = input.count
         block.crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -143,8 +251,8 @@ final class ParallelGzipWriter {
             return
         }
         defer { deflateEnd(stream) }
-        if !dictionary.isEmpty {
-            let code = dictionary.withUnsafeBufferPointer { deflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
+        if !block.dictionary.isEmpty {
+            let code = block.dictionary.withUnsafeBufferPointer { deflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
             guard code == Z_OK else {
                 block.failure = code
                 return
@@ -155,27 +263,32 @@ final class ParallelGzipWriter {
         var output = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(input.count))) + 64)
         var produced = 0
         let flush = last ? Z_FINISH : Z_SYNC_FLUSH
-        input.withUnsafeBufferPointer { source in
+        let failure: Int32? = input.withUnsafeBufferPointer { source in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.pointee.avail_in = uInt(source.count)
             while true {
-                let code: Int32 = output.withUnsafeMutableBufferPointer { target in
+                let (code, left): (Int32, Int) = output.withUnsafeMutableBufferPointer { target in
                     stream.pointee.next_out = target.baseAddress! + produced
                     stream.pointee.avail_out = uInt(target.count - produced)
                     let code = deflate(stream, flush)
                     produced = target.count - Int(stream.pointee.avail_out)
-                    return code
+                    return (code, Int(stream.pointee.avail_out))
                 }
-                if code == Z_STREAM_END || (code == Z_OK && !last && stream.pointee.avail_out > 0) { return }
-                guard code == Z_OK || code == Z_BUF_ERROR else {
-                    block.failure = code
-                    return
+                switch step(after: code, availableOut: left, last: last) {
+                case .done: return nil
+                case .again: continue
+                case .grow: output.append(contentsOf: [UInt8](repeating: 0, count: output.count))
+                case .fail: return code
                 }
-                output.append(contentsOf: [UInt8](repeating: 0, count: output.count))
             }
         }
-        output.removeLast(output.count - produced)
-        block.output = output
+        if let failure {
+            block.failure = failure
+            return
+        }
+        // A copy of the bytes produced, so that a block waiting to be written does not hold the
+        // whole of deflateBound's buffer.
+        block.output = Array(output[..<produced])
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {

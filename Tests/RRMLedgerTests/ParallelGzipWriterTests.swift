@@ -77,7 +77,12 @@ import Testing
         return (out, gzip.count - Int(stream.pointee.avail_in))
     }
 
-    @Test(arguments: [(0, 1 << 16), (1, 1 << 16), (1 << 16, 1 << 16), (3 * (1 << 16), 1 << 16), (1_234_567, 1 << 16), (2_000_000, 1 << 20)])
+    // Blocks of 1,000 and 5,000 bytes are shorter than the 32 KiB window, so each block's
+    // dictionary is joined from several earlier blocks (the priming path a 1 MiB block never takes).
+    @Test(arguments: [
+        (0, 1 << 16), (1, 1 << 16), (1 << 16, 1 << 16), (3 * (1 << 16), 1 << 16), (1_234_567, 1 << 16), (2_000_000, 1 << 20),
+        (250_000, 1_000), (250_000, 5_000), (33_000, 5_000),
+    ])
     func theOutputIsOneGzipMemberWithTheRightCRCAndLength(count: Int, blockBytes: Int) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrm-pgzip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -129,5 +134,79 @@ import Testing
         try writer.finish()
         close(descriptor)
         #expect(Double(parallel.count) <= Double(writer.compressedBytes) * 1.01, "\(parallel.count) against \(writer.compressedBytes)")
+    }
+
+    /// Small blocks, whose dictionaries span several earlier blocks, decompress identically with
+    /// the real `gzip`, and match across the cuts as one stream would.
+    @Test(arguments: [1_000, 5_000])
+    func smallBlocksAreReadByGzip(blockBytes: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrm-pgzip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = Self.sample(count: 300_000, seed: 3)
+        let file = folder.appendingPathComponent("p.gz").path
+        try Data(try compressed(input, blockBytes: blockBytes, workers: 3, in: folder)).write(to: URL(fileURLWithPath: file))
+        let original = folder.appendingPathComponent("original").path
+        try Data(input).write(to: URL(fileURLWithPath: original))
+        #expect(try ArchiveTests().run("/bin/sh", ["-c", "gzip -t '\(file)' && gzip -dc '\(file)' | cmp - '\(original)' && echo same"]) == "same\n")
+    }
+
+    /// A write that fails (a full device, a closed descriptor) is `ArchiveError.io`, promptly, and
+    /// ends the writer: later writes and `finish` are refused.
+    @Test(arguments: ["/dev/full", "closed"])
+    func aFailedWriteIsAnIOErrorAndEndsTheWriter(target: String) throws {
+        let descriptor = target == "closed" ? open("/dev/null", O_WRONLY) : open(target, O_WRONLY)
+        #expect(descriptor >= 0)
+        if target == "closed" { close(descriptor) }
+        defer { if target != "closed" { close(descriptor) } }
+        let writer = ParallelGzipWriter(descriptor: descriptor, path: target, blockBytes: 1_000, workers: 2)
+        let input = Self.sample(count: 200_000)
+        let failure = #expect(throws: ArchiveError.self) {
+            try writer.write(input)
+            try writer.finish()
+        }
+        guard case .io(path: target, let detail)? = failure else {
+            Issue.record("expected ArchiveError.io, got \(String(describing: failure))")
+            return
+        }
+        #expect(detail == String(cString: strerror(target == "closed" ? EBADF : ENOSPC)))
+        #expect(throws: ArchiveError.io(path: target, detail: "the gzip stream failed earlier and cannot be written")) {
+            try writer.write(input)
+        }
+        #expect(throws: ArchiveError.io(path: target, detail: "the gzip stream failed earlier and cannot be written")) {
+            try writer.finish()
+        }
+    }
+
+    /// A finished stream takes no more input and is not finished twice (which would write a second trailer).
+    @Test func writeAfterFinishAndASecondFinishAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrm-pgzip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("p.gz").path
+        let descriptor = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(descriptor) }
+        let writer = ParallelGzipWriter(descriptor: descriptor, path: file, blockBytes: 1_000, workers: 2)
+        try writer.write(Self.sample(count: 5_000))
+        try writer.finish()
+        let size = writer.compressedBytes
+        let refusal = ArchiveError.io(path: file, detail: "the gzip stream was already finished")
+        #expect(throws: refusal) { try writer.write([1, 2, 3]) }
+        #expect(throws: refusal) { try writer.finish() }
+        #expect(writer.compressedBytes == size)
+        #expect(try Self.inflateOneMember(Array(try Data(contentsOf: URL(fileURLWithPath: file)))).data == Self.sample(count: 5_000))
+    }
+
+    /// What the compressor does after each deflate call: a buffer error with room left is a
+    /// failure (growing the buffer would not help, and would grow it forever).
+    @Test func aBufferErrorWithRoomLeftIsAFailureNotAReasonToGrow() {
+        #expect(ParallelGzipWriter.step(after: Z_BUF_ERROR, availableOut: 10, last: false) == .fail)
+        #expect(ParallelGzipWriter.step(after: Z_BUF_ERROR, availableOut: 10, last: true) == .fail)
+        #expect(ParallelGzipWriter.step(after: Z_BUF_ERROR, availableOut: 0, last: true) == .grow)
+        #expect(ParallelGzipWriter.step(after: Z_OK, availableOut: 0, last: false) == .grow)
+        #expect(ParallelGzipWriter.step(after: Z_OK, availableOut: 5, last: false) == .done)
+        #expect(ParallelGzipWriter.step(after: Z_OK, availableOut: 5, last: true) == .again)
+        #expect(ParallelGzipWriter.step(after: Z_STREAM_END, availableOut: 5, last: true) == .done)
+        #expect(ParallelGzipWriter.step(after: Z_STREAM_ERROR, availableOut: 5, last: false) == .fail)
     }
 }
