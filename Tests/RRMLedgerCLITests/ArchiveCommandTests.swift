@@ -30,6 +30,32 @@ import Testing
         #expect(report?["intact"] as? Bool == true)
     }
 
+    /// A full archive of a ledger that grew after its checkpoint: the entries after it are named
+    /// as unsigned, in text and JSON (docs/ARCHIVES.md section 4 step 6); with none after it, nothing is said.
+    @Test func entriesAfterTheCheckpointAreNamedAsUnsigned() throws {
+        let cli = try signed()
+        #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "signed.tar.gz"]).status == 0)
+        #expect(!(try cli.run(["verify-archive", "signed.tar.gz", "--key", "k.pub"]).stdout.contains("unsigned")))
+        let size = Int(try cli.run(["head", "--ledger", "s.sqlite"]).stdout.split(separator: ":")[0])!
+        let late = (1...2).map { #"{"kind":"finding","id":"late-\#($0)","about":"L1-label-1","verdict":"correct","auditor":"human:x"}"# }
+        #expect(try cli.run(["append", "--ledger", "s.sqlite", "-"], stdin: late.joined(separator: "\n")).status == 0)
+        #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "a.tar.gz"]).status == 0)
+        let text = try cli.run(["verify-archive", "a.tar.gz", "--key", "k.pub"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(
+            text.stdout.contains(
+                "unsigned: entries \(size + 1)…\(size + 2) are not covered by the signed checkpoint (\(size) entries): they are chained to the signed entries, but no signature covers them\n"
+            ), "\(text.stdout)")
+        let json = try cli.run(["verify-archive", "a.tar.gz", "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let unsigned = report?["unsigned"] as? [String: Any]
+        #expect(unsigned?["first_seq"] as? Int == size + 1)
+        #expect(unsigned?["last_seq"] as? Int == size + 2)
+        #expect((unsigned?["note"] as? String)?.hasPrefix("entries \(size + 1)…\(size + 2) are not covered by the signed checkpoint") == true)
+        let signedJSON = try cli.run(["verify-archive", "signed.tar.gz", "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(signedJSON.stdout.utf8)) as? [String: Any])?["unsigned"] is NSNull)
+    }
+
     @Test func importWithoutAKeySaysTheSignatureWasNotChecked() throws {
         let cli = try signed()
         #expect(try cli.run(["export", "--ledger", "s.sqlite", "--out", "a.tar.gz"]).status == 0)

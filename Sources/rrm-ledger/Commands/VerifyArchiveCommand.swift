@@ -55,6 +55,7 @@ struct VerifyArchiveCommand: LedgerCommand {
                         "checkpoint: \(grouped(checkpoint.size)) entries, \(checkpoint.rootHash.labelledRoot), \(signature)"
                     )
                 }
+                if let note = report.unsignedEntriesNote { Output.line("unsigned: \(note)") }
             } else {
                 Output.line("FAILED: \(grouped(report.faultCount)) faults in \(grouped(report.entries)) entries")
             }
@@ -66,6 +67,9 @@ struct VerifyArchiveCommand: LedgerCommand {
                 "pseudonymised": .number(Double(report.manifest.pseudonymised?.entries ?? 0)),
                 "checkpoint": report.manifest.checkpoint.map {
                     ["size": .number(Double($0.size)), "root_hex": .string($0.rootHash.hex), "root_base64": .string($0.rootHash.base64)]
+                } ?? .null,
+                "unsigned": report.unsignedEntries.map {
+                    ["first_seq": .number(Double($0.lowerBound)), "last_seq": .number(Double($0.upperBound)), "note": .string(report.unsignedEntriesNote ?? "")]
                 } ?? .null,
             ])
         }
