@@ -201,12 +201,21 @@ final class ArchiveStream {
             prevHash = lastHash
         }
         let body = Array(line)
-        let bodyDigest = note.bodyDigest == nil ? body.withUnsafeBytes { ChainHash.bodyDigest($0) } : nil
-        let hash = ChainHash.entryHash(previous: prevHash, seq: seq, bodyDigest: bodyDigest ?? note.bodyDigest!)
+        let (hash, bodyDigest) = Self.chainHash(body: body, originalBodyDigest: note.bodyDigest, previous: prevHash, seq: seq)
         let entry = ArchivedEntry(
             seq: seq, level: nil, body: body, prevHash: prevHash, hash: hash, proof: note.proof, bodyDigest: note.bodyDigest)
         try check(entry, computedBodyDigest: bodyDigest)
         return CheckedEntry(entry: entry, bodyDigest: bodyDigest)
+    }
+
+    /// An entry's hash, and the SHA-256 of its body when that is what the chain hashes (`nil`
+    /// for a pseudonymised entry, whose original body's digest is hashed instead).
+    private static func chainHash(body: [UInt8], originalBodyDigest: SHA256Hash?, previous: SHA256Hash, seq: Int64)
+        -> (hash: SHA256Hash, bodyDigest: SHA256Hash?)
+    {
+        let bodyDigest = originalBodyDigest == nil ? body.withUnsafeBytes { ChainHash.bodyDigest($0) } : nil
+        let hash = ChainHash.entryHash(previous: previous, seq: seq, bodyDigest: bodyDigest ?? originalBodyDigest!)
+        return (hash, bodyDigest)
     }
 
     /// Appends the next piece of entries to `lines` (keeping an unfinished line); `false` at the end.
@@ -253,8 +262,8 @@ final class ArchiveStream {
     /// Checks a version-1 entry, its stored hash included; returns the SHA-256 of its body,
     /// unless it carries its original body's.
     private func check(_ entry: ArchivedEntry) throws -> SHA256Hash? {
-        let bodyDigest = entry.bodyDigest == nil ? entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) } : nil
-        let computed = ChainHash.entryHash(previous: entry.prevHash, seq: entry.seq, bodyDigest: bodyDigest ?? entry.chainedBodyDigest)
+        let (computed, bodyDigest) = Self.chainHash(
+            body: entry.body, originalBodyDigest: entry.bodyDigest, previous: entry.prevHash, seq: entry.seq)
         try check(entry, computedBodyDigest: bodyDigest, storedHashMatches: computed == entry.hash)
         return bodyDigest
     }
@@ -264,14 +273,19 @@ final class ArchiveStream {
     /// (`storedHashMatches` is then true): a wrong body shows where the chain meets a stated
     /// hash (the manifest's head, the checkpoint's root, a slice entry's proof).
     private func check(_ entry: ArchivedEntry, computedBodyDigest: SHA256Hash?, storedHashMatches: Bool = true) throws {
+        // Version 1 names an entry by the seq its line states; version 2 by the seq it numbered
+        // and where the body line is.
+        let named =
+            manifest.version == .v1
+            ? "entry \(entry.seq)" : "entry \(entry.seq) (\(ArchiveFormat.entriesMember(memberNumber)), line \(lineInMember))"
         entries += 1
         if firstEntrySeq == nil { firstEntrySeq = entry.seq }
         if manifest.selection == .slice {
             // A slice: increasing sequence numbers, each entry proved against the checkpoint.
-            if entry.seq <= lastSeq { try fault("entry \(entry.seq): out of order (after entry \(lastSeq))") }
+            if entry.seq <= lastSeq { try fault("\(named): out of order (after entry \(lastSeq))") }
             if let checkpoint = manifest.checkpoint {
                 if entry.seq > checkpoint.size {
-                    try fault("entry \(entry.seq): beyond the checkpoint's \(checkpoint.size) entries")
+                    try fault("\(named): beyond the checkpoint's \(checkpoint.size) entries")
                 } else {
                     do {
                         // The proof's hashes as the archive gives them: one of the wrong length is a proof that fails.
@@ -279,28 +293,31 @@ final class ArchiveStream {
                             leafHash: MerkleHash.leafHash(entry.hash).bytes, index: entry.seq - 1, size: checkpoint.size,
                             proof: entry.proof ?? [], root: checkpoint.rootHash.bytes)
                     } catch {
-                        try fault("entry \(entry.seq): its inclusion proof fails (\(error))")
+                        try fault("\(named): its inclusion proof fails (\(error))")
                     }
                 }
             }
         } else if entry.seq != lastSeq + 1 {
-            try fault("entry \(entry.seq): out of sequence (expected \(lastSeq + 1)): entries are missing or reordered")
+            try fault("\(named): out of sequence (expected \(lastSeq + 1)): entries are missing or reordered")
         } else if entry.prevHash != lastHash {
-            try fault("entry \(entry.seq): prev_hash does not match the hash of entry \(entry.seq - 1)")
+            try fault("\(named): prev_hash does not match the hash of entry \(entry.seq - 1)")
         }
         if entry.bodyDigest == nil, manifest.pseudonymised != nil, Pseudonyms.namesPerson(entry.body) {
-            try fault("entry \(entry.seq): names a person by their own id, though the manifest says the archive is pseudonymised")
+            try fault(
+                Pseudonyms.isPseudonymised(entry.body)
+                    ? "\(named): a pseudonymised body without its body_sha256 annotation (the digest of the original body, which the chain hashes)"
+                    : "\(named): names a person by their own id, though the manifest says the archive is pseudonymised")
         }
         if entry.bodyDigest != nil {
             pseudonymised += 1
             if manifest.pseudonymised == nil {
-                try fault("entry \(entry.seq): pseudonymised, but the manifest does not say the archive is")
+                try fault("\(named): pseudonymised, but the manifest does not say the archive is")
             } else if !Pseudonyms.isPseudonymised(entry.body) {
-                try fault("entry \(entry.seq): carries the digest of an original body, but its body is not a pseudonymised one")
+                try fault("\(named): carries the digest of an original body, but its body is not a pseudonymised one")
             }
         }
         if !storedHashMatches {
-            try fault("entry \(entry.seq): its hash does not match its fields: the body or hash was altered")
+            try fault("\(named): its hash does not match its fields: the body or hash was altered")
         }
         if var edge = frontier, let checkpoint = manifest.checkpoint, edge.size < checkpoint.size {
             edge.append(leafHash: MerkleHash.leafHash(entry.hash))
@@ -326,7 +343,7 @@ final class ArchiveStream {
             if let level = entry.level { counts[level, default: [:]][kind, default: 0] += 1 }
             kindCounts[kind, default: 0] += 1
         } else {
-            try fault("entry \(entry.seq): its body has no valid kind")
+            try fault("\(named): its body has no valid kind")
         }
         lastSeq = entry.seq
         lastHash = entry.hash
@@ -378,29 +395,22 @@ final class ArchiveStream {
         } else if manifest.firstSeq != 0 {
             try fault("the manifest says the first entry is \(manifest.firstSeq), and the archive holds none")
         }
+        // Version 1 states every hash; version 2's last hash is the one recomputed.
+        let lastEntry = manifest.version == .v1 ? "the archive's last entry" : "where the chain recomputed from the archive's bodies ends"
+        let note = manifest.version == .v1 ? "" : Self.unlocated
         switch manifest.selection {
         case .full:
             // A full archive holds every entry up to the head it states.
             if head.seq != lastSeq || head.hash != lastHash {
-                if manifest.version == .v1 {
-                    try fault(
-                        "the manifest's head (\(head.seq):\(head.hash.hex.prefix(16))…) is not the archive's last entry (\(lastSeq):\(lastHash.hex.prefix(16))…)"
-                    )
-                } else {
-                    try fault(
-                        "the manifest's head (\(head.seq):\(head.hash.hex.prefix(16))…) is not where the chain recomputed from the archive's bodies ends (\(lastSeq):\(lastHash.hex.prefix(16))…)"
-                            + Self.unlocated)
-                }
+                try fault(
+                    "the manifest's head (\(head.seq):\(head.hash.hex.prefix(16))…) is not \(lastEntry) (\(lastSeq):\(lastHash.hex.prefix(16))…)" + note)
             }
         case .incremental, .slice:
             // The ledger's head when exported: at or after every entry and the checkpoint.
             if head.seq < lastSeq || head.seq < (manifest.checkpoint?.size ?? 0) {
                 try fault("the manifest's head (entry \(head.seq)) is before the archive's entries or checkpoint")
             } else if head.seq == lastSeq, head.hash != lastHash {
-                try fault(
-                    manifest.version == .v1
-                        ? "the manifest's head hash is not the last entry's hash"
-                        : "the manifest's head hash is not the hash recomputed for the last entry" + Self.unlocated)
+                try fault("the manifest's head hash is not the hash of \(lastEntry) (entry \(lastSeq))" + note)
             }
         }
         if let stated = manifest.pseudonymised {
@@ -441,8 +451,14 @@ final class ArchiveStream {
             try fault("the manifest says the last entry is \(manifest.lastSeq), the archive's is \(lastSeq)")
         }
         try checkManifest()
-        switch manifest.version {
-        case .v1:
+        // Per kind for both versions (version 1's manifest sums its levels); per level for
+        // version 1, the one that stores levels.
+        for kind in EventKind.allCases {
+            let found = kindCounts[kind] ?? 0
+            let stated = manifest.kindCounts[kind] ?? 0
+            if found != stated { try fault("the manifest counts \(stated) \(kind.rawValue) entries, the archive holds \(found)") }
+        }
+        if manifest.version == .v1 {
             for level in Set(counts.keys).union(manifest.counts.keys).sorted() {
                 for kind in EventKind.allCases {
                     let found = counts[level]?[kind] ?? 0
@@ -451,12 +467,6 @@ final class ArchiveStream {
                         try fault("the manifest counts \(stated) \(kind.rawValue) entries at level \(level), the archive holds \(found)")
                     }
                 }
-            }
-        case .v2:
-            for kind in EventKind.allCases {
-                let found = kindCounts[kind] ?? 0
-                let stated = manifest.kindCounts[kind] ?? 0
-                if found != stated { try fault("the manifest counts \(stated) \(kind.rawValue) entries, the archive holds \(found)") }
             }
         }
     }

@@ -115,7 +115,7 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
         var edited = lines
         edited[1] = edited[1].replacingOccurrences(of: "\"kind\":", with: " \"kind\":")
         let bad = try rewritten(members, lines: edited, at: path(temp, "bad.tar.gz"))
-        ArchiveTests().expectRefused(bad, in: temp, mentioning: "entry \(summary.manifest.firstSeq): its inclusion proof fails")
+        ArchiveTests().expectRefused(bad, in: temp, mentioning: "entry \(summary.manifest.firstSeq) (rrm-archive/entries-000001.jsonl, line 2): its inclusion proof fails")
         // A body without its annotation.
         let bare = try rewritten(members, lines: Array(lines.dropFirst()), at: path(temp, "bare.tar.gz"))
         ArchiveTests().expectRefused(
@@ -142,7 +142,14 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
         forged[index + 1] = forged[index + 1].replacing(#/human:p-[0-9a-f]{16}/#, with: "human:mallory")
         ArchiveTests().expectRefused(
             try rewritten(members, lines: forged, at: path(temp, "named.tar.gz")), in: temp,
-            mentioning: "entry \(seq): carries the digest of an original body")
+            mentioning: "entry \(seq) (rrm-archive/entries-000001.jsonl, line \(index + 2)): carries the digest of an original body")
+        // The annotation dropped: a pseudonymised body without it, named as such, by member and line.
+        var bare = lines
+        bare.remove(at: index)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: bare, at: path(temp, "bare.tar.gz")), in: temp,
+            mentioning:
+                "entry \(seq) (rrm-archive/entries-000001.jsonl, line \(index + 1)): a pseudonymised body without its body_sha256 annotation")
         // Another digest: the chain no longer leads to the checkpoint's root.
         forged = lines
         var annotation = forged[index]
