@@ -279,6 +279,15 @@ private final class ArchiveWriter {
                 let level = Int(try storedLevel(rows.storedInteger(1, "level", table: "entry_level", row: seq), row: seq))
                 guard filter?(seq, level) ?? true else { continue }
                 let body = Array(rows.bytes(2))
+                // Version 2's line is the body itself: a body that is not a JSON object on one
+                // line (a damaged row; canonical bodies never are) would make an unreadable archive.
+                if options.version == .v2, body.first != UInt8(ascii: "{") || body.contains(0x0A) {
+                    throw LedgerError.malformedRow(
+                        table: "entry", row: seq, column: "body",
+                        problem: body.first != UInt8(ascii: "{")
+                            ? "the body does not start with \"{\", so it is no canonical body (the ledger is damaged: run rrm-ledger verify)"
+                            : "the body holds a line feed, which a canonical body never does (the ledger is damaged: run rrm-ledger verify)")
+                }
                 let prevHash = try rows.storedDigest(3, "prev_hash", row: seq)
                 let proof = proofs ? try checkpointSize.map { try tree.inclusionProof(index: seq - 1, size: $0).map(\.bytes) } : nil
                 var shown = body

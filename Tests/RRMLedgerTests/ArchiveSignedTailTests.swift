@@ -102,4 +102,23 @@ import Testing
         // The increment as exported still imports.
         #expect(try Ledger.importArchive(from: archive, into: receiver, verifier: signer.verifier).head.seq == size)
     }
+
+    /// A damaged stored body (not starting with "{", or holding a line feed) would make a
+    /// version-2 archive that no reader can read: export refuses it, names the row and leaves nothing.
+    @Test(arguments: [
+        ("' ' || body", "the body does not start with \"{\""),
+        ("replace(body, ',\"kind\"', char(10) || ',\"kind\"')", "the body holds a line feed"),
+    ])
+    func theVersion2ExporterRefusesABodyThatCannotBeALine(change: String, words: String) throws {
+        let temp = try ArchiveVersion2Tests.unsignedLedger(outputs: 2)
+        try temp.tamper("UPDATE entry SET body = \(change) WHERE seq = 3")
+        let archive = path(temp, "a.tar.gz")
+        let error = #expect(throws: LedgerError.self) { try temp.ledger.exportArchive(to: archive) }
+        guard case .malformedRow(table: "entry", row: 3, column: "body", let problem)? = error else {
+            Issue.record("expected a malformed body row, got \(String(describing: error))")
+            return
+        }
+        #expect(problem.hasPrefix(words), "\(problem)")
+        #expect(!FileManager.default.fileExists(atPath: archive))
+    }
 }
