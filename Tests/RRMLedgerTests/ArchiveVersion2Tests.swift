@@ -319,6 +319,82 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
             mentioning: "pseudonymised, but the manifest does not say")
     }
 
+    /// An annotation line parsed, changed and written again in canonical form.
+    static func edited(_ line: String, _ change: (inout EntryAnnotation) -> Void) throws -> String {
+        var annotation = try Array(line.utf8).withUnsafeBufferPointer { EntryAnnotation.parse($0) }.get()
+        change(&annotation)
+        return String(decoding: annotation.line().dropLast(), as: UTF8.self)
+    }
+
+    static func seq(of annotation: String) -> Int64? {
+        try? Array(annotation.utf8).withUnsafeBufferPointer { EntryAnnotation.parse($0) }.get().seq
+    }
+
+    /// A slice whose annotations lie: every lie is caught, the entry named.
+    @Test func aHostileVersion2SliceIsCaught() throws {
+        let (temp, _) = try ArchiveTests.signedLedger(outputs: 10)
+        let archive = path(temp, "slice.tar.gz")
+        let summary = try temp.ledger.exportArchive(
+            to: archive, ExportOptions(selection: .slice(lineageOf: nil, query: LineageQuery(direction: .both), level: 1)))
+        let size = try #require(summary.manifest.checkpoint?.size)
+        let (members, lines) = try lines(of: archive)
+        #expect(lines.count >= 6)
+        let first = try #require(Self.seq(of: lines[0]))
+        let second = try #require(Self.seq(of: lines[2]))
+
+        // Going backwards: the second entry before the first.
+        var backwards = lines
+        backwards.swapAt(0, 2)
+        backwards.swapAt(1, 3)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: backwards, at: path(temp, "backwards.tar.gz")), in: temp,
+            mentioning: "entry \(first) (rrm-archive/entries-000001.jsonl, line 4): out of order (after entry \(second))")
+        // Repeating: the first entry twice.
+        var repeated = lines
+        repeated.insert(contentsOf: lines[0...1], at: 2)
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: repeated, at: path(temp, "repeated.tar.gz")), in: temp,
+            mentioning: "entry \(first) (rrm-archive/entries-000001.jsonl, line 4): out of order (after entry \(first))")
+        // Past the checkpoint.
+        var past = lines
+        let last = lines.count - 2
+        past[last] = try Self.edited(lines[last]) { $0.seq = size + 1 }
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: past, at: path(temp, "past.tar.gz")), in: temp,
+            mentioning: "entry \(size + 1) (rrm-archive/entries-000001.jsonl, line \(last + 2)): beyond the checkpoint's \(size) entries")
+        // An annotation without its proof.
+        var unproved = lines
+        unproved[2] = try Self.edited(lines[2]) { $0.proof = nil }
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: unproved, at: path(temp, "unproved.tar.gz")), in: temp,
+            mentioning: "rrm-archive/entries-000001.jsonl, line 3: an annotation in a slice must carry the entry's seq, prev_hash and proof")
+        // A forged prev_hash: the recomputed hash is another, and its proof fails.
+        var forged = lines
+        forged[2] = try Self.edited(lines[2]) { $0.prevHash = ChainHash.genesis }
+        ArchiveTests().expectRefused(
+            try rewritten(members, lines: forged, at: path(temp, "forged.tar.gz")), in: temp,
+            mentioning: "entry \(second) (rrm-archive/entries-000001.jsonl, line 4): its inclusion proof fails")
+    }
+
+    /// An increment's body changed: the chain from its base no longer leads to the checkpoint's root.
+    @Test func aTamperedBodyInAVersion2IncrementIsCaught() throws {
+        let (temp, signer) = try ArchiveTests.signedLedger(outputs: 5)
+        let base = try temp.ledger.head()
+        try temp.append(ArchiveImportTests.findings(4))
+        _ = try temp.ledger.recordCheckpoint(signer: signer)
+        let increment = path(temp, "inc.tar.gz")
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: base.seq)))
+        let (members, lines) = try lines(of: increment)
+        var tampered = lines
+        tampered[1] = tampered[1].replacingOccurrences(of: "\"verdict\":\"correct\"", with: "\"verdict\":\"incorrect\"")
+        #expect(tampered != lines)
+        let file = try rewritten(members, lines: tampered, at: path(temp, "tampered.tar.gz"))
+        ArchiveTests().expectRefused(
+            file, in: temp, mentioning: "do not lead to the checkpoint's root: the archive is not what was signed (a body was altered")
+        let report = try ArchiveVerifier.verify(path: file, verifier: signer.verifier)
+        #expect(!report.isIntact)
+    }
+
     // MARK: - The container
 
     @Test func zcatAndTarReadAVersion2Archive() throws {
