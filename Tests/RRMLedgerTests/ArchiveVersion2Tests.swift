@@ -395,6 +395,57 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
         #expect(!report.isIntact)
     }
 
+    /// Below gzip's CRC: every byte of the decompressed entries member changed in turn (and every
+    /// byte of the manifest but the exporter's own words, which nothing can confirm), repacked
+    /// with a sound CRC, is detected, a fault or a malformed archive. Run on a full archive (bodies
+    /// alone) and on a slice (an annotation before every body), both with a checkpoint.
+    @Test(arguments: ["full", "slice"])
+    func everyChangedByteBelowGzipIsDetected(selection: String) throws {
+        let (temp, _) = try ArchiveTests.signedLedger(outputs: 2)
+        let archive = path(temp, "a.tar.gz")
+        _ = try temp.ledger.exportArchive(
+            to: archive,
+            selection == "full"
+                ? ExportOptions() : ExportOptions(selection: .slice(lineageOf: nil, query: LineageQuery(direction: .both), level: 1)))
+        let members = try Crafted.members(of: archive)
+        #expect(try ArchiveVerifier.verify(path: archive).isIntact)
+        let entriesIndex = try #require(members.firstIndex { $0.name.hasSuffix(".jsonl") })
+        // What the manifest says that nothing in the archive confirms: the exporter's own words
+        // (created, created_by, note; a slice's description) and a slice's head, the source
+        // ledger's when exported, past the slice's entries (ARCHIVES.md section 4 step 7).
+        let manifest = String(decoding: members[0].bytes, as: UTF8.self)
+        var unconfirmed: Set<Int> = []
+        for match in manifest.matches(of: #/"(created|created_by|note|slice)": "([^"]*)"/#) {
+            // A slice's description is optional, so a changed key drops it: the key is as unconfirmed as its value.
+            let from = match.output.1 == "slice" ? match.output.1.startIndex : match.output.2.startIndex
+            let start = manifest.utf8.distance(from: manifest.startIndex, to: from)
+            unconfirmed.formUnion(start..<(manifest.utf8.distance(from: manifest.startIndex, to: match.output.2.endIndex)))
+        }
+        if selection == "slice", let head = manifest.firstMatch(of: #/"head": (\{[^}]*\})/#) {
+            let start = manifest.utf8.distance(from: manifest.startIndex, to: head.output.1.startIndex)
+            let text = String(head.output.1)
+            for value in text.matches(of: #/: "?([0-9a-f]+)/#) {
+                let offset = text.utf8.distance(from: text.startIndex, to: value.output.1.startIndex)
+                unconfirmed.formUnion((start + offset)..<(start + offset + value.output.1.utf8.count))
+            }
+        }
+        var undetected: [String] = []
+        let file = path(temp, "changed.tar.gz")
+        for (memberIndex, skipped) in [(entriesIndex, Set<Int>()), (0, unconfirmed)] {
+            for offset in members[memberIndex].bytes.indices where !skipped.contains(offset) {
+                var changed = members
+                var bytes = members[memberIndex].bytes
+                bytes[offset] ^= 0x01
+                changed[memberIndex] = .init(name: members[memberIndex].name, bytes: bytes)
+                try Crafted.archive(at: file, members: changed)
+                if (try? ArchiveVerifier.verify(path: file))?.isIntact == true {
+                    undetected.append("\(members[memberIndex].name) byte \(offset)")
+                }
+            }
+        }
+        #expect(undetected.isEmpty, "\(undetected)")
+    }
+
     // MARK: - The container
 
     @Test func zcatAndTarReadAVersion2Archive() throws {
