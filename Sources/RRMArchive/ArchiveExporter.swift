@@ -286,7 +286,8 @@ private final class ArchiveWriter {
                         table: "entry", row: seq, column: "body",
                         problem: body.first != UInt8(ascii: "{")
                             ? "the body does not start with \"{\", so it is no canonical body (the ledger is damaged: run rrm-ledger verify)"
-                            : "the body holds a line feed, which a canonical body never does (the ledger is damaged: run rrm-ledger verify)")
+                            : "the body holds a line feed, which a canonical body never does (the ledger is damaged: run rrm-ledger verify)"
+                    )
                 }
                 let prevHash = try rows.storedDigest(3, "prev_hash", row: seq)
                 let proof = proofs ? try checkpointSize.map { try tree.inclusionProof(index: seq - 1, size: $0).map(\.bytes) } : nil

@@ -128,7 +128,8 @@ struct ArchivedEntry: Sendable {
         if let oversized {
             return .failure(
                 ArchiveProblem(
-                    reason: "\"\(oversized)\" is longer than any member of an entry line but its body may be (a proof holds at most \(ArchivedHashes.maximumProofHashes) hashes)"
+                    reason:
+                        "\"\(oversized)\" is longer than any member of an entry line but its body may be (a proof holds at most \(ArchivedHashes.maximumProofHashes) hashes)"
                 ))
         }
         let value: JSONValue

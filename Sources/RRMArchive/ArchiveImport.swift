@@ -98,7 +98,9 @@ extension Ledger {
                 if base != nil, let checkpoint = stream.manifest.checkpoint, head.seq != checkpoint.size {
                     throw ArchiveError.verificationFailed(
                         path: archivePath,
-                        faults: ["the imported ledger's head (entry \(head.seq)) is not the increment's signed checkpoint (\(checkpoint.size) entries)"])
+                        faults: [
+                            "the imported ledger's head (entry \(head.seq)) is not the increment's signed checkpoint (\(checkpoint.size) entries)"
+                        ])
                 }
             })
         let summary = try append(decodedBy: events, sourceName: archivePath, checks: checks)

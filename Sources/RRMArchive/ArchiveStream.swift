@@ -403,7 +403,8 @@ final class ArchiveStream {
             // A full archive holds every entry up to the head it states.
             if head.seq != lastSeq || head.hash != lastHash {
                 try fault(
-                    "the manifest's head (\(head.seq):\(head.hash.hex.prefix(16))…) is not \(lastEntry) (\(lastSeq):\(lastHash.hex.prefix(16))…)" + note)
+                    "the manifest's head (\(head.seq):\(head.hash.hex.prefix(16))…) is not \(lastEntry) (\(lastSeq):\(lastHash.hex.prefix(16))…)"
+                        + note)
             }
         case .incremental, .slice:
             // The ledger's head when exported: at or after every entry and the checkpoint.

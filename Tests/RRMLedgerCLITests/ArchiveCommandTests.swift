@@ -51,7 +51,8 @@ import Testing
         let unsigned = report?["unsigned"] as? [String: Any]
         #expect(unsigned?["first_seq"] as? Int == size + 1)
         #expect(unsigned?["last_seq"] as? Int == size + 2)
-        #expect((unsigned?["note"] as? String)?.hasPrefix("entries \(size + 1)…\(size + 2) are not covered by the signed checkpoint") == true)
+        #expect(
+            (unsigned?["note"] as? String)?.hasPrefix("entries \(size + 1)…\(size + 2) are not covered by the signed checkpoint") == true)
         let signedJSON = try cli.run(["verify-archive", "signed.tar.gz", "--format", "json"])
         #expect((try JSONSerialization.jsonObject(with: Data(signedJSON.stdout.utf8)) as? [String: Any])?["unsigned"] is NSNull)
     }

@@ -71,7 +71,8 @@ import Testing
                 Issue.record("the last line does not parse")
                 return
             }
-            let body = Array(String(decoding: entry.body, as: UTF8.self).replacingOccurrences(of: "\"id\":\"f-3\"", with: "\"id\":\"f-4\"").utf8)
+            let body = Array(
+                String(decoding: entry.body, as: UTF8.self).replacingOccurrences(of: "\"id\":\"f-3\"", with: "\"id\":\"f-4\"").utf8)
             hash = ChainHash.entryHash(previous: entry.hash, seq: seq, bodyDigest: body.withUnsafeBytes { ChainHash.bodyDigest($0) })
             let extra = ArchivedEntry(seq: seq, level: entry.level, body: body, prevHash: entry.hash, hash: hash)
             line = String(decoding: extra.line(), as: UTF8.self)

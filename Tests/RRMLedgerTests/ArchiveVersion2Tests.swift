@@ -115,7 +115,9 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
         var edited = lines
         edited[1] = edited[1].replacingOccurrences(of: "\"kind\":", with: " \"kind\":")
         let bad = try rewritten(members, lines: edited, at: path(temp, "bad.tar.gz"))
-        ArchiveTests().expectRefused(bad, in: temp, mentioning: "entry \(summary.manifest.firstSeq) (rrm-archive/entries-000001.jsonl, line 2): its inclusion proof fails")
+        ArchiveTests().expectRefused(
+            bad, in: temp,
+            mentioning: "entry \(summary.manifest.firstSeq) (rrm-archive/entries-000001.jsonl, line 2): its inclusion proof fails")
         // A body without its annotation.
         let bare = try rewritten(members, lines: Array(lines.dropFirst()), at: path(temp, "bare.tar.gz"))
         ArchiveTests().expectRefused(
@@ -149,7 +151,8 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
         ArchiveTests().expectRefused(
             try rewritten(members, lines: bare, at: path(temp, "bare.tar.gz")), in: temp,
             mentioning:
-                "entry \(seq) (rrm-archive/entries-000001.jsonl, line \(index + 1)): a pseudonymised body without its body_sha256 annotation")
+                "entry \(seq) (rrm-archive/entries-000001.jsonl, line \(index + 1)): a pseudonymised body without its body_sha256 annotation"
+        )
         // Another digest: the chain no longer leads to the checkpoint's root.
         forged = lines
         var annotation = forged[index]
@@ -367,7 +370,8 @@ private func proofAnnotation(count: Int, digit: String = "ab") -> String {
         unproved[2] = try Self.edited(lines[2]) { $0.proof = nil }
         ArchiveTests().expectRefused(
             try rewritten(members, lines: unproved, at: path(temp, "unproved.tar.gz")), in: temp,
-            mentioning: "rrm-archive/entries-000001.jsonl, line 3: an annotation in a slice must carry the entry's seq, prev_hash and proof")
+            mentioning: "rrm-archive/entries-000001.jsonl, line 3: an annotation in a slice must carry the entry's seq, prev_hash and proof"
+        )
         // A forged prev_hash: the recomputed hash is another, and its proof fails.
         var forged = lines
         forged[2] = try Self.edited(lines[2]) { $0.prevHash = ChainHash.genesis }

@@ -40,7 +40,7 @@ private func manifest(_ change: (inout JSONObject) -> Void = { _ in }) -> String
 }
 
 private func entry(seq: String = "1", level: String = "0", proof: [String]? = nil) -> String {
-    let proofMember = proof.map { #""proof":["# + $0.map { "\"\($0)\"" }.joined(separator: ",") + "],"} ?? ""
+    let proofMember = proof.map { #""proof":["# + $0.map { "\"\($0)\"" }.joined(separator: ",") + "]," } ?? ""
     return #"{"body":"{}","hash":"\#(hash)","level":\#(level),"prev_hash":"\#(hash)",\#(proofMember)"seq":\#(seq)}"# + "\n"
 }
 

@@ -148,7 +148,9 @@ import Testing
         try Data(try compressed(input, blockBytes: blockBytes, workers: 3, in: folder)).write(to: URL(fileURLWithPath: file))
         let original = folder.appendingPathComponent("original").path
         try Data(input).write(to: URL(fileURLWithPath: original))
-        #expect(try ArchiveTests().run("/bin/sh", ["-c", "gzip -t '\(file)' && gzip -dc '\(file)' | cmp - '\(original)' && echo same"]) == "same\n")
+        #expect(
+            try ArchiveTests().run("/bin/sh", ["-c", "gzip -t '\(file)' && gzip -dc '\(file)' | cmp - '\(original)' && echo same"])
+                == "same\n")
     }
 
     /// A write that fails (a full device, a closed descriptor) is `ArchiveError.io`, promptly, and

@@ -69,7 +69,10 @@ struct VerifyArchiveCommand: LedgerCommand {
                     ["size": .number(Double($0.size)), "root_hex": .string($0.rootHash.hex), "root_base64": .string($0.rootHash.base64)]
                 } ?? .null,
                 "unsigned": report.unsignedEntries.map {
-                    ["first_seq": .number(Double($0.lowerBound)), "last_seq": .number(Double($0.upperBound)), "note": .string(report.unsignedEntriesNote ?? "")]
+                    [
+                        "first_seq": .number(Double($0.lowerBound)), "last_seq": .number(Double($0.upperBound)),
+                        "note": .string(report.unsignedEntriesNote ?? ""),
+                    ]
                 } ?? .null,
             ])
         }
