@@ -60,8 +60,9 @@ extension ArchiveError {
         // The contents (ArchiveFormat.swift, ArchiveManifest.swift).
         /// A field of the manifest breaks its rule (ARCHIVES.md section 3).
         case manifest(String)
-        /// Line `line` of the entries breaks a rule of ARCHIVES.md section 4.
-        case entry(line: Int, problem: String)
+        /// Line `line` of entries member `member` is not an entry line (version 1, section 3), or
+        /// not a body or an annotation where one may stand (version 2, section 8.2).
+        case line(member: String, line: Int, problem: String)
         case baseFrontier(treeSize: Int64)
         /// An entry's body, read for import, is not JSON, or not an event a ledger accepts.
         case bodyNotJSON(seq: Int64, column: Int, reason: String)
@@ -141,7 +142,7 @@ extension ArchiveError {
             case .checkpointUndescribed: return "the archive has a checkpoint the manifest does not describe"
             case .checkpointNotSigned(let error): return "the checkpoint member is not a signed checkpoint (\(error))"
             case .manifest(let problem): return problem
-            case .entry(let line, let problem): return "line \(line) of the entries: \(problem)"
+            case .line(let member, let line, let problem): return "\(member), line \(line): \(problem)"
             case .baseFrontier(let size): return "the base frontier does not fit a tree of \(size) entries"
             case .bodyNotJSON(let seq, let column, let reason): return "entry \(seq): its body is not JSON (column \(column): \(reason))"
             case .bodyNotAnEvent(let seq, let id, let problem):

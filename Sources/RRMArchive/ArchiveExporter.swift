@@ -24,12 +24,18 @@ public struct ExportOptions: Sendable {
     public var pseudonymise: Bool
     /// Replace a file already at the archive's path (atomically) instead of refusing it.
     public var replacing: Bool
+    /// The format version to write: 2 unless the receiver's tool reads version 1 only.
+    public var version: ArchiveVersion
 
-    public init(selection: ArchiveSelection = .full, note: String? = nil, pseudonymise: Bool = false, replacing: Bool = false) {
+    public init(
+        selection: ArchiveSelection = .full, note: String? = nil, pseudonymise: Bool = false, replacing: Bool = false,
+        version: ArchiveVersion = .v2
+    ) {
         self.selection = selection
         self.note = note
         self.pseudonymise = pseudonymise
         self.replacing = replacing
+        self.version = version
     }
 }
 
@@ -41,8 +47,8 @@ public struct ExportSummary: Sendable {
 }
 
 extension Ledger {
-    /// Writes an archive (docs/ARCHIVES.md), streamed from one read snapshot through zlib into a
-    /// temporary file beside `path` and linked into place at the end (`FilePublishing`): memory
+    /// Writes an archive (docs/ARCHIVES.md), streamed from one read snapshot through zlib, on
+    /// every core (`ParallelGzipWriter`), into a temporary file beside `path` and linked into place at the end (`FilePublishing`): memory
     /// stays flat, a failed export leaves nothing behind, and of two exports to one path at once
     /// only one succeeds (unless `options.replacing`, when the later replaces the earlier whole). The entries are read and encoded on a thread of their
     /// own while this thread compresses.
@@ -65,7 +71,7 @@ extension Ledger {
             close(descriptor)
             if !success { unlink(temporary) }
         }
-        let gzip = try GzipWriter(descriptor: descriptor, path: path)
+        let gzip = ParallelGzipWriter(descriptor: descriptor, path: path)
         let writer = ArchiveWriter(ledgerPath: self.path, options: options, lineage: lineage)
         let manifest = try writer.write(to: gzip)
         try gzip.finish()
@@ -99,7 +105,7 @@ private final class ArchiveWriter {
     }
 
     /// Writes every member through `gzip`; returns the manifest written.
-    func write(to gzip: GzipWriter) throws -> ArchiveManifest {
+    func write(to gzip: ParallelGzipWriter) throws -> ArchiveManifest {
         let pieces = ProducerThread<Piece>(capacity: 4) { [self] sink in try produce(into: sink) }
         defer { pieces.cancel() }
         let modified = Int(Date().timeIntervalSince1970)
@@ -120,7 +126,7 @@ private final class ArchiveWriter {
         throw ArchiveError.io(path: ledgerPath, detail: "the export stopped before its end")
     }
 
-    private static func writeMember(_ name: String, _ data: [UInt8], modified: Int, to gzip: GzipWriter) throws {
+    private static func writeMember(_ name: String, _ data: [UInt8], modified: Int, to gzip: ParallelGzipWriter) throws {
         try gzip.write(TarWriter.header(name: name, size: data.count, modified: modified))
         try gzip.write(data)
         try gzip.write(TarWriter.padding(after: data.count))
@@ -250,7 +256,8 @@ private final class ArchiveWriter {
                 lastSeq: lastSelected, counts: counts, head: head, origin: origin, sliceDescription: sliceDescription,
                 checkpoint: selection == .full && (checkpointSize ?? 0) > head.seq ? nil : facts, base: base,
                 pseudonymised: options.pseudonymise
-                    ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil)
+                    ? ArchiveManifest.Pseudonymisation(fields: Pseudonyms.fields.map(\.field), entries: pseudonymised) : nil,
+                version: options.version)
             try send(.manifest(manifest, Array(manifest.json.prettyPrinted().utf8) + [0x0A]), to: sink)
 
             // Every entry has a level here: the census above refused a missing one.
@@ -271,24 +278,51 @@ private final class ArchiveWriter {
                 let seq = rows.int64(0)
                 let level = Int(try storedLevel(rows.storedInteger(1, "level", table: "entry_level", row: seq), row: seq))
                 guard filter?(seq, level) ?? true else { continue }
-                var entry = ArchivedEntry(
-                    seq: seq, level: level, body: Array(rows.bytes(2)), prevHash: try rows.storedDigest(3, "prev_hash", row: seq),
-                    hash: try rows.storedDigest(4, "hash", row: seq))
-                if proofs, let size = checkpointSize {
-                    entry.proof = try tree.inclusionProof(index: seq - 1, size: size).map(\.bytes)
+                let body = Array(rows.bytes(2))
+                // Version 2's line is the body itself: a body that is not a JSON object on one
+                // line (a damaged row; canonical bodies never are) would make an unreadable archive.
+                if options.version == .v2, body.first != UInt8(ascii: "{") || body.contains(0x0A) {
+                    throw LedgerError.malformedRow(
+                        table: "entry", row: seq, column: "body",
+                        problem: body.first != UInt8(ascii: "{")
+                            ? "the body does not start with \"{\", so it is no canonical body (the ledger is damaged: run rrm-ledger verify)"
+                            : "the body holds a line feed, which a canonical body never does (the ledger is damaged: run rrm-ledger verify)"
+                    )
                 }
-                if let pseudonyms, let replaced = pseudonyms.pseudonymised(entry.body) {
-                    entry.bodyDigest = entry.body.withUnsafeBytes { ChainHash.bodyDigest($0) }
-                    entry.body = replaced
+                let prevHash = try rows.storedDigest(3, "prev_hash", row: seq)
+                let proof = proofs ? try checkpointSize.map { try tree.inclusionProof(index: seq - 1, size: $0).map(\.bytes) } : nil
+                var shown = body
+                var originalDigest: SHA256Hash?
+                if let pseudonyms, let replaced = pseudonyms.pseudonymised(body) {
+                    originalDigest = body.withUnsafeBytes { ChainHash.bodyDigest($0) }
+                    shown = replaced
                 }
-                let line = entry.line()
-                if !chunk.isEmpty && chunk.count + line.count > ArchiveFormat.chunkBytes {
+                // One entry's lines, never cut between members: version 1's object, or version
+                // 2's body with the annotation that goes before it where one is needed.
+                var prefix: [UInt8] = []
+                switch options.version {
+                case .v1:
+                    prefix = ArchivedEntry(
+                        seq: seq, level: level, body: shown, prevHash: prevHash, hash: try rows.storedDigest(4, "hash", row: seq),
+                        proof: proof, bodyDigest: originalDigest
+                    ).line()
+                case .v2:
+                    let annotation = EntryAnnotation(
+                        seq: proofs ? seq : nil, prevHash: proofs ? prevHash : nil, proof: proof, bodyDigest: originalDigest)
+                    if !annotation.isEmpty { prefix = annotation.line() }
+                }
+                let length = options.version == .v1 ? prefix.count : prefix.count + shown.count + 1
+                if !chunk.isEmpty && chunk.count + length > ArchiveFormat.chunkBytes {
                     number += 1
                     try send(.member(name: ArchiveFormat.entriesMember(number), bytes: chunk), to: sink)
                     chunk = []
                     chunk.reserveCapacity(ArchiveFormat.chunkBytes)
                 }
-                chunk.append(contentsOf: line)
+                chunk.append(contentsOf: prefix)
+                if options.version == .v2 {
+                    chunk.append(contentsOf: shown)
+                    chunk.append(0x0A)
+                }
             }
             if !chunk.isEmpty {
                 number += 1

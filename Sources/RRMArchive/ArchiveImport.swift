@@ -93,6 +93,15 @@ extension Ledger {
                     throw ArchiveError.verificationFailed(
                         path: archivePath, faults: ["the imported ledger's head differs from the archive's last entry"])
                 }
+                // An increment ends at its signed checkpoint (the stream refuses one that does
+                // not); nothing past it is imported.
+                if base != nil, let checkpoint = stream.manifest.checkpoint, head.seq != checkpoint.size {
+                    throw ArchiveError.verificationFailed(
+                        path: archivePath,
+                        faults: [
+                            "the imported ledger's head (entry \(head.seq)) is not the increment's signed checkpoint (\(checkpoint.size) entries)"
+                        ])
+                }
             })
         let summary = try append(decodedBy: events, sourceName: archivePath, checks: checks)
         return ImportSummary(manifest: stream.manifest, head: summary.head)

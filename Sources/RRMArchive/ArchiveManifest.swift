@@ -35,6 +35,8 @@ public struct ArchiveManifest: Sendable, Equatable {
     }
 
     public let format: String
+    /// The format's version, which `format` names.
+    public let version: ArchiveVersion
     public let created: String
     public let createdBy: String
     public let selection: Selection
@@ -43,8 +45,11 @@ public struct ArchiveManifest: Sendable, Equatable {
     public let entries: Int
     public let firstSeq: Int64
     public let lastSeq: Int64
-    /// Entries per level and kind.
+    /// Entries per level and kind, as a version-1 manifest states them; empty for version 2,
+    /// whose archives do not hold levels (they are derived: import derives them again).
     public let counts: [Int: [EventKind: Int]]
+    /// Entries per kind (a version-2 manifest's `counts`; the sums of `counts` for version 1).
+    public let kindCounts: [EventKind: Int]
     /// The ledger's head when it was exported.
     public let head: ChainHead
     /// The ledger's origin (the checkpoint's first line), when it has one.
@@ -69,17 +74,26 @@ public struct ArchiveManifest: Sendable, Equatable {
     public var hasCheckpoint: Bool { checkpoint != nil }
 
     var json: JSONValue {
-        var levels: [JSONValue] = []
-        for level in counts.keys.sorted() {
+        let countsJSON: JSONValue
+        switch version {
+        case .v1:
+            var levels: [JSONValue] = []
+            for level in counts.keys.sorted() {
+                var byKind = JSONObject()
+                for (kind, count) in counts[level] ?? [:] { byKind[kind.rawValue] = .number(Double(count)) }
+                levels.append(["level": .number(Double(level)), "by_kind": .object(byKind)])
+            }
+            countsJSON = .array(levels)
+        case .v2:
             var byKind = JSONObject()
-            for (kind, count) in counts[level] ?? [:] { byKind[kind.rawValue] = .number(Double(count)) }
-            levels.append(["level": .number(Double(level)), "by_kind": .object(byKind)])
+            for (kind, count) in kindCounts { byKind[kind.rawValue] = .number(Double(count)) }
+            countsJSON = .object(byKind)
         }
         var object: JSONObject = [
             "format": .string(format), "created": .string(created), "created_by": .string(createdBy),
             "selection": .string(selection.rawValue), "entries": .number(Double(entries)),
             "first_seq": .number(Double(firstSeq)), "last_seq": .number(Double(lastSeq)),
-            "counts": .array(levels), "head": ["seq": .number(Double(head.seq)), "hash": .string(head.hash.hex)],
+            "counts": countsJSON, "head": ["seq": .number(Double(head.seq)), "hash": .string(head.hash.hex)],
         ]
         if let note { object["note"] = .string(note) }
         if let origin { object["origin"] = .string(origin) }
@@ -106,9 +120,10 @@ public struct ArchiveManifest: Sendable, Equatable {
     init(
         created: String, selection: Selection, note: String?, entries: Int, firstSeq: Int64, lastSeq: Int64,
         counts: [Int: [EventKind: Int]], head: ChainHead, origin: String?, sliceDescription: String? = nil,
-        checkpoint: CheckpointFacts?, base: Base? = nil, pseudonymised: Pseudonymisation? = nil
+        checkpoint: CheckpointFacts?, base: Base? = nil, pseudonymised: Pseudonymisation? = nil, version: ArchiveVersion = .v2
     ) {
-        self.format = ArchiveFormat.name
+        self.version = version
+        self.format = version.name
         self.created = created
         self.createdBy = "rrm-ledger \(RRMLedgerVersion.current)"
         self.selection = selection
@@ -116,7 +131,8 @@ public struct ArchiveManifest: Sendable, Equatable {
         self.entries = entries
         self.firstSeq = firstSeq
         self.lastSeq = lastSeq
-        self.counts = counts
+        self.counts = version == .v1 ? counts : [:]
+        self.kindCounts = Self.sums(counts)
         self.head = head
         self.origin = origin
         self.sliceDescription = sliceDescription
@@ -143,9 +159,13 @@ public struct ArchiveManifest: Sendable, Equatable {
             return Int(number)
         }
         format = try string("format")
-        guard format == ArchiveFormat.name else {
-            throw ArchiveProblem(reason: "the manifest's format is \"\(format)\", not \(ArchiveFormat.name)")
+        guard let version = ArchiveVersion(name: format) else {
+            throw ArchiveProblem(
+                reason:
+                    "the manifest's format is \"\(format)\", not one this tool reads (\(ArchiveVersion.allCases.map(\.name).joined(separator: " or ")))"
+            )
         }
+        self.version = version
         created = try string("created")
         createdBy = try string("created_by")
         guard let selection = Selection(rawValue: try string("selection")) else {
@@ -204,20 +224,43 @@ public struct ArchiveManifest: Sendable, Equatable {
             let headHash = headObject["hash"]?.stringValue.flatMap({ SHA256Hash(hex: $0) })
         else { throw ArchiveProblem(reason: "the manifest's \"head\" is not {seq, hash}") }
         head = ChainHead(seq: headSeq, hash: headHash)
-        guard let levels = fields["counts"]?.arrayValue else { throw ArchiveProblem(reason: "the manifest's \"counts\" is not a list") }
-        var counts: [Int: [EventKind: Int]] = [:]
-        for item in levels {
-            guard let level = item["level"]?.wholeNumberValue, let byKind = item["by_kind"]?.objectValue else {
-                throw ArchiveProblem(reason: "the manifest's counts are malformed")
-            }
+        func kindCounts(_ byKind: JSONObject) throws(ArchiveProblem) -> [EventKind: Int] {
+            var counts: [EventKind: Int] = [:]
             for member in byKind.members {
                 guard let kind = EventKind(rawValue: member.key), let count = member.value.wholeNumberValue else {
                     throw ArchiveProblem(reason: "the manifest's counts are malformed")
                 }
-                counts[Int(level), default: [:]][kind] = Int(count)
+                counts[kind] = Int(count)
             }
+            return counts
+        }
+        var counts: [Int: [EventKind: Int]] = [:]
+        switch version {
+        case .v1:
+            guard let levels = fields["counts"]?.arrayValue else { throw ArchiveProblem(reason: "the manifest's \"counts\" is not a list") }
+            for item in levels {
+                guard let level = item["level"]?.wholeNumberValue, let byKind = item["by_kind"]?.objectValue else {
+                    throw ArchiveProblem(reason: "the manifest's counts are malformed")
+                }
+                for (kind, count) in try kindCounts(byKind) { counts[Int(level), default: [:]][kind] = count }
+            }
+            self.kindCounts = Self.sums(counts)
+        case .v2:
+            guard let byKind = fields["counts"]?.objectValue else {
+                throw ArchiveProblem(reason: "the manifest's \"counts\" is not an object of entries per kind")
+            }
+            self.kindCounts = try kindCounts(byKind)
         }
         self.counts = counts
+    }
+
+    /// Entries per kind, summed over the levels.
+    private static func sums(_ counts: [Int: [EventKind: Int]]) -> [EventKind: Int] {
+        var sums: [EventKind: Int] = [:]
+        for byKind in counts.values {
+            for (kind, count) in byKind { sums[kind, default: 0] += count }
+        }
+        return sums
     }
 }
 

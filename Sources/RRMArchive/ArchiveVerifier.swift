@@ -15,6 +15,21 @@ public struct ArchiveReport: Sendable {
     public let verifiedCheckpoint: VerifiedCheckpoint?
 
     public var isIntact: Bool { faultCount == 0 }
+
+    /// The entries of a full archive after its checkpoint (which the exporter writes when the
+    /// ledger grew after its newest checkpoint): chained to the signed entries, so as sound as
+    /// the chain, but covered by no signature. `nil` when there is no checkpoint or nothing after it.
+    public var unsignedEntries: ClosedRange<Int64>? {
+        guard manifest.selection == .full, let checkpoint = manifest.checkpoint, head.seq > checkpoint.size else { return nil }
+        return (checkpoint.size + 1)...head.seq
+    }
+
+    /// What `unsignedEntries` means, in one sentence.
+    public var unsignedEntriesNote: String? {
+        unsignedEntries.map { range in
+            "entries \(range.lowerBound)…\(range.upperBound) are not covered by the signed checkpoint (\(range.lowerBound - 1) entries): they are chained to the signed entries, but no signature covers them"
+        }
+    }
 }
 
 /// Verifies an archive with nothing but the file (`rrm-ledger verify-archive`).

@@ -39,8 +39,9 @@ private func manifest(_ change: (inout JSONObject) -> Void = { _ in }) -> String
     return CanonicalJSON.string(.object(fields))
 }
 
-private func entry(seq: String = "1", level: String = "0") -> String {
-    #"{"body":"{}","hash":"\#(hash)","level":\#(level),"prev_hash":"\#(hash)","seq":\#(seq)}"# + "\n"
+private func entry(seq: String = "1", level: String = "0", proof: [String]? = nil) -> String {
+    let proofMember = proof.map { #""proof":["# + $0.map { "\"\($0)\"" }.joined(separator: ",") + "]," } ?? ""
+    return #"{"body":"{}","hash":"\#(hash)","level":\#(level),"prev_hash":"\#(hash)",\#(proofMember)"seq":\#(seq)}"# + "\n"
 }
 
 /// Archives that Fuzz/ (fuzz-archive) found crashing the reader, written member by member: each
@@ -87,7 +88,7 @@ private func entry(seq: String = "1", level: String = "0") -> String {
             let error = #expect(throws: ArchiveError.self, "\(name)") { try ArchiveVerifier.verify(path: path) }
             switch error {
             case .malformed(_, .manifest)? where !name.hasPrefix("entry"): break
-            case .malformed(_, .entry(line: 1, _))? where name.hasPrefix("entry"): break
+            case .malformed(_, .line(member: "rrm-archive/entries-000001.jsonl", line: 1, _))? where name.hasPrefix("entry"): break
             default: Issue.record("\(name): expected a malformed manifest or first entry, got \(String(describing: error))")
             }
         }
@@ -95,5 +96,43 @@ private func entry(seq: String = "1", level: String = "0") -> String {
         let (path, folder) = try archive([("rrm-archive/manifest.json", manifest()), ("rrm-archive/entries-000001.jsonl", entry())])
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect(try ArchiveVerifier.verify(path: path).entries == 1)
+    }
+
+    /// A version-1 line's inclusion proof is capped while the line is parsed: more than 64 hashes,
+    /// or one that is not 64 lowercase hex digits, is refused by member and line; a proof far
+    /// longer than that is refused before the line is parsed at all.
+    @Test(arguments: [
+        (Array(repeating: hash, count: 65), "\"proof\" holds 65 hashes; an inclusion proof holds at most 64"),
+        (Array(repeating: hash, count: 100_000), "\"proof\" is longer than any member of an entry line but its body may be"),
+        ([hash.uppercased()], "\"proof\"'s hash 1 is not 64 lowercase hex digits"),
+        ([hash, "ab"], "\"proof\"'s hash 2 is not 64 lowercase hex digits"),
+    ])
+    func refusesAnOverlongOrMisspelledProof(proof: [String], words: String) throws {
+        let (path, folder) = try archive([
+            ("rrm-archive/manifest.json", manifest()), ("rrm-archive/entries-000001.jsonl", entry(proof: proof)),
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ArchiveError.self) { try ArchiveVerifier.verify(path: path) }
+        guard case .malformed(_, .line(member: "rrm-archive/entries-000001.jsonl", line: 1, let problem))? = error else {
+            Issue.record("expected a malformed line, got \(String(describing: error))")
+            return
+        }
+        #expect(problem.hasPrefix(words), "\(problem)")
+        #expect(error?.description.contains("rrm-archive/entries-000001.jsonl, line 1: \(words)") == true)
+    }
+
+    /// Every hash parser shares the cap: 64 hashes are accepted (they fail only as a proof).
+    @Test func sixtyFourProofHashesParse() throws {
+        let line = Array(entry(proof: Array(repeating: hash, count: 64)).utf8.dropLast())
+        guard case .success(let parsed) = line.withUnsafeBufferPointer({ ArchivedEntry.parse($0) }) else {
+            Issue.record("64 hashes refused")
+            return
+        }
+        #expect(parsed.proof?.count == 64)
+        let annotation = EntryAnnotation(seq: 3, prevHash: ChainHash.genesis, proof: parsed.proof)
+        let bytes = Array(annotation.line().dropLast())
+        #expect((try? bytes.withUnsafeBufferPointer { EntryAnnotation.parse($0) }.get()) == annotation)
+        #expect(bytes.count <= EntryAnnotation.maximumLineBytes)
+        #expect(EntryAnnotation.maximumLineBytes == 4_483)  // docs/ARCHIVES.md section 8.2
     }
 }

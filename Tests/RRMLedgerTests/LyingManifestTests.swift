@@ -99,6 +99,19 @@ import Testing
             lies.append(Lie(description: "base.\(inner) zeroed") { set(&$0, "base", inner, [zeros]) })
         }
         lies.append(
+            Lie(description: "counts (version 2, per kind): one more") { manifest in
+                guard var byKind = manifest["counts"]?.objectValue, let kind = byKind.keys.first else { return }
+                byKind[kind] = shifted(byKind[kind], by: 1)
+                manifest["counts"] = .object(byKind)
+            })
+        lies.append(
+            Lie(description: "counts (version 2, per kind): another kind") { manifest in
+                guard var byKind = manifest["counts"]?.objectValue else { return }
+                let missing = EventKind.allCases.map(\.rawValue).first { byKind[$0] == nil } ?? "model"
+                byKind[missing] = shifted(byKind[missing], by: 1)
+                manifest["counts"] = .object(byKind)
+            })
+        lies.append(
             Lie(description: "counts: one more") { manifest in
                 guard var levels = manifest["counts"]?.arrayValue, var first = levels.first?.objectValue,
                     var byKind = first["by_kind"]?.objectValue, let kind = byKind.keys.first
@@ -110,6 +123,7 @@ import Testing
             })
         lies.append(
             Lie(description: "counts: another level") { manifest in
+                guard manifest["counts"]?.arrayValue != nil else { return }
                 manifest["counts"] = .array((manifest["counts"]?.arrayValue ?? []) + [["level": 9, "by_kind": ["model": 1]]])
             })
         lies.append(Lie(description: "origin changed") { $0["origin"] = "example.com/another-log" })
@@ -140,15 +154,16 @@ import Testing
         return !report.isIntact
     }
 
-    @Test func everyLyingManifestIsRefusedByVerifyAndImport() throws {
+    @Test(arguments: ArchiveVersion.allCases)
+    func everyLyingManifestIsRefusedByVerifyAndImport(version: ArchiveVersion) throws {
         let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
         let base = try temp.ledger.head()
         let full = temp.folder.appendingPathComponent("full.tar.gz").path
-        _ = try temp.ledger.exportArchive(to: full)
+        _ = try temp.ledger.exportArchive(to: full, ExportOptions(version: version))
         try temp.append(ArchiveImportTests.findings(30))
         _ = try temp.ledger.recordCheckpoint(signer: signer)
         let increment = temp.folder.appendingPathComponent("inc.tar.gz").path
-        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq)), version: version))
         let receiver = temp.folder.appendingPathComponent("receiver.sqlite").path
         _ = try Ledger.importArchive(from: full, into: receiver)
         let receiverBytes = try #require(FileManager.default.contents(atPath: receiver))
@@ -183,20 +198,24 @@ import Testing
     }
 
     /// The three cases the review found, by name.
-    @Test func theReviewsThreeLiesAreFaultsThatSayWhatIsWrong() throws {
+    @Test(arguments: ArchiveVersion.allCases)
+    func theReviewsThreeLiesAreFaultsThatSayWhatIsWrong(version: ArchiveVersion) throws {
         let (temp, signer) = try ArchiveTests.signedLedger(outputs: 10)
         let base = try temp.ledger.head()
         let full = temp.folder.appendingPathComponent("full.tar.gz").path
-        _ = try temp.ledger.exportArchive(to: full)
+        _ = try temp.ledger.exportArchive(to: full, ExportOptions(version: version))
         try temp.append(ArchiveImportTests.findings(30))
         _ = try temp.ledger.recordCheckpoint(signer: signer)
         let increment = temp.folder.appendingPathComponent("inc.tar.gz").path
-        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq))))
+        _ = try temp.ledger.exportArchive(to: increment, ExportOptions(selection: .since(size: Int64(base.seq)), version: version))
         let cases: [(String, String, (inout JSONObject) -> Void)] = [
             (full, "the manifest's head (200:", { $0["head"] = ["seq": 200, "hash": Self.zeros] }),
             (increment, "the manifest says the first entry is 7", { $0["first_seq"] = 7 }),
             (
-                increment, "out of sequence (expected 1)",
+                // Version 1 states each entry's seq; version 2 numbers a full archive's from 1.
+                increment,
+                version == .v1
+                    ? "out of sequence (expected 1)" : "the manifest says the first entry is \(base.seq + 1), the archive's is 1",
                 {
                     $0["selection"] = "full"; $0["base"] = nil
                 }

@@ -27,6 +27,19 @@ static inline int rrm_deflate_init_gzip(z_stream *stream, int level) {
     return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
 }
 
+/// Starts a raw deflate stream (no header or trailer: window bits -15), for one block of a
+/// gzip member compressed in parallel, as pigz does. `deflateInit2` is a macro, which Swift
+/// cannot call.
+static inline int rrm_deflate_init_raw(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+}
+
+/// The CRC-32 of two pieces joined, from the CRC-32 of each and the second's length (zlib's
+/// crc32_combine, which zlib.h may define as a macro for crc32_combine64).
+static inline unsigned long rrm_crc32_combine(unsigned long first, unsigned long second, long long secondLength) {
+    return crc32_combine(first, second, (z_off_t)secondLength);
+}
+
 /// Starts an inflate stream that reads gzip framing only (window bits 15 + 16).
 /// `inflateInit2` is a macro, which Swift cannot call.
 static inline int rrm_inflate_init_gzip(z_stream *stream) {

@@ -8,9 +8,9 @@ struct ExportCommand: LedgerCommand {
         abstract: "Write the ledger as a compressed, self-verifying archive (.tar.gz).",
         discussion: """
             The archive is a gzip-compressed POSIX tar that `tar tzf` and `zcat` read: a manifest, \
-            then the entries as JSON Lines with their canonical bodies and chain fields exactly as \
-            hashed (docs/ARCHIVES.md). Written as a stream, in constant memory; a failed export \
-            leaves no file.
+            then the entries as JSON Lines, each line an entry's canonical body exactly as hashed \
+            (format version 2; docs/ARCHIVES.md), then the signed checkpoint. Compressed on every \
+            core, written as a stream, in constant memory; a failed export leaves no file.
             """)
 
     @OptionGroup var ledger: LedgerOptions
@@ -52,6 +52,12 @@ struct ExportCommand: LedgerCommand {
         ))
     var pseudonymise = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The archive format version: 2, or 1 for a receiver whose rrm-ledger reads version 1 only (docs/ARCHIVES.md).",
+            valueName: "n"))
+    var archiveVersion: Int?
+
     @Flag(
         help: ArgumentHelp(
             "Write W3C PROV-JSON instead of an archive: the whole ledger, or the slice --lineage and --level choose, with the facts of every entry (docs/CLI.md)."
@@ -62,6 +68,10 @@ struct ExportCommand: LedgerCommand {
         if prov && since != nil {
             throw ValidationError("--prov describes the whole ledger or a slice; it cannot be combined with --since")
         }
+        if let archiveVersion, ArchiveVersion(rawValue: archiveVersion) == nil {
+            throw ValidationError("--archive-version must be 1 or 2, not \(archiveVersion)")
+        }
+        if prov && archiveVersion != nil { throw ValidationError("--archive-version is an archive's; a PROV document has none (--prov)") }
         if prov && note != nil { throw ValidationError("--note is kept in an archive's manifest; a PROV document has none (--prov)") }
         if since != nil && (lineage != nil || level != nil) {
             throw ValidationError("--since makes an incremental archive; it cannot be combined with --lineage or --level")
@@ -89,7 +99,10 @@ struct ExportCommand: LedgerCommand {
         if prov { return try exportProvenance(source) }
         let started = Date()
         let summary = try source.exportArchive(
-            to: out, ExportOptions(selection: try selection, note: note, pseudonymise: pseudonymise, replacing: force))
+            to: out,
+            ExportOptions(
+                selection: try selection, note: note, pseudonymise: pseudonymise, replacing: force,
+                version: archiveVersion.flatMap(ArchiveVersion.init(rawValue:)) ?? .v2))
         let seconds = Date().timeIntervalSince(started)
         switch output.format {
         case .text:

@@ -8,8 +8,8 @@ struct VerifyArchiveCommand: LedgerCommand {
         abstract: "Verify an archive offline, with nothing but the file.",
         discussion: """
             Checks the gzip and tar structure, refuses hostile members, recomputes every entry's \
-            hash and the chain from the first entry to the last, and checks the manifest's \
-            figures. Exits 0 when the archive is intact, 1 with one line per fault, 65 when it \
+            hash and the chain from the first entry to the last (to the manifest's head and the \
+            checkpoint's root), and checks the manifest's figures. Reads format versions 1 and 2. Exits 0 when the archive is intact, 1 with one line per fault, 65 when it \
             is not a well-formed archive.
             """)
 
@@ -40,8 +40,9 @@ struct VerifyArchiveCommand: LedgerCommand {
                 case .incremental: checks = "the chain from entry \(manifest.base?.size ?? 0) and the consistency proof"
                 case .slice: checks = "each entry's inclusion proof"
                 }
+                let hashes = manifest.version == .v1 ? "hashes" : "hashes recomputed from the bodies"
                 Output.line(
-                    "ok: \(grouped(report.entries)) entries verified (\(manifest.selection.rawValue) archive: hashes, \(checks), manifest); last entry \(report.head)"
+                    "ok: \(grouped(report.entries)) entries verified (\(manifest.selection.rawValue) archive, format \(manifest.version.rawValue): \(hashes), \(checks), manifest); last entry \(report.head)"
                 )
                 if let pseudonymised = manifest.pseudonymised {
                     Output.line(
@@ -54,16 +55,24 @@ struct VerifyArchiveCommand: LedgerCommand {
                         "checkpoint: \(grouped(checkpoint.size)) entries, \(checkpoint.rootHash.labelledRoot), \(signature)"
                     )
                 }
+                if let note = report.unsignedEntriesNote { Output.line("unsigned: \(note)") }
             } else {
                 Output.line("FAILED: \(grouped(report.faultCount)) faults in \(grouped(report.entries)) entries")
             }
         case .json:
             Output.json([
-                "intact": .bool(report.isIntact), "entries": .number(Double(report.entries)), "head": report.head.json,
+                "intact": .bool(report.isIntact), "format": .string(report.manifest.format), "entries": .number(Double(report.entries)),
+                "head": report.head.json,
                 "fault_count": .number(Double(report.faultCount)), "faults": .array(report.faults.map { .string($0) }),
                 "pseudonymised": .number(Double(report.manifest.pseudonymised?.entries ?? 0)),
                 "checkpoint": report.manifest.checkpoint.map {
                     ["size": .number(Double($0.size)), "root_hex": .string($0.rootHash.hex), "root_base64": .string($0.rootHash.base64)]
+                } ?? .null,
+                "unsigned": report.unsignedEntries.map {
+                    [
+                        "first_seq": .number(Double($0.lowerBound)), "last_seq": .number(Double($0.upperBound)),
+                        "note": .string(report.unsignedEntriesNote ?? ""),
+                    ]
                 } ?? .null,
             ])
         }
