@@ -38,6 +38,27 @@ import Testing
         #expect(rows == (0..<count).map { ["\($0)", ["base", "member", "about"][$0 % 3], "\(-$0)"] })
     }
 
+    /// Flushes of a few rows (one before each resolver lookup in SQLite) reuse one statement;
+    /// every row still lands once, in order.
+    @Test func manySmallFlushesWriteEveryRowOnce() throws {
+        let queue = try Self.table()
+        try queue.write { db in
+            let insert = try BulkInsert(db, table: "t", columns: [.integer("n"), .text("role", texts: ["a", "b"]), .integer("m")])
+            var n: Int64 = 0
+            for size in [1, 2, BulkInsert.rowsForAPreparedRemainder - 1, BulkInsert.rowsForAPreparedRemainder, 3] {
+                for _ in 0..<size {
+                    try insert.add(n, n % 2, n * 10)
+                    n += 1
+                }
+                try insert.flush()
+                #expect(insert.rowsWritten == n)
+            }
+        }
+        let rows = try Self.rows(queue)
+        #expect(rows == (0..<rows.count).map { ["\($0)", ["a", "b"][$0 % 2], "\($0 * 10)"] })
+        #expect(rows.count == 1 + 2 + (BulkInsert.rowsForAPreparedRemainder - 1) + BulkInsert.rowsForAPreparedRemainder + 3)
+    }
+
     @Test func writesWhenTheHoldFillsWithoutBeingAsked() throws {
         let queue = try DatabaseQueue()
         try queue.write { db in

@@ -26,7 +26,7 @@ final class BulkInsert {
         }
     }
 
-    /// Rows per statement: far inside SQLite's limit of 32,766 parameters.
+    /// Rows per statement: at most 768 parameters, inside SQLite's limit (999 before 3.32).
     static let rowsPerStatement = 256
     /// Rows held before they are written: a few megabytes at most.
     static let holdLimit = 1 << 16
@@ -36,6 +36,10 @@ final class BulkInsert {
     private let insert: String
     private let row: String
     private let full: RawStatement
+    /// The one-row statement for a flush of fewer than `rowsForAPreparedRemainder` rows.
+    private var single: RawStatement?
+    /// From this many rows on, a flush's remainder is written by a statement prepared for it.
+    static let rowsForAPreparedRemainder = 16
     /// The held rows' integer values, `columns.count` per row (a hash column's is unused).
     private var held: [Int64] = []
     /// The held rows' hashes, 32 bytes per row, for a table with a hash column.
@@ -56,27 +60,29 @@ final class BulkInsert {
 
     /// Holds a row of two columns.
     func add(_ a: Int64, _ b: Int64) throws {
+        precondition(columns.count == 2, "a row of two columns")
         held.append(a)
         held.append(b)
-        if heldRows == Self.holdLimit { try flush() }
+        if heldRows >= Self.holdLimit { try flush() }
     }
 
     /// Holds a row of three columns.
     func add(_ a: Int64, _ b: Int64, _ c: Int64) throws {
+        precondition(columns.count == 3, "a row of three columns")
         held.append(a)
         held.append(b)
         held.append(c)
-        if heldRows == Self.holdLimit { try flush() }
+        if heldRows >= Self.holdLimit { try flush() }
     }
 
     /// Holds a row of two integer columns and a hash column, in that order.
     func add(_ a: Int64, _ b: Int64, hash: UnsafeRawBufferPointer) throws {
-        precondition(hash.count == 32, "a hash column holds 32 bytes")
+        precondition(hash.count == 32 && columns.count == 3, "two integers and a hash of 32 bytes")
         held.append(a)
         held.append(b)
         held.append(0)
         heldHashes.append(contentsOf: hash)
-        if heldRows == Self.holdLimit { try flush() }
+        if heldRows >= Self.holdLimit { try flush() }
     }
 
     /// Writes every held row.
@@ -86,9 +92,15 @@ final class BulkInsert {
             try write(rows: first..<first + Self.rowsPerStatement, with: full)
             first += Self.rowsPerStatement
         }
-        if first < heldRows {
+        if heldRows - first >= Self.rowsForAPreparedRemainder {
             let rest = first..<heldRows
             try write(rows: rest, with: RawStatement(db, insert + Array(repeating: row, count: rest.count).joined(separator: ", ")))
+        } else if first < heldRows {
+            // A few rows (a flush before each of the resolver's lookups in SQLite, in a batch that
+            // references many earlier ones) go one at a time through one statement kept for that,
+            // rather than preparing a statement for each flush.
+            if single == nil { single = try RawStatement(db, insert + row) }
+            for one in first..<heldRows { try write(rows: one..<one + 1, with: single!) }
         }
         held.removeAll(keepingCapacity: true)
         heldHashes.removeAll(keepingCapacity: true)
