@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import RRMAnalysis
@@ -78,6 +79,22 @@ import Testing
         #expect(summary.total == Fixture.entryCount)
         #expect(try temp.contentDigest() == before)
         #expect(try temp.ledger.head() == .empty)
+    }
+
+    /// Append turns SQLite's foreign-key enforcement off for its own transaction only: after a
+    /// dry run, a commit and a refused batch alike, the connection enforces them again.
+    @Test func foreignKeysAreEnforcedAgainAfterEveryAppend() throws {
+        let temp = try TemporaryLedger()
+        func enforced() throws -> Bool { try temp.ledger.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") } == 1 }
+        #expect(try enforced())
+        try temp.append(Fixture.pipeline, dryRun: true)
+        #expect(try enforced())
+        try temp.append(Fixture.pipeline)
+        #expect(try enforced())
+        #expect(throws: LedgerError.self) {
+            try temp.append(#"{"kind":"label","id":"l-x","rater":"human:r","targets":["no-such-output"],"value":{"score":1}}"#)
+        }
+        #expect(try enforced())
     }
 
     @Test func streamsALargeBatchInBoundedChunks() throws {

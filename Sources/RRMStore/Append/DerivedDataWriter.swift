@@ -5,10 +5,10 @@ import RRMFormat
 /// search index rows, and the Merkle tree nodes its leaf completes.
 ///
 /// Append derives them for each entry it appends, in the entry's own transaction; `rebuild` for
-/// every stored entry, in sequence order. Edges and levels are held and written in bulk
-/// (`BulkInsert`), as are the tree's nodes, and the search index once per batch from its view
-/// (`finish`, which writes everything held before the batch is re-verified). One derivation serves both, so a rebuilt table holds
-/// exactly the rows append wrote.
+/// every stored entry, in sequence order. Edges, levels and the tree's nodes are held and written
+/// in bulk (`BulkInsert`); the search index is filled once per batch from its view (`finish`,
+/// which also writes everything held, before the batch is re-verified). One derivation serves
+/// both, so a rebuilt table holds exactly the rows append wrote.
 struct DerivedDataWriter {
     /// The tree's right edge after the entries written so far.
     private(set) var tree: MerkleFrontier
@@ -69,11 +69,11 @@ struct DerivedDataWriter {
         }
     }
 
-    /// Writes the held edges, levels and tree nodes, then indexes the entries written since the last call for
-    /// full-text search in one statement from the view the index reads its text from
-    /// (`search_content`): the view is the one definition of what is searchable, and one bulk
-    /// insert per batch costs a third of a row at a time. Called before the batch is re-verified
-    /// and committed.
+    /// Writes the held edges, levels and tree nodes, then indexes the entries written since the
+    /// last call for full-text search in one statement from the view the index reads its text
+    /// from (`search_content`): the view is the one definition of what is searchable, and one
+    /// bulk insert per batch costs a third of a row at a time. Called before the batch is
+    /// re-verified and committed.
     mutating func finish() throws {
         try flushHeldRows()
         guard writesSearch, let range = unindexed else { return }
