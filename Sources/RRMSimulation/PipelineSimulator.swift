@@ -85,8 +85,11 @@ final class PipelineSimulator {
         var levelTruths: [LevelTruth] = []
         // Label error per category among the labels that trained the previous reward model.
         var previousCategoryError = [Double](repeating: 0, count: p.categories)
-        // The error of the labels the critic of the next level was trained on. Agent A (the
-        // level-0 policy) was trained from unassisted human feedback.
+        // The error of the labels this level's policy was trained on, and this level's critic
+        // (the previous policy): agent A, the level-0 policy, from unassisted human feedback;
+        // policy-Lk from the reward model of level k − 1, as its `trained_on` records. So the
+        // critic of level k follows the labels of level k − 2 (docs/SIMULATOR.md).
+        var policyTrainingError = p.raterError
         var criticTrainingError = p.raterError
         var previousPolicy: String?
         var previousRewardModel: String?
@@ -316,7 +319,8 @@ final class PipelineSimulator {
                 previousCategoryError[category] =
                     categoryLabels[category] == 0 ? 0 : Double(categoryWrong[category]) / Double(categoryLabels[category])
             }
-            criticTrainingError = tally.labelErrorRate
+            criticTrainingError = policyTrainingError
+            policyTrainingError = tally.labelErrorRate
             previousPolicy = policy
             previousRewardModel = rewardModel
         }

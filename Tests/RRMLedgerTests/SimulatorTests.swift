@@ -128,6 +128,26 @@ import Testing
         #expect(flaws[1] > flaws[0] + 0.05, "reward hacking raises the flaw rate: \(flaws)")
     }
 
+    /// The critic of level k is `policy-L(k−1)`, which the ledger records as trained on the reward
+    /// model of level k − 2: its quality follows the labels of level k − 2 (agent A's, the rater
+    /// error), not the labels of the level it was itself evaluated at. A label injection at
+    /// level 0 therefore leaves level 1's critic alone and degrades level 2's.
+    @Test func aCriticFollowsTheLabelsItsLineageSaysTrainedIt() throws {
+        var p = Self.parameters(outputs: 300)
+        p.injections = [ErrorInjection(level: 0, kind: .label, rate: 0.5)]
+        let (_, result, _) = try Self.simulate(p)
+        let levels = result.summary.levels
+        func recall(trainedOn error: Double) -> Double { p.criticRecall * (1 - p.criticDegradation * error) }
+        func hallucination(trainedOn error: Double) -> Double { p.criticHallucination * (1 + 2 * p.criticDegradation * error) }
+        #expect(abs(levels[1].criticRecall - recall(trainedOn: p.raterError)) < 1e-12)
+        #expect(abs(levels[1].criticHallucination - hallucination(trainedOn: p.raterError)) < 1e-12)
+        for k in 2...3 {
+            let trainedOn = levels[k - 2].labelErrorRate
+            #expect(abs(levels[k].criticRecall - recall(trainedOn: trainedOn)) < 1e-12, "level \(k)")
+            #expect(abs(levels[k].criticHallucination - hallucination(trainedOn: trainedOn)) < 1e-12, "level \(k)")
+        }
+        #expect(levels[2].criticRecall < levels[1].criticRecall - 0.05, "level 0's planted labels degrade level 2's critic")
+    }
     @Test func errorsDoNotCompoundWhenTheParametersSayNot() throws {
         var p = Self.parameters(outputs: 6_000)
         p.difficultyGrowth = 0
