@@ -69,17 +69,35 @@ public enum PropagationAnalysis {
         let raters = try RaterRates.load(from: ledger, graph: graph, findings: findings)
         progress?("measuring the blast radius of each root error")
         let spread = TrainingSpread(graph: graph)
-        var roots = seeds.map { spread.rootError(of: $0, graph: graph, findings: findings) }
-        roots.sort { ($0.radius, -$0.seq) > ($1.radius, -$1.seq) }
-        let top = Array(roots.prefix(options.topRootErrors))
-        var groups = RootErrorGroup.groups(
-            roots, graph: graph, errorTypes: { findings.errorTypes[$0] ?? ($0 == assumedSeq ? "assumed" : nil) },
-            producerName: { modelIDs[$0] ?? "#\($0)" })
-        groups = Array(groups.prefix(options.topRootErrors))
+        // One root error at a time: the largest few are kept whole, every one adds to its group.
+        // Keeping every reach would cost root errors × reach (3.2 GB at 10M entries).
+        var tally = RootErrorGroup.Tally()
+        let keep = max(0, options.topRootErrors)
+        var top: [(reach: TrainingSpread.Reach, radius: Double)] = []
+        func ranksAbove(_ a: (reach: TrainingSpread.Reach, radius: Double), _ b: (reach: TrainingSpread.Reach, radius: Double)) -> Bool {
+            (a.radius, -a.reach.seq) > (b.radius, -b.reach.seq)
+        }
+        for seed in seeds {
+            let root = spread.rootError(of: seed, graph: graph, findings: findings)
+            let radius = root.radius
+            tally.add(
+                seed, radius: radius, graph: graph,
+                errorType: findings.errorTypes[seed] ?? (seed == assumedSeq ? "assumed" : nil),
+                producerName: { modelIDs[$0] ?? "#\($0)" })
+            guard keep > 0 else { continue }
+            top.append((root, radius))
+            if top.count >= max(2 * keep, keep + 64) {
+                top.sort(by: ranksAbove)
+                top.removeLast(top.count - keep)
+            }
+        }
+        top.sort(by: ranksAbove)
+        let kept = top.prefix(keep).map(\.reach)
+        var groups = Array(tally.groups.prefix(options.topRootErrors))
         let names = try ledger.entries(
-            seqs: top.map(\.seq) + top.flatMap { $0.models.map(\.seq) } + groups.flatMap(\.exampleSeqs))
+            seqs: kept.map(\.seq) + kept.flatMap { $0.models.map(\.seq) } + groups.flatMap(\.exampleSeqs))
         for index in groups.indices { groups[index].examples = groups[index].exampleSeqs.map { names[$0]?.id ?? "#\($0)" } }
-        let rootErrors = top.map { root in
+        let rootErrors = kept.map { root in
             PropagationReport.RootError(
                 seq: root.seq, id: names[root.seq]?.id ?? "#\(root.seq)", kind: graph.kind(of: root.seq), level: graph.level(of: root.seq),
                 errorType: findings.errorTypes[root.seq] ?? (root.seq == assumedSeq ? "assumed" : nil),
@@ -98,7 +116,7 @@ public enum PropagationAnalysis {
                 seeds: seeds.count, assumed: options.assumeErroneous),
             levels: levels, claims: Claim.family(levels: levels, assistance: assistance, sources: sources, raters: raters),
             models: modelFindings(modelFacts, graph, findings, exposure), sources: sources, raters: raters,
-            rootErrors: rootErrors, rootErrorCount: roots.count, rootErrorGroups: groups,
+            rootErrors: rootErrors, rootErrorCount: seeds.count, rootErrorGroups: groups,
             assistance: assistance)
     }
 

@@ -91,7 +91,10 @@ public struct PropagationReport: Sendable {
         public let models: [(id: String, share: Double)]
 
         public var directTotal: Int { direct.values.flatMap(\.values).reduce(0, +) }
-        public var weightedTotal: Double { weighted.values.reduce(0, +) }
+        public var weightedTotal: Double { Self.total(of: weighted) }
+        /// A per-level reach summed in level order, so that equal reaches are equal to the last
+        /// bit (a dictionary's order is not fixed) and ties are broken by sequence number.
+        static func total(of weighted: [Int: Double]) -> Double { weighted.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
         /// The blast radius it is ranked by: exact direct reach plus weighted training reach.
         public var radius: Double { Double(directTotal) + weightedTotal }
     }

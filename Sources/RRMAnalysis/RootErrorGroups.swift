@@ -37,40 +37,63 @@ public struct RootErrorGroup: Sendable {
 }
 
 extension RootErrorGroup {
-    /// Groups every root error, largest total reach first (ties: more errors first, then by name).
-    static func groups(
-        _ roots: [TrainingSpread.Reach], graph: LineageGraph, errorTypes: (Int64) -> String?, producerName: (Int64) -> String
-    ) -> [RootErrorGroup] {
-        struct Key: Hashable {
+    /// Groups root errors one at a time, keeping each group's running figures only, so that a
+    /// ledger with hundreds of thousands of root errors costs one small record per group, not one
+    /// reach per error.
+    struct Tally {
+        private struct Key: Hashable {
             let kind: EventKind
             let level: Int
             let producer: String
             let errorType: String?
         }
-        var members: [Key: [TrainingSpread.Reach]] = [:]
-        for root in roots {
-            let kind = graph.kind(of: root.seq)
+        private struct Figures {
+            var count = 0
+            var largest = -Double.infinity
+            var smallest = Double.infinity
+            var total = 0.0
+            /// The smallest sequence numbers seen, ascending, at most three.
+            var examples: [Int64] = []
+        }
+        private var figures: [Key: Figures] = [:]
+
+        /// Adds the root error `seq`, whose radius is `radius`.
+        mutating func add(
+            _ seq: Int64, radius: Double, graph: LineageGraph, errorType: String?, producerName: (Int64) -> String
+        ) {
+            let kind = graph.kind(of: seq)
             var producer = kind == .label ? "raters" : ""
             if kind != .label {
-                graph.forEachParent(of: root.seq) { parent, role in
+                graph.forEachParent(of: seq) { parent, role in
                     if role == .critic || role == .model { producer = producerName(parent) }
                 }
             }
             let key = Key(
-                kind: kind, level: graph.level(of: root.seq), producer: producer.isEmpty ? "unknown" : producer,
-                errorType: errorTypes(root.seq))
-            members[key, default: []].append(root)
+                kind: kind, level: graph.level(of: seq), producer: producer.isEmpty ? "unknown" : producer, errorType: errorType)
+            var group = figures[key, default: Figures()]
+            group.count += 1
+            group.largest = max(group.largest, radius)
+            group.smallest = min(group.smallest, radius)
+            group.total += radius
+            if group.examples.count < 3 || seq < group.examples[2] {
+                group.examples.insert(seq, at: group.examples.firstIndex { $0 > seq } ?? group.examples.count)
+                if group.examples.count > 3 { group.examples.removeLast() }
+            }
+            figures[key] = group
         }
-        return members.map { key, roots in
-            let radii = roots.map(\.radius)
-            return RootErrorGroup(
-                kind: key.kind, level: key.level, producer: key.producer, errorType: key.errorType, count: roots.count,
-                largestRadius: radii.max() ?? 0, smallestRadius: radii.min() ?? 0, totalRadius: radii.reduce(0, +),
-                exampleSeqs: Array(roots.map(\.seq).sorted().prefix(3)))
-        }.sorted {
-            if $0.totalRadius != $1.totalRadius { return $0.totalRadius > $1.totalRadius }
-            if $0.count != $1.count { return $0.count > $1.count }
-            return $0.name < $1.name
+
+        /// Every group, largest total reach first (ties: more errors first, then by name).
+        var groups: [RootErrorGroup] {
+            figures.map { key, group in
+                RootErrorGroup(
+                    kind: key.kind, level: key.level, producer: key.producer, errorType: key.errorType, count: group.count,
+                    largestRadius: group.largest, smallestRadius: group.smallest, totalRadius: group.total,
+                    exampleSeqs: group.examples)
+            }.sorted {
+                if $0.totalRadius != $1.totalRadius { return $0.totalRadius > $1.totalRadius }
+                if $0.count != $1.count { return $0.count > $1.count }
+                return $0.name < $1.name
+            }
         }
     }
 }

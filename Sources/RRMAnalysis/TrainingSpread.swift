@@ -41,7 +41,7 @@ struct TrainingSpread {
         /// Every dataset and model reached through training, with the error's share of it.
         let coarse: [(seq: Int64, share: Double)]
 
-        var radius: Double { Double(direct.values.flatMap(\.values).reduce(0, +)) + weighted.values.reduce(0, +) }
+        var radius: Double { Double(direct.values.flatMap(\.values).reduce(0, +)) + PropagationReport.RootError.total(of: weighted) }
     }
 
     init(graph: LineageGraph) {

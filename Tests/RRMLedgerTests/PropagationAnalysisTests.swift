@@ -382,6 +382,33 @@ import Testing
         }
     }
 
+    /// The report keeps only the largest few root errors while it walks them all: asking for a
+    /// few gives exactly the first few of the whole ranking, ties in sequence order, and the same
+    /// groups, counted over every root error.
+    @Test func theFewLargestRootErrorsAreTheHeadOfTheWholeRanking() throws {
+        var parameters = SimulationParameters()
+        parameters.outputsPerLevel = 1_000
+        let (temp, all, _, _) = try Self.simulate(parameters)
+        let few = try PropagationAnalysis.run(temp.ledger, .init(topRootErrors: 7))
+        #expect(all.rootErrorCount > 150, "more than the 71 the walk holds at once for 7")
+        #expect(few.rootErrorCount == all.rootErrorCount)
+        #expect(few.rootErrors.map(\.seq) == Array(all.rootErrors.prefix(7).map(\.seq)))
+        for (a, b) in zip(all.rootErrors, all.rootErrors.dropFirst()) {
+            #expect(a.radius > b.radius || (a.radius == b.radius && a.seq < b.seq), "\(a.id) before \(b.id)")
+        }
+        #expect(few.rootErrorGroups.map(\.name) == Array(all.rootErrorGroups.prefix(7).map(\.name)))
+        #expect(all.rootErrorGroups.map(\.count).reduce(0, +) == all.rootErrorCount)
+        for group in all.rootErrorGroups {
+            // One critic per level in the simulator: kind, level and error type name the group.
+            let members = all.rootErrors.filter { root in
+                root.kind == group.kind && root.level == group.level && root.errorType == group.errorType
+            }
+            #expect(members.count == group.count, "\(group.name)")
+            #expect(Array(members.map(\.seq).sorted().prefix(3)) == group.exampleSeqs, "\(group.name): its smallest seqs are the examples")
+            #expect(members.map(\.radius).max() == group.largestRadius, "\(group.name)")
+        }
+    }
+
     /// A spike planted at level 2 is that level's: the step into it rises, the step out falls.
     @Test func aSpikeIsReportedAsThatLevelsSpike() throws {
         var parameters = SimulationParameters()
