@@ -16,7 +16,7 @@ public struct Claim: Sendable, Equatable {
         case assistanceRatio = "assistance_ratio"
         /// A kind's error rates across all levels with audits: are they all equal?
         case heterogeneity
-        /// A source's error rate minus the rest of its kind's, as excess errors (`ErrorSource`).
+        /// A source's error rate minus its neighbours' of its kind, as excess errors (`ErrorSource`).
         case sourceExcess = "source_excess"
         /// A level's raters' error rates: are they all equal? (`RaterRates`)
         case raterHeterogeneity = "rater_heterogeneity"
@@ -109,12 +109,11 @@ public struct Claim: Sendable, Equatable {
             guard let difference = source.difference else { continue }
             let more = difference.estimate >= 0
             let rate = String(format: "%.1f%% against %.1f%%", 100 * difference.first.rate, 100 * difference.second.rate)
-            let rest = source.producer == .raters ? "other levels' raters" : "other critics"
             drafts.append(
                 Draft(
                     quantity: .sourceExcess, kind: source.kind, level: source.level,
                     statement:
-                        "\(source.name): \(source.kind.rawValue)s wrong \(more ? "more" : "less") often than \(rest)' (\(rate)), about \(Int(source.excess.rounded().magnitude)) \(more ? "more" : "fewer") errors than their rate would give",
+                        "\(source.name): \(source.kind.rawValue)s wrong \(more ? "more" : "less") often than \(source.comparedWith) (\(rate)), about \(Int(source.excess.rounded().magnitude)) \(more ? "more" : "fewer") errors than their rate would give",
                     estimate: source.excess, interval: source.excessInterval, pValue: difference.pValue))
         }
         for level in raters {

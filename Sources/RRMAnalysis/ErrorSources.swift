@@ -3,10 +3,11 @@ import RRMFormat
 import RRMStore
 
 /// A producer of evaluation entries — a critic model version at a level it critiqued, or the
-/// raters of a level — and the errors it made beyond what the rest of its kind makes
-/// (docs/ANALYSIS.md, "Sources"). Sources are ranked by these estimated errors, so a planted
-/// critic or a level of careless raters comes first whatever level it sits at, where a ranking
-/// by how far single errors reach always puts the lowest level first.
+/// raters of a level — and the errors it made beyond what its kind makes at its own and the
+/// adjacent levels (docs/ANALYSIS.md, "Sources"). Sources are ranked by these estimated errors,
+/// so a planted critic or a level of careless raters comes first whatever level it sits at, where
+/// a ranking by how far single errors reach always puts the lowest level first, and errors that
+/// merely grow with level are no one source's.
 public struct ErrorSource: Sendable {
     /// What kind of producer.
     public enum Producer: Sendable, Equatable {
@@ -22,10 +23,13 @@ public struct ErrorSource: Sendable {
     public var kind: EventKind { producer == .raters ? .label : .critique }
     /// Entries it produced, audited or not.
     public let entries: Int
-    /// Its audited error rate, and the same kind's everywhere else (other critic-levels, or other
-    /// levels' raters).
+    /// Its audited error rate, and that of the same kind's entries made by the other sources of
+    /// its own and the adjacent levels (the levels k − 1 … k + 1; all other levels when those have
+    /// no audits), named in `comparedWith`.
     public let audit: Proportion
     public let rest: Proportion
+    /// Whom it is compared with: "the raters of levels 1 and 3", "the other critics of levels 1–2".
+    public let comparedWith: String
     /// Its rate minus the rest's, with Newcombe's interval and the z test (the claim's test).
     public let difference: RateDifference?
     /// Excess errors: `entries` × (its rate − the rest's), the errors it made beyond what the rest
@@ -91,13 +95,13 @@ extension ErrorSource {
             default: break
             }
         }
-        let allCritiques = critiqueAudits.values.reduce(Proportion.none, +)
-        let allLabels = labelAudits.values.reduce(Proportion.none, +)
         let byLevel = Dictionary(levels.map { ($0.level, $0) }, uniquingKeysWith: { first, _ in first })
         var sources: [ErrorSource] = []
         for (key, entries) in critiqueEntries {
             let audit = critiqueAudits[key] ?? .none
-            let rest = Proportion(events: allCritiques.events - audit.events, trials: allCritiques.trials - audit.trials)
+            let (rest, comparedWith) = comparison(
+                at: key.level, critiqueAudits.filter { $0.key != key }.map { (level: $0.key.level, audit: $0.value) },
+                of: "the other critics")
             var induced: (Double, ClosedRange<Double>)?
             if let level = byLevel[key.level], level.shownWrong.trials > 0, level.shownRight.trials > 0, audit.trials > 0 {
                 induced = inducedErrors(
@@ -106,12 +110,13 @@ extension ErrorSource {
             sources.append(
                 source(
                     .critic(seq: key.critic, id: modelIDs[key.critic] ?? "#\(key.critic)"), key.level, entries, audit, rest,
-                    induced: induced))
+                    comparedWith, induced: induced))
         }
         for (level, entries) in labelEntries {
             let audit = labelAudits[level] ?? .none
-            let rest = Proportion(events: allLabels.events - audit.events, trials: allLabels.trials - audit.trials)
-            sources.append(source(.raters, level, entries, audit, rest, induced: nil))
+            let (rest, comparedWith) = comparison(
+                at: level, labelAudits.filter { $0.key != level }.map { (level: $0.key, audit: $0.value) }, of: "the raters")
+            sources.append(source(.raters, level, entries, audit, rest, comparedWith, induced: nil))
         }
         // Largest first; equal estimates in level order, critics before raters, then by name, so
         // the order never depends on a dictionary's.
@@ -121,14 +126,36 @@ extension ErrorSource {
         }
     }
 
+    /// What a source at `level` is compared with: the audits of the other sources of its kind at
+    /// the levels next to it and its own, pooled — so that errors which grow steadily with level
+    /// (harder outputs, critics trained on worse labels) are no one source's excess, while a level
+    /// that stands out from its neighbours is. All other levels when those have no audits.
+    static func comparison(at level: Int, _ others: [(level: Int, audit: Proportion)], of whom: String) -> (Proportion, String) {
+        let near = others.filter { abs($0.level - level) <= 1 && $0.audit.trials > 0 }
+        let chosen = near.isEmpty ? others.filter { $0.audit.trials > 0 } : near
+        let levels = Set(chosen.map(\.level)).sorted()
+        let named: String
+        switch levels.count {
+        case 0: named = "\(whom) (none audited)"
+        case 1: named = "\(whom) of level \(levels[0])"
+        case 2: named = "\(whom) of levels \(levels[0]) and \(levels[1])"
+        default:
+            let contiguous = levels.last! - levels.first! == levels.count - 1
+            named =
+                "\(whom) of levels " + (contiguous ? "\(levels.first!)–\(levels.last!)" : levels.map(String.init).joined(separator: ", "))
+        }
+        return (chosen.map(\.audit).reduce(Proportion.none, +), named)
+    }
+
     private static func source(
-        _ producer: Producer, _ level: Int, _ entries: Int, _ audit: Proportion, _ rest: Proportion,
+        _ producer: Producer, _ level: Int, _ entries: Int, _ audit: Proportion, _ rest: Proportion, _ comparedWith: String,
         induced: (Double, ClosedRange<Double>)?
     ) -> ErrorSource {
         let difference = RateDifference.of(audit, rest)
         let n = Double(entries)
         return ErrorSource(
-            producer: producer, level: level, entries: entries, audit: audit, rest: rest, difference: difference,
+            producer: producer, level: level, entries: entries, audit: audit, rest: rest, comparedWith: comparedWith,
+            difference: difference,
             excess: n * (difference?.estimate ?? 0),
             excessInterval: difference.map { n * $0.interval.lowerBound...n * $0.interval.upperBound } ?? -n...n,
             induced: induced?.0, inducedInterval: induced?.1)

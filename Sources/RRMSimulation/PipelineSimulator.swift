@@ -19,19 +19,33 @@ public struct SimulationSummary: Sendable, Equatable {
     public var estimands: [(name: String, value: Double?)] {
         var values = levels.enumerated().flatMap { index, level in level.estimands(below: index == 0 ? nil : levels[index - 1]) }
         // Each source's excess errors: its entries × (its true error rate − the true rate of the
-        // same kind's entries made by every other source). One critic critiques each level.
-        let critiques = levels.reduce((all: 0, wrong: 0)) { ($0.all + $1.critiques, $0.wrong + $1.wrongCritiques) }
-        let labels = levels.reduce((all: 0, wrong: 0)) { ($0.all + $1.labels, $0.wrong + $1.wrongLabels) }
-        func excess(_ wrong: Int, _ all: Int, _ total: (all: Int, wrong: Int)) -> Double? {
-            let restAll = total.all - all
+        // same kind's entries made by the other sources of the adjacent levels, pooled; all other
+        // levels when none is adjacent), the report's `ErrorSource.comparison`. One critic
+        // critiques each level.
+        func excess(_ wrong: Int, _ all: Int, at level: Int, _ others: [(level: Int, all: Int, wrong: Int)]) -> Double? {
+            let near = others.filter { abs($0.level - level) <= 1 && $0.all > 0 }
+            let chosen = near.isEmpty ? others : near
+            let restAll = chosen.reduce(0) { $0 + $1.all }
+            let restWrong = chosen.reduce(0) { $0 + $1.wrong }
             guard all > 0, restAll > 0 else { return nil }
-            return Double(all) * (Double(wrong) / Double(all) - Double(total.wrong - wrong) / Double(restAll))
+            return Double(all) * (Double(wrong) / Double(all) - Double(restWrong) / Double(restAll))
         }
         for level in levels {
+            let others = levels.filter { $0.level != level.level }
             if level.critiques > 0 {
-                values.append(("source_excess:critic:\(level.level)", excess(level.wrongCritiques, level.critiques, critiques)))
+                values.append(
+                    (
+                        "source_excess:critic:\(level.level)",
+                        excess(
+                            level.wrongCritiques, level.critiques, at: level.level,
+                            others.filter { $0.critiques > 0 }.map { ($0.level, $0.critiques, $0.wrongCritiques) })
+                    ))
             }
-            values.append(("source_excess:raters:\(level.level)", excess(level.wrongLabels, level.labels, labels)))
+            values.append(
+                (
+                    "source_excess:raters:\(level.level)",
+                    excess(level.wrongLabels, level.labels, at: level.level, others.map { ($0.level, $0.labels, $0.wrongLabels) })
+                ))
         }
         return values
     }

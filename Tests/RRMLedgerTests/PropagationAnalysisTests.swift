@@ -150,6 +150,27 @@ import Testing
         #expect(report.raters[0].raters.map(\.audit) == [Proportion(events: 2, trials: 3), Proportion(events: 0, trials: 1)])
     }
 
+    /// A source is compared with its kind at its own and the adjacent levels, so a rate that
+    /// grows steadily with level is nobody's excess; all other levels stand in when the adjacent
+    /// ones have no audits.
+    @Test func aSourceIsComparedWithItsNeighbouringLevels() {
+        let others: [(level: Int, audit: Proportion)] = [
+            (0, Proportion(events: 20, trials: 100)), (1, Proportion(events: 25, trials: 100)),
+            (3, Proportion(events: 35, trials: 100)), (4, Proportion(events: 0, trials: 0)),
+        ]
+        let (atTwo, namedTwo) = ErrorSource.comparison(at: 2, others, of: "the raters")
+        #expect(atTwo == Proportion(events: 60, trials: 200) && namedTwo == "the raters of levels 1 and 3")
+        let (atZero, namedZero) = ErrorSource.comparison(at: 0, others.filter { $0.level != 0 }, of: "the raters")
+        #expect(atZero == Proportion(events: 25, trials: 100) && namedZero == "the raters of level 1")
+        // Level 4's neighbour 3 is audited; level 6 has none adjacent, so every other level counts.
+        #expect(ErrorSource.comparison(at: 4, others, of: "the raters").0 == Proportion(events: 35, trials: 100))
+        let (far, namedFar) = ErrorSource.comparison(at: 6, others, of: "the other critics")
+        #expect(far == Proportion(events: 80, trials: 300) && namedFar == "the other critics of levels 0, 1, 3")
+        let (same, namedSame) = ErrorSource.comparison(
+            at: 1, [(1, Proportion(events: 3, trials: 9)), (2, Proportion(events: 1, trials: 3))], of: "the other critics")
+        #expect(same == Proportion(events: 4, trials: 12) && namedSame == "the other critics of levels 1 and 2")
+    }
+
     @Test func modelFiguresMatchTheHandComputation() throws {
         let report = try handBuiltReport()
         func model(_ id: String) throws -> PropagationReport.Model { try #require(report.models.first { $0.id == id }) }

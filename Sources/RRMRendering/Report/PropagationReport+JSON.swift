@@ -52,14 +52,14 @@ extension Claim {
 }
 
 extension ErrorSource {
-    /// `{"name", "producer", "critic", "level", "kind", "entries", "audit", "rest", "excess", "induced", "ranked_errors"}`.
+    /// `{"name", "producer", "critic", "level", "kind", "entries", "audit", "rest", "compared_with", "excess", "induced", "ranked_errors"}`.
     public var json: JSONValue {
         var critic: JSONValue = .null
         if case .critic(let seq, let id) = producer { critic = ["id": .string(id), "seq": .number(Double(seq))] }
         return [
             "name": .string(name), "producer": .string(producer == .raters ? "raters" : "critic"), "critic": critic,
             "level": .number(Double(level)), "kind": .string(kind.rawValue), "entries": .number(Double(entries)),
-            "audit": audit.json, "rest": rest.json, "estimand": .string(estimand),
+            "audit": audit.json, "rest": rest.json, "compared_with": .string(comparedWith), "estimand": .string(estimand),
             "excess": [
                 "value": .number(rounded(excess)),
                 "ci95": [.number(rounded(excessInterval.lowerBound)), .number(rounded(excessInterval.upperBound))],

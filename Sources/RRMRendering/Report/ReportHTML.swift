@@ -67,7 +67,7 @@ package enum ReportHTML {
         if !report.sources.isEmpty {
             body += "<h2>Sources: critics and raters by the errors they made</h2>\n"
             body +=
-                "<p>Excess errors: a source's entries × (its audited error rate − the rest of its kind's), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess; induced errors are shown beside it (docs/ANALYSIS.md, section 8).</p>\n"
+                "<p>Excess errors: a source's entries × (its audited error rate − that of the other sources of its kind at its own and the adjacent levels), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess; induced errors are shown beside it (docs/ANALYSIS.md, section 8).</p>\n"
             body += forestChart(
                 report.sources.map { source in
                     (
@@ -76,11 +76,11 @@ package enum ReportHTML {
                     )
                 }, axis: "excess errors (95% CI)")
             body += table(
-                ["source", "entries", "audited wrong (95% CI)", "rest of its kind", "excess (95% CI)", "induced (95% CI)"],
+                ["source", "entries", "audited wrong (95% CI)", "compared with", "excess (95% CI)", "induced (95% CI)"],
                 report.sources.map { source in
                     [
                         source.name, grouped(source.entries), "\(ReportText.fraction(source.audit)) \(ReportText.interval(source.audit))",
-                        ReportText.fraction(source.rest),
+                        "\(source.comparedWith): \(ReportText.fraction(source.rest))",
                         "\(ReportText.count(source.excess)) (\(ReportText.count(source.excessInterval.lowerBound))–\(ReportText.count(source.excessInterval.upperBound)))",
                         source.induced.map { value in
                             ReportText.count(value)

@@ -103,7 +103,7 @@ package enum ReportText {
             out.append("")
             out.append("SOURCES: CRITICS AND RATERS BY THE ERRORS THEY MADE BEYOND THE REST OF THEIR KIND")
             out += wrapped(
-                "excess: entries × (its audited error rate − the rest of its kind's), with 95% CI; induced: labels its wrong critiques made wrong (needs paired audits); ranked by excess"
+                "excess: entries × (its audited error rate − its kind's at its own and the adjacent levels), with 95% CI; induced: labels its wrong critiques made wrong (needs paired audits); ranked by excess"
             )
             let widths = [30, 15, 6, 22, 20]
             out.append(tableRow(["source", "audited wrong", "rest", "excess (95% CI)", "induced (95% CI)"], widths))
