@@ -5,9 +5,9 @@ import RRMFormat
 /// The whole lineage graph in memory, as compact arrays indexed by sequence number: each entry's
 /// kind and level, and its parents and children (compressed sparse rows) with the role of each
 /// link. 13 bytes per entry and 10 per link: the simulator's pipelines have 1.8 links per entry,
-/// so a million entries hold about 31 MB (loading peaks near 70 MB with the edge list the rows
-/// are built from), and walking all of it takes milliseconds. Loaded with two sequential scans (entries and edges),
-/// run side by side.
+/// so a million entries hold about 31 MB, and walking all of it takes milliseconds. Loaded with
+/// two sequential scans run side by side, the entries and the edges in key order; the edges go
+/// straight into the parents' rows, and the children's are derived from those.
 ///
 /// Its API speaks `Int64`, the type of every sequence number; the arrays hold them as `Int32`,
 /// which halves the graph's memory: a ledger of more than two billion entries would need wider ones.
@@ -24,33 +24,35 @@ package final class LineageGraph: LineageSource, Sendable {
     let childSeqs: [Int32]
     let childRoles: [LinkRole]
 
-    /// Builds a graph from already-loaded and checked columns: every entry 1…count present,
-    /// every link between two of them.
-    /// - Parameter edges: (child, role, parent) triples.
-    init(kinds: [EventKind], levels: [Int32], edges: [(Int32, LinkRole, Int32)]) {
+    /// Builds a graph from already-loaded and checked columns: every entry 1…count present, and
+    /// each entry's parents as compressed sparse rows (`parentOffsets[seq]..<parentOffsets[seq + 1]`
+    /// of `parentSeqs` and `parentRoles`). The children's rows are derived from them, so no list
+    /// of links is ever held beside the graph (at 10M entries that list was 360 MB).
+    init(kinds: [EventKind], levels: [Int32], parentOffsets: [Int32], parentSeqs: [Int32], parentRoles: [LinkRole]) {
         count = kinds.count - 1
         self.kinds = kinds
         self.levels = levels
-        (parentOffsets, parentSeqs, parentRoles) = Self.rows(count: count, edges, reversed: false)
-        (childOffsets, childSeqs, childRoles) = Self.rows(count: count, edges, reversed: true)
-    }
-
-    /// Compressed sparse rows from (child, role, parent) triples: by child, or by parent when reversed.
-    private static func rows(count: Int, _ triples: [(Int32, LinkRole, Int32)], reversed: Bool) -> ([Int32], [Int32], [LinkRole]) {
+        self.parentOffsets = parentOffsets
+        self.parentSeqs = parentSeqs
+        self.parentRoles = parentRoles
+        // A counting sort by parent; children of one parent come in increasing sequence order.
         var offsets = [Int32](repeating: 0, count: count + 2)
-        for (child, _, parent) in triples { offsets[Int(reversed ? parent : child) + 1] += 1 }
+        for parent in parentSeqs { offsets[Int(parent) + 1] += 1 }
         for index in 1..<offsets.count { offsets[index] += offsets[index - 1] }
         var next = offsets
-        var targets = [Int32](repeating: 0, count: triples.count)
-        var roles = [LinkRole](repeating: .about, count: triples.count)
-        for (child, role, parent) in triples {
-            let from = Int(reversed ? parent : child)
-            let slot = Int(next[from])
-            targets[slot] = reversed ? child : parent
-            roles[slot] = role
-            next[from] += 1
+        var children = [Int32](repeating: 0, count: parentSeqs.count)
+        var roles = [LinkRole](repeating: .about, count: parentSeqs.count)
+        for child in 0...count {
+            for slot in Int(parentOffsets[child])..<Int(parentOffsets[child + 1]) {
+                let parent = Int(parentSeqs[slot])
+                children[Int(next[parent])] = Int32(child)
+                roles[Int(next[parent])] = parentRoles[slot]
+                next[parent] += 1
+            }
         }
-        return (offsets, targets, roles)
+        childOffsets = offsets
+        childSeqs = children
+        childRoles = roles
     }
 
     /// Loads the graph of a ledger.
@@ -71,7 +73,9 @@ package final class LineageGraph: LineageSource, Sendable {
         struct Scan: Sendable {
             var kinds: [EventKind] = []
             var levels: [Int32] = []
-            var edges: [(Int32, LinkRole, Int32)] = []
+            var parentOffsets: [Int32] = []
+            var parentSeqs: [Int32] = []
+            var parentRoles: [LinkRole] = []
         }
         let scans = try ParallelJobs.collect(2) { part throws(LedgerError) -> Scan in
             do {
@@ -105,10 +109,15 @@ package final class LineageGraph: LineageSource, Sendable {
                         }
                         return Scan(kinds: kinds, levels: levels)
                     } else {
-                        var loaded: [(Int32, LinkRole, Int32)] = []
-                        loaded.reserveCapacity(count * 3)
-                        let rows = try RawStatement(db, "SELECT child, role, parent FROM edge WHERE child <= ?")
+                        // In the table's key order (child, role, parent): each entry's parents
+                        // arrive together, so they go straight into the graph's rows.
+                        var offsets = [Int32](repeating: 0, count: count + 2)
+                        var parents: [Int32] = []
+                        var roles: [LinkRole] = []
+                        let rows = try RawStatement(
+                            db, "SELECT child, role, parent FROM edge WHERE child <= ? ORDER BY child, role, parent")
                         rows.bind(1, lastSeq)
+                        defer { rows.reset() }
                         while try rows.step() {
                             let child = try rows.storedInteger(0, "child", table: "edge", row: 0)
                             let parent = try rows.storedInteger(2, "parent", table: "edge", row: child)
@@ -119,16 +128,21 @@ package final class LineageGraph: LineageSource, Sendable {
                                     table: "edge", row: child, column: "parent",
                                     problem: "a link from entry \(child) to entry \(parent): links point from 1… to an earlier entry")
                             }
-                            loaded.append((Int32(child), try LinkRole(stored: rows.string(1), row: child), Int32(parent)))
+                            offsets[Int(child) + 1] += 1
+                            parents.append(Int32(parent))
+                            roles.append(try LinkRole(stored: rows.string(1), row: child))
                         }
-                        return Scan(edges: loaded)
+                        for index in 1..<offsets.count { offsets[index] += offsets[index - 1] }
+                        return Scan(parentOffsets: offsets, parentSeqs: parents, parentRoles: roles)
                     }
                 }
             } catch {
                 throw LedgerError(error, path: path)
             }
         }
-        return LineageGraph(kinds: scans[0].kinds, levels: scans[0].levels, edges: scans[1].edges)
+        return LineageGraph(
+            kinds: scans[0].kinds, levels: scans[0].levels, parentOffsets: scans[1].parentOffsets, parentSeqs: scans[1].parentSeqs,
+            parentRoles: scans[1].parentRoles)
     }
 
     // MARK: - Reading
