@@ -71,7 +71,7 @@ extension ErrorSource {
         var shownBy: [Key: Int] = [:]
         var labelEntries: [Int: Int] = [:]
         var labelAudits: [Int: Proportion] = [:]
-        var criticOf = [Int64](repeating: 0, count: graph.count + 1)
+        var criticOf = [Int32](repeating: 0, count: graph.count + 1)
         for index in 1...max(1, graph.count) where index <= graph.count {
             let seq = Int64(index)
             let level = graph.level(of: seq)
@@ -80,7 +80,7 @@ extension ErrorSource {
             case .critique:
                 var critic: Int64 = 0
                 graph.forEachParent(of: seq) { parent, role in if role == .critic { critic = parent } }
-                criticOf[index] = critic
+                criticOf[index] = Int32(critic)
                 let key = Key(critic: critic, level: level)
                 critiqueEntries[key, default: 0] += 1
                 critiqueAudits[key, default: .none] = critiqueAudits[key, default: .none] + audit
@@ -89,7 +89,7 @@ extension ErrorSource {
                 labelAudits[level, default: .none] = labelAudits[level, default: .none] + audit
                 var critics = Set<Int64>()
                 graph.forEachParent(of: seq) { parent, role in
-                    if role == .assistedBy, criticOf[Int(parent)] != 0 { critics.insert(criticOf[Int(parent)]) }
+                    if role == .assistedBy, criticOf[Int(parent)] != 0 { critics.insert(Int64(criticOf[Int(parent)])) }
                 }
                 for critic in critics { shownBy[Key(critic: critic, level: level), default: 0] += 1 }
             default: break

@@ -12,25 +12,26 @@ struct Exposure: Sendable {
     /// Whether each entry (by seq) is a seed: known or assumed erroneous.
     let seeds: [Bool]
     /// The entry each directly exposed entry was first reached from along evaluation links
-    /// (0 when not directly exposed).
-    let exposedFrom: [Int64]
+    /// (0 when not directly exposed). 32 bits, as in `LineageGraph`: 4 bytes an entry.
+    let exposedFrom: [Int32]
     /// Each entry's training share in [0, 1]: 1 for seeds and directly exposed entries.
     let share: [Double]
     /// Each dataset's and model's number of training labels (datasets: members including the
-    /// parts they extend; models: the weight of everything they were trained on).
-    let trainingLabels: [Double]
+    /// parts they extend; models: the weight of everything they were trained on). Kept for those
+    /// only, a few per thousand entries, not as an array over every entry.
+    let trainingLabels: [Int64: Double]
 
     func isSeed(_ seq: Int64) -> Bool { seeds[Int(seq)] }
     func isDirectlyExposed(_ seq: Int64) -> Bool { exposedFrom[Int(seq)] != 0 }
     func share(of seq: Int64) -> Double { share[Int(seq)] }
-    func trainingLabelCount(of seq: Int64) -> Double { trainingLabels[Int(seq)] }
+    func trainingLabelCount(of seq: Int64) -> Double { trainingLabels[seq] ?? 0 }
 
     /// The evaluation path from the seed that exposed `seq` to `seq`, seed first.
     func path(to seq: Int64) -> [Int64] {
         var path = [seq]
         var current = seq
         while exposedFrom[Int(current)] != 0 {
-            current = exposedFrom[Int(current)]
+            current = Int64(exposedFrom[Int(current)])
             path.append(current)
             if path.count > 64 { break }
         }
@@ -44,14 +45,14 @@ struct Exposure: Sendable {
         for seed in seedList where graph.contains(seed) { seeds[Int(seed)] = true }
 
         // Direct exposure: breadth first from every seed at once, down evaluation links.
-        var exposedFrom = [Int64](repeating: 0, count: count + 1)
+        var exposedFrom = [Int32](repeating: 0, count: count + 1)
         let reached = try? LineageWalker.closure(
             ofAll: seedList.filter { graph.contains($0) }, in: graph, LineageQuery(direction: .down, via: [.evaluation]))
-        for step in reached ?? [] { exposedFrom[Int(step.seq)] = step.from ?? 0 }
+        for step in reached ?? [] { exposedFrom[Int(step.seq)] = Int32(step.from ?? 0) }
 
         // Training shares, in sequence order: parents come first.
         var share = [Double](repeating: 0, count: count + 1)
-        var trainingLabels = [Double](repeating: 0, count: count + 1)
+        var trainingLabels: [Int64: Double] = [:]
         for index in 1...max(1, count) where index <= count {
             let seq = Int64(index)
             if seeds[index] || exposedFrom[index] != 0 {
@@ -77,12 +78,12 @@ struct Exposure: Sendable {
                         weight += 1
                         tainted += share[Int(parent)]
                     case .extends:
-                        weight += trainingLabels[Int(parent)]
-                        tainted += trainingLabels[Int(parent)] * share[Int(parent)]
+                        weight += trainingLabels[parent] ?? 0
+                        tainted += (trainingLabels[parent] ?? 0) * share[Int(parent)]
                     default: break
                     }
                 }
-                trainingLabels[index] = weight
+                trainingLabels[seq] = weight
                 if !seeds[index] { share[index] = weight > 0 ? tainted / weight : 0 }
             case .model:
                 var weight = 0.0
@@ -90,11 +91,11 @@ struct Exposure: Sendable {
                 graph.forEachParent(of: seq) { parent, role in
                     guard role == .trainedOn else { return }
                     // A label weighs one; a dataset or a reward model weighs its training labels.
-                    let w = graph.kind(of: parent) == .label ? 1 : trainingLabels[Int(parent)]
+                    let w = graph.kind(of: parent) == .label ? 1 : trainingLabels[parent] ?? 0
                     weight += w
                     tainted += w * share[Int(parent)]
                 }
-                trainingLabels[index] = weight
+                trainingLabels[seq] = weight
                 if !seeds[index] { share[index] = weight > 0 ? tainted / weight : 0 }
             case .finding:
                 break

@@ -200,7 +200,8 @@ public enum PropagationAnalysis {
     ) -> [PropagationReport.Model] {
         // Audits of training labels, accumulated like shares: a dataset counts its own members and
         // the parts it extends; a model what it was trained on.
-        var audits = [Proportion](repeating: .none, count: graph.count + 1)
+        // Kept for datasets and models only (a few per thousand entries).
+        var audits: [Int64: Proportion] = [:]
         for index in 1...max(1, graph.count) where index <= graph.count {
             let seq = Int64(index)
             switch graph.kind(of: seq) {
@@ -213,19 +214,19 @@ public enum PropagationAnalysis {
                             total = total + Proportion(events: verdict == .erroneous ? 1 : 0, trials: 1)
                         }
                     case .extends:
-                        total = total + audits[Int(parent)]
+                        total = total + (audits[parent] ?? .none)
                     case .trainedOn:
                         if graph.kind(of: parent) == .label {
                             if let verdict = findings.verdict(of: parent) {
                                 total = total + Proportion(events: verdict == .erroneous ? 1 : 0, trials: 1)
                             }
                         } else {
-                            total = total + audits[Int(parent)]
+                            total = total + (audits[parent] ?? .none)
                         }
                     default: break
                     }
                 }
-                audits[index] = total
+                audits[seq] = total
             default: break
             }
         }
@@ -249,7 +250,7 @@ public enum PropagationAnalysis {
             return PropagationReport.Model(
                 seq: model.seq, id: model.id, role: model.role, level: graph.level(of: model.seq),
                 trainingLabels: exposure.trainingLabelCount(of: model.seq), knownShare: exposure.share(of: model.seq),
-                trainingAudit: audits[Int(model.seq)], produced: produced, producedAudit: producedAudit,
+                trainingAudit: audits[model.seq] ?? .none, produced: produced, producedAudit: producedAudit,
                 critiqued: critiqued, critiquedAudit: critiquedAudit)
         }
     }
