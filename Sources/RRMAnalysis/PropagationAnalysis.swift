@@ -62,6 +62,9 @@ public enum PropagationAnalysis {
             }
         }
         let levels = levelFindings(graph, findings, exposure)
+        // Exposure's per-entry arrays are not needed past here: they go before the root errors'
+        // walk, which has the graph and the training spread to hold (docs/SCALING.md).
+        let models = modelFindings(modelFacts, graph, findings, exposure)
         let assistance = assistanceFindings(graph, findings)
         progress?("ranking critics and raters")
         let modelIDs = Dictionary(modelFacts.map { ($0.seq, $0.id) }, uniquingKeysWith: { first, _ in first })
@@ -115,7 +118,7 @@ public enum PropagationAnalysis {
                 audited: (1...max(1, graph.count)).filter { $0 <= graph.count && findings.isAudited(Int64($0)) }.count,
                 seeds: seeds.count, assumed: options.assumeErroneous),
             levels: levels, claims: Claim.family(levels: levels, assistance: assistance, sources: sources, raters: raters),
-            models: modelFindings(modelFacts, graph, findings, exposure), sources: sources, raters: raters,
+            models: models, sources: sources, raters: raters,
             rootErrors: rootErrors, rootErrorCount: seeds.count, rootErrorGroups: groups,
             assistance: assistance)
     }

@@ -133,7 +133,9 @@ package final class LineageGraph: LineageSource, Sendable {
                             roles.append(try LinkRole(stored: rows.string(1), row: child))
                         }
                         for index in 1..<offsets.count { offsets[index] += offsets[index - 1] }
-                        return Scan(parentOffsets: offsets, parentSeqs: parents, parentRoles: roles)
+                        // Appending doubled the capacity as it went: keep exact copies (at 10M
+                        // entries, 76 MB of spare capacity).
+                        return Scan(parentOffsets: offsets, parentSeqs: exactCopy(parents), parentRoles: exactCopy(roles))
                     }
                 }
             } catch {
@@ -143,6 +145,13 @@ package final class LineageGraph: LineageSource, Sendable {
         return LineageGraph(
             kinds: scans[0].kinds, levels: scans[0].levels, parentOffsets: scans[1].parentOffsets, parentSeqs: scans[1].parentSeqs,
             parentRoles: scans[1].parentRoles)
+    }
+
+    /// A copy of `array` whose capacity is its count.
+    private static func exactCopy<Element>(_ array: [Element]) -> [Element] {
+        [Element](unsafeUninitializedCapacity: array.count) { buffer, initialized in
+            initialized = buffer.initialize(fromContentsOf: array)
+        }
     }
 
     // MARK: - Reading
