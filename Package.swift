@@ -63,7 +63,7 @@ let package = Package(
             ]),
         .target(
             name: "RRMSimulation",
-            dependencies: ["RRMFormat", "RRMStore"]),
+            dependencies: ["RRMFormat", "RRMStore", "RRMAnalysis"]),
         .target(
             name: "RRMRendering",
             dependencies: ["RRMFormat", "RRMStore", "RRMAnalysis"]),

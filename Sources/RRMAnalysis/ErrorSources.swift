@@ -3,8 +3,8 @@ import RRMFormat
 import RRMStore
 
 /// A producer of evaluation entries — a critic model version at a level it critiqued, or the
-/// raters of a level — and the errors it made beyond what its kind makes at its own and the
-/// adjacent levels (docs/ANALYSIS.md, "Sources"). Sources are ranked by these estimated errors,
+/// raters of a level — and the errors it made beyond what its kind makes at the levels nearest
+/// to it (docs/ANALYSIS.md, "Sources"). Sources are ranked by these estimated errors,
 /// so a planted critic or a level of careless raters comes first whatever level it sits at, where
 /// a ranking by how far single errors reach always puts the lowest level first, and errors that
 /// merely grow with level are no one source's.
@@ -24,8 +24,7 @@ public struct ErrorSource: Sendable {
     /// Entries it produced, audited or not.
     public let entries: Int
     /// Its audited error rate, and that of the same kind's entries made by the other sources of
-    /// its own and the adjacent levels (the levels k − 1 … k + 1; all other levels when those have
-    /// no audits), named in `comparedWith`.
+    /// its own level and the two nearest others (`comparisonLevels`), named in `comparedWith`.
     public let audit: Proportion
     public let rest: Proportion
     /// Whom it is compared with: "the raters of levels 1 and 3", "the other critics of levels 1–2".
@@ -126,14 +125,24 @@ extension ErrorSource {
         }
     }
 
-    /// What a source at `level` is compared with: the audits of the other sources of its kind at
-    /// the levels next to it and its own, pooled — so that errors which grow steadily with level
-    /// (harder outputs, critics trained on worse labels) are no one source's excess, while a level
-    /// that stands out from its neighbours is. All other levels when those have no audits.
+    /// The levels a source at `level` is compared with, among `candidates` (levels where other
+    /// sources of its kind have audits): its own and the two nearest others — both neighbours
+    /// inside the recursion, the next two at either end — so that errors which grow steadily with
+    /// level (harder outputs, critics trained on worse labels) are a small excess for everyone, a
+    /// level that stands out from those near it is a large one, and every source is compared with
+    /// about as many audits. The simulator's truth uses the same rule.
+    public static func comparisonLevels(at level: Int, among candidates: Set<Int>) -> Set<Int> {
+        let nearest = candidates.subtracting([level]).sorted { (abs($0 - level), $0) < (abs($1 - level), $1) }.prefix(2)
+        return Set(nearest).union(candidates.contains(level) ? [level] : [])
+    }
+
+    /// What a source at `level` is compared with: the pooled audits of the other sources of its
+    /// kind at `comparisonLevels`, and how to name them.
     static func comparison(at level: Int, _ others: [(level: Int, audit: Proportion)], of whom: String) -> (Proportion, String) {
-        let near = others.filter { abs($0.level - level) <= 1 && $0.audit.trials > 0 }
-        let chosen = near.isEmpty ? others.filter { $0.audit.trials > 0 } : near
-        let levels = Set(chosen.map(\.level)).sorted()
+        let audited = others.filter { $0.audit.trials > 0 }
+        let wanted = comparisonLevels(at: level, among: Set(audited.map(\.level)))
+        let chosen = audited.filter { wanted.contains($0.level) }
+        let levels = wanted.sorted()
         let named: String
         switch levels.count {
         case 0: named = "\(whom) (none audited)"

@@ -1,4 +1,5 @@
 import Foundation
+import RRMAnalysis
 import RRMFormat
 import RRMStore
 
@@ -19,12 +20,12 @@ public struct SimulationSummary: Sendable, Equatable {
     public var estimands: [(name: String, value: Double?)] {
         var values = levels.enumerated().flatMap { index, level in level.estimands(below: index == 0 ? nil : levels[index - 1]) }
         // Each source's excess errors: its entries × (its true error rate − the true rate of the
-        // same kind's entries made by the other sources of the adjacent levels, pooled; all other
-        // levels when none is adjacent), the report's `ErrorSource.comparison`. One critic
-        // critiques each level.
+        // same kind's entries made by the other sources of the levels the report compares it
+        // with, `ErrorSource.comparisonLevels`, pooled). One critic critiques each level.
         func excess(_ wrong: Int, _ all: Int, at level: Int, _ others: [(level: Int, all: Int, wrong: Int)]) -> Double? {
-            let near = others.filter { abs($0.level - level) <= 1 && $0.all > 0 }
-            let chosen = near.isEmpty ? others : near
+            let made = others.filter { $0.all > 0 }
+            let wanted = ErrorSource.comparisonLevels(at: level, among: Set(made.map(\.level)))
+            let chosen = made.filter { wanted.contains($0.level) }
             let restAll = chosen.reduce(0) { $0 + $1.all }
             let restWrong = chosen.reduce(0) { $0 + $1.wrong }
             guard all > 0, restAll > 0 else { return nil }

@@ -150,25 +150,30 @@ import Testing
         #expect(report.raters[0].raters.map(\.audit) == [Proportion(events: 2, trials: 3), Proportion(events: 0, trials: 1)])
     }
 
-    /// A source is compared with its kind at its own and the adjacent levels, so a rate that
-    /// grows steadily with level is nobody's excess; all other levels stand in when the adjacent
-    /// ones have no audits.
-    @Test func aSourceIsComparedWithItsNeighbouringLevels() {
+    /// A source is compared with its kind at its own level and the two nearest others: both
+    /// neighbours inside the recursion, the next two at an end, so a rate that grows steadily
+    /// with level is a small excess for everyone and every source has about as many audits to be
+    /// compared with.
+    @Test func aSourceIsComparedWithTheNearestLevels() {
+        #expect(ErrorSource.comparisonLevels(at: 2, among: [0, 1, 3, 4]) == [1, 3])
+        #expect(ErrorSource.comparisonLevels(at: 0, among: [1, 2, 3]) == [1, 2])
+        #expect(ErrorSource.comparisonLevels(at: 3, among: [0, 1, 2]) == [1, 2])
+        #expect(ErrorSource.comparisonLevels(at: 1, among: [1, 2, 3]) == [1, 2, 3], "its own level's other critics too")
+        #expect(ErrorSource.comparisonLevels(at: 5, among: [0, 1]) == [0, 1])
+        #expect(ErrorSource.comparisonLevels(at: 1, among: []) == [])
         let others: [(level: Int, audit: Proportion)] = [
             (0, Proportion(events: 20, trials: 100)), (1, Proportion(events: 25, trials: 100)),
             (3, Proportion(events: 35, trials: 100)), (4, Proportion(events: 0, trials: 0)),
         ]
         let (atTwo, namedTwo) = ErrorSource.comparison(at: 2, others, of: "the raters")
         #expect(atTwo == Proportion(events: 60, trials: 200) && namedTwo == "the raters of levels 1 and 3")
+        // Level 4 has no audits: level 0's two nearest are 1 and 3.
         let (atZero, namedZero) = ErrorSource.comparison(at: 0, others.filter { $0.level != 0 }, of: "the raters")
-        #expect(atZero == Proportion(events: 25, trials: 100) && namedZero == "the raters of level 1")
-        // Level 4's neighbour 3 is audited; level 6 has none adjacent, so every other level counts.
-        #expect(ErrorSource.comparison(at: 4, others, of: "the raters").0 == Proportion(events: 35, trials: 100))
-        let (far, namedFar) = ErrorSource.comparison(at: 6, others, of: "the other critics")
-        #expect(far == Proportion(events: 80, trials: 300) && namedFar == "the other critics of levels 0, 1, 3")
+        #expect(atZero == Proportion(events: 60, trials: 200) && namedZero == "the raters of levels 1 and 3")
         let (same, namedSame) = ErrorSource.comparison(
-            at: 1, [(1, Proportion(events: 3, trials: 9)), (2, Proportion(events: 1, trials: 3))], of: "the other critics")
-        #expect(same == Proportion(events: 4, trials: 12) && namedSame == "the other critics of levels 1 and 2")
+            at: 1, [(1, Proportion(events: 3, trials: 9)), (2, Proportion(events: 1, trials: 3)), (3, Proportion(events: 1, trials: 3))],
+            of: "the other critics")
+        #expect(same == Proportion(events: 5, trials: 15) && namedSame == "the other critics of levels 1–3")
     }
 
     @Test func modelFiguresMatchTheHandComputation() throws {
