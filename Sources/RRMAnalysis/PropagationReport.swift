@@ -36,6 +36,11 @@ public struct PropagationReport: Sendable {
         public let entries: [EventKind: Int]
         /// Audit results per kind: erroneous among audited.
         public let audits: [EventKind: Proportion]
+        /// The 95% interval of the level's error rate of `kind`: its audits are a sample of its
+        /// entries of that kind, so the finite-population Wilson interval (section 3).
+        public func rateInterval(_ kind: EventKind) -> ClosedRange<Double>? {
+            audits[kind].map { $0.interval(sampledFrom: entries[kind] ?? 0) }
+        }
         /// Audited labels whose rater was shown critiques that were all audited: those shown at
         /// least one wrong critique, and those shown only right ones.
         public let shownWrong: Proportion

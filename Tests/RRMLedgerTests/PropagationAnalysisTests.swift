@@ -310,7 +310,8 @@ import Testing
                     continue
                 }
                 intervals += 1
-                if audit.interval.contains(truth.labelErrorRate) { covered += 1 }
+                let level = try #require(report.levels.first { $0.level == truth.level })
+                if try #require(level.rateInterval(.label)).contains(truth.labelErrorRate) { covered += 1 }
             }
         }
         let coverage = Double(covered) / Double(intervals)

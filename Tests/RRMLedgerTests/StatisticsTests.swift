@@ -22,6 +22,23 @@ import Testing
         #expect(Proportion(events: 2, trials: 4) + Proportion(events: 1, trials: 6) == Proportion(events: 3, trials: 10))
     }
 
+    /// Audits sampled without replacement from a level's N entries: Wilson's interval with the
+    /// finite-population factor (N − n)/(N − 1) on the variance (30 of 100 from 1,000, computed
+    /// by hand: z = 1.959964·√(900/999)); a census is exact; a huge population changes nothing.
+    @Test func finitePopulationIntervalsMatchHandComputedValues() {
+        let sample = Proportion(events: 30, trials: 100)
+        let interval = sample.interval(sampledFrom: 1_000)
+        #expect(abs(interval.lowerBound - 0.222611019654) < 1e-9)
+        #expect(abs(interval.upperBound - 0.390769022428) < 1e-9)
+        #expect(interval.upperBound - interval.lowerBound < sample.interval.upperBound - sample.interval.lowerBound)
+        #expect(Proportion(events: 3, trials: 10).interval(sampledFrom: 10) == 0.3...0.3)
+        let huge = sample.interval(sampledFrom: 1_000_000_000)
+        #expect(abs(huge.lowerBound - sample.interval.lowerBound) < 1e-6)
+        // No population to speak of, or fewer entries than audits (an edited ledger): the plain interval.
+        #expect(sample.interval(sampledFrom: 0) == sample.interval)
+        #expect(sample.interval(sampledFrom: 50) == sample.interval)
+    }
+
     @Test func intervalsNarrowWithMoreTrialsAndStayInsideTheUnitRange() {
         var previous = 1.0
         for trials in [10, 100, 1_000, 10_000] {

@@ -4,10 +4,15 @@ import RRMFormat
 
 extension Proportion {
     /// `{"events", "trials", "rate", "ci95": [low, high]}`.
-    public var json: JSONValue {
+    public var json: JSONValue { json(interval) }
+
+    /// The same, for audits sampled from `population` entries (the finite-population interval).
+    public func json(sampledFrom population: Int) -> JSONValue { json(interval(sampledFrom: population)) }
+
+    private func json(_ ci: ClosedRange<Double>) -> JSONValue {
         [
             "events": .number(Double(events)), "trials": .number(Double(trials)), "rate": .number(rounded(rate)),
-            "ci95": [.number(rounded(interval.lowerBound)), .number(rounded(interval.upperBound))],
+            "ci95": [.number(rounded(ci.lowerBound)), .number(rounded(ci.upperBound))],
         ]
     }
 }
@@ -108,7 +113,10 @@ extension PropagationReport {
             return [
                 "level": .number(Double(level.level)),
                 "entries": byKind(level.entries) { .number(Double($0)) },
-                "audits": byKind(level.audits) { $0.json },
+                "audits": .object(
+                    level.audits.reduce(into: JSONObject()) { object, audit in
+                        object[audit.key.rawValue] = audit.value.json(sampledFrom: level.entries[audit.key] ?? 0)
+                    }),
                 "exposure": [
                     "shown_wrong_critique": level.shownWrong.json, "shown_right_critique": level.shownRight.json,
                     "unpaired_assisted_labels": .number(Double(level.unpairedAssisted)),

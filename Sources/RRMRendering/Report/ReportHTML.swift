@@ -28,8 +28,8 @@ package enum ReportHTML {
         body += "<h2>Error rate by level</h2>\n"
         body += intervalChart(
             series: [
-                ("labels", "#2c3e50", report.levels.map { ($0.level, $0.audits[.label]) }),
-                ("critiques", "#c0392b", report.levels.map { ($0.level, $0.audits[.critique]) }),
+                ("labels", "#2c3e50", report.levels.map { ($0.level, $0.audits[.label], $0.rateInterval(.label)) }),
+                ("critiques", "#c0392b", report.levels.map { ($0.level, $0.audits[.critique], $0.rateInterval(.critique)) }),
             ])
         body += table(
             [
@@ -40,8 +40,7 @@ package enum ReportHTML {
                 [
                     String(level.level), grouped(level.entries[.output] ?? 0), grouped(level.entries[.critique] ?? 0),
                     grouped(level.entries[.label] ?? 0),
-                    level.audits[.critique].map { "\(ReportText.fraction($0)) \(ReportText.interval($0))" } ?? "—",
-                    level.audits[.label].map { "\(ReportText.fraction($0)) \(ReportText.interval($0))" } ?? "—",
+                    ReportText.levelRate(level, .critique), ReportText.levelRate(level, .label),
                     level.labelStep.map(ReportText.ratio) ?? "—", level.critiqueStep.map(ReportText.ratio) ?? "—",
                 ]
             })
@@ -67,7 +66,7 @@ package enum ReportHTML {
         if !report.sources.isEmpty {
             body += "<h2>Sources: critics and raters by the errors they made</h2>\n"
             body +=
-                "<p>Excess errors: a source's entries × (its audited error rate − that of the other sources of its kind at its own and the adjacent levels), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess; induced errors are shown beside it (docs/ANALYSIS.md, section 8).</p>\n"
+                "<p>Excess errors: a source's entries × (its audited error rate − that of the other sources of its kind at its own level and the two nearest), with its 95% interval; induced: labels its wrong critiques made wrong (critics, with paired audits). Ranked by excess; induced errors are shown beside it (docs/ANALYSIS.md, section 8).</p>\n"
             body += forestChart(
                 report.sources.map { source in
                     (
@@ -115,8 +114,8 @@ package enum ReportHTML {
             "<p>Audited labels whose rater was shown a critique that was audited too: shown a wrong critique against shown a right one. Labels whose critique was not audited (unpaired) are not used.</p>\n"
         body += intervalChart(
             series: [
-                ("shown wrong", "#c0392b", report.levels.map { ($0.level, $0.shownWrong.trials > 0 ? $0.shownWrong : nil) }),
-                ("shown right", "#7f8c8d", report.levels.map { ($0.level, $0.shownRight.trials > 0 ? $0.shownRight : nil) }),
+                ("shown wrong", "#c0392b", report.levels.map { ($0.level, $0.shownWrong.trials > 0 ? $0.shownWrong : nil, nil) }),
+                ("shown right", "#7f8c8d", report.levels.map { ($0.level, $0.shownRight.trials > 0 ? $0.shownRight : nil, nil) }),
             ], axis: "label error rate (paired audits, 95% CI)")
         body += table(
             ["level", "shown a wrong critique", "shown a right critique", "relative risk (95% CI)", "unpaired"],
@@ -224,7 +223,8 @@ package enum ReportHTML {
 
     /// Rates per level as points with 95% interval bars, one colour per series.
     private static func intervalChart(
-        series: [(name: String, colour: String, points: [(level: Int, value: Proportion?)])], axis: String = "error rate (audited, 95% CI)"
+        series: [(name: String, colour: String, points: [(level: Int, value: Proportion?, interval: ClosedRange<Double>?)])],
+        axis: String = "error rate (audited, 95% CI)"
     ) -> String {
         let levels = Set(series.flatMap { $0.points.map(\.level) }).sorted()
         guard !levels.isEmpty else { return "" }
@@ -233,7 +233,12 @@ package enum ReportHTML {
         let left = 62.0
         let bottom = 28.0
         let top = 12.0
-        let upper = min(1, max(0.1, (series.flatMap { $0.points.compactMap { $0.value?.interval.upperBound } }.max() ?? 0.5) * 1.1))
+        let upper = min(
+            1,
+            max(
+                0.1,
+                (series.flatMap { $0.points.compactMap { point in point.value.map { (point.interval ?? $0.interval).upperBound } } }.max()
+                    ?? 0.5) * 1.1))
         let plotWidth = width - left - 12
         let step = plotWidth / Double(levels.count)
         func y(_ value: Double) -> Double { top + (height - top - bottom) * (1 - value / upper) }
@@ -253,12 +258,14 @@ package enum ReportHTML {
             for point in serie.points {
                 guard let value = point.value, value.trials > 0, let index = levels.firstIndex(of: point.level) else { continue }
                 let x = left + step * (Double(index) + 0.5) + offset
+                // A level's rate carries its finite-population interval; other rates their own.
+                let ci = point.interval ?? value.interval
                 svg +=
-                    "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(y(value.interval.lowerBound))\" y2=\"\(y(value.interval.upperBound))\" stroke=\"\(serie.colour)\" stroke-width=\"2\"/>"
+                    "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(y(ci.lowerBound))\" y2=\"\(y(ci.upperBound))\" stroke=\"\(serie.colour)\" stroke-width=\"2\"/>"
                 svg +=
-                    "<text x=\"\(x)\" y=\"\(y(value.interval.lowerBound) + 12)\" text-anchor=\"middle\" class=\"n\">n=\(value.trials)</text>"
+                    "<text x=\"\(x)\" y=\"\(y(ci.lowerBound) + 12)\" text-anchor=\"middle\" class=\"n\">n=\(value.trials)</text>"
                 svg +=
-                    "<circle cx=\"\(x)\" cy=\"\(y(value.rate))\" r=\"4\" fill=\"\(serie.colour)\"><title>\(escape(serie.name)), level \(point.level): \(ReportText.fraction(value)) \(ReportText.interval(value))</title></circle>\n"
+                    "<circle cx=\"\(x)\" cy=\"\(y(value.rate))\" r=\"4\" fill=\"\(serie.colour)\"><title>\(escape(serie.name)), level \(point.level): \(ReportText.fraction(value)) \(ReportText.interval(value, ci))</title></circle>\n"
             }
             svg += "<rect x=\"\(left + 8 + Double(seriesIndex) * 110)\" y=\"\(top)\" width=\"10\" height=\"10\" fill=\"\(serie.colour)\"/>"
             svg += "<text x=\"\(left + 22 + Double(seriesIndex) * 110)\" y=\"\(top + 9)\">\(escape(serie.name))</text>\n"

@@ -44,7 +44,9 @@ package enum ReportText {
                     [
                         String(level.level), grouped(level.entries[.output] ?? 0), grouped(level.entries[.critique] ?? 0),
                         grouped(level.entries[.label] ?? 0),
-                        critique.map(fraction) ?? "—", critique.map(interval) ?? "", label.map(fraction) ?? "—", label.map(interval) ?? "",
+                        critique.map(fraction) ?? "—",
+                        critique.flatMap { audit in level.rateInterval(.critique).map { interval(audit, $0) } } ?? "",
+                        label.map(fraction) ?? "—", label.flatMap { audit in level.rateInterval(.label).map { interval(audit, $0) } } ?? "",
                     ], [5, 8, 9, 8, 16, 13, 14, 13]))
         }
 
@@ -103,7 +105,7 @@ package enum ReportText {
             out.append("")
             out.append("SOURCES: CRITICS AND RATERS BY THE ERRORS THEY MADE BEYOND THE REST OF THEIR KIND")
             out += wrapped(
-                "excess: entries × (its audited error rate − its kind's at its own and the adjacent levels), with 95% CI; induced: labels its wrong critiques made wrong (needs paired audits); ranked by excess"
+                "excess: entries × (its audited error rate − its kind's at the levels nearest to it), with 95% CI; induced: labels its wrong critiques made wrong (needs paired audits); ranked by excess"
             )
             let widths = [30, 15, 6, 22, 20]
             out.append(tableRow(["source", "audited wrong", "rest", "excess (95% CI)", "induced (95% CI)"], widths))
@@ -230,8 +232,16 @@ package enum ReportText {
 
     static func fraction(_ p: Proportion) -> String { p.trials == 0 ? "—" : "\(percent(p)) of \(grouped(p.trials))" }
 
-    static func interval(_ p: Proportion) -> String {
-        p.trials == 0 ? "" : String(format: "(%.1f–%.1f)", p.interval.lowerBound * 100, p.interval.upperBound * 100)
+    static func interval(_ p: Proportion) -> String { interval(p, p.interval) }
+
+    /// A level's rate of `kind` with its finite-population interval (`Level.rateInterval`).
+    static func levelRate(_ level: PropagationReport.Level, _ kind: EventKind) -> String {
+        guard let audit = level.audits[kind], let ci = level.rateInterval(kind) else { return "—" }
+        return "\(fraction(audit)) \(interval(audit, ci))"
+    }
+
+    static func interval(_ p: Proportion, _ ci: ClosedRange<Double>) -> String {
+        p.trials == 0 ? "" : String(format: "(%.1f–%.1f)", ci.lowerBound * 100, ci.upperBound * 100)
     }
 
     static func ratio(_ r: RiskRatio) -> String {
