@@ -4,10 +4,10 @@ import RRMStore
 
 /// A producer of evaluation entries — a critic model version at a level it critiqued, or the
 /// raters of a level — and the errors it made beyond what its kind makes at the levels nearest
-/// to it (docs/ANALYSIS.md, "Sources"). Sources are ranked by these estimated errors,
-/// so a planted critic or a level of careless raters comes first whatever level it sits at, where
-/// a ranking by how far single errors reach always puts the lowest level first, and errors that
-/// merely grow with level are no one source's.
+/// to it (docs/ANALYSIS.md, "Sources"). Sources are ranked by these estimated errors, so a
+/// planted critic or a level of careless raters comes first whatever level it sits at (a ranking
+/// by how far single errors reach always puts the lowest level first), and errors that merely
+/// grow with level are no one source's.
 public struct ErrorSource: Sendable {
     /// What kind of producer.
     public enum Producer: Sendable, Equatable {

@@ -99,8 +99,12 @@ func rounded(_ value: Double) -> Double {
 }
 
 private func byKind<Value>(_ values: [EventKind: Value], _ encode: (Value) -> JSONValue) -> JSONValue {
+    byKind(values) { _, value in encode(value) }
+}
+
+private func byKind<Value>(_ values: [EventKind: Value], _ encode: (EventKind, Value) -> JSONValue) -> JSONValue {
     var object = JSONObject()
-    for (kind, value) in values { object[kind.rawValue] = encode(value) }
+    for (kind, value) in values { object[kind.rawValue] = encode(kind, value) }
     return .object(object)
 }
 
@@ -113,10 +117,7 @@ extension PropagationReport {
             return [
                 "level": .number(Double(level.level)),
                 "entries": byKind(level.entries) { .number(Double($0)) },
-                "audits": .object(
-                    level.audits.reduce(into: JSONObject()) { object, audit in
-                        object[audit.key.rawValue] = audit.value.json(sampledFrom: level.entries[audit.key] ?? 0)
-                    }),
+                "audits": byKind(level.audits) { kind, audit in audit.json(sampledFrom: level.entries[kind] ?? 0) },
                 "exposure": [
                     "shown_wrong_critique": level.shownWrong.json, "shown_right_critique": level.shownRight.json,
                     "unpaired_assisted_labels": .number(Double(level.unpairedAssisted)),
